@@ -1,0 +1,132 @@
+/**
+ * The safe image cleaner: the seed's two steps, done right.
+ *   1. server-side prune of dangling images (only when it removes exactly what the plan says);
+ *   2. batched `docker image rm ID…` of what remains, never forced, children before parents,
+ *      every answer mapped back to its image.
+ * Listing failures throw (nothing was done); failures once removal started become a partial
+ * result with `failed` entries, never a crash.
+ */
+import type { DockerClient } from '../docker/client.js';
+import { classifyRemoveFailure } from '../docker/classify.js';
+import { isDockerError } from '../docker/errors.js';
+import { chunks, inspectImages, listContainers, listDanglingImageIds, pruneDanglingImages, removeImages } from '../docker/images.js';
+import type { ImageInfo } from '../docker/types.js';
+import { pruneFilters, type ImageCleanOptions } from '../options/schema.js';
+import { mapBatchAnswer, outcomeOf, type RemoveOutcome } from './outcomes.js';
+import { planImageCleanup } from './plan.js';
+import type { CleanResult, FailedImage, RemovedImage, SkippedImage } from './result.js';
+
+export interface CleanContext {
+  /** Milliseconds since the epoch; default `Date.now()`. */
+  readonly now?: number;
+  /** Only these image IDs are in scope (e.g. what a test run left dangling). */
+  readonly scope?: ReadonlySet<string>;
+}
+
+export type CleanImagesOptions = Pick<ImageCleanOptions, 'dryRun' | 'olderThan' | 'labels' | 'excludeLabels' | 'removeDigested'>;
+
+export async function cleanImages(docker: DockerClient, options: CleanImagesOptions, context: CleanContext = {}): Promise<CleanResult> {
+  const started = performance.now();
+  const now = context.now ?? Date.now();
+  const ids = await listDanglingImageIds(docker);
+  if (ids.length === 0) return emptyResult(options.dryRun, started);
+
+  const [images, containers] = await Promise.all([inspectImages(docker, ids), listContainers(docker)]);
+  const plan = planImageCleanup({ images, containers, options, now, scope: context.scope });
+  const skipped: SkippedImage[] = [...plan.skip];
+
+  if (options.dryRun) {
+    return {
+      dryRun: true,
+      removed: plan.remove.map((image) => ({ id: image.id, size: image.size, step: plan.prune.run ? 'prune' : 'remove' })),
+      skipped,
+      failed: [],
+      filtered: plan.filtered.length,
+      bytesReclaimed: 0,
+      prune: { ran: false, reclaimed: 0, ...(plan.prune.skippedBecause ? { skippedBecause: plan.prune.skippedBecause } : {}) },
+      durationMs: performance.now() - started,
+    };
+  }
+
+  const removed: RemovedImage[] = [];
+  const failed: FailedImage[] = [];
+  let pending: ImageInfo[] = [...plan.remove];
+  let pruneReclaimed = 0;
+  let pruneRan = false;
+
+  try {
+    if (plan.prune.run) {
+      const pruned = await pruneDanglingImages(docker, pruneFilters(options));
+      pruneRan = true;
+      pruneReclaimed = pruned.reclaimed;
+      for (const image of pending) if (pruned.deleted.has(image.id)) removed.push({ id: image.id, size: image.size, step: 'prune' });
+      pending = pending.filter((image) => !pruned.deleted.has(image.id));
+    }
+    for (const batch of chunks(pending)) {
+      const byId = new Map(batch.map((image) => [image.id, image]));
+      const outcomes = await removeBatch(docker, [...byId.keys()]);
+      for (const [id, outcome] of outcomes) {
+        const image = byId.get(id);
+        if (!image) continue;
+        record(image, outcome, removed, skipped, failed);
+        byId.delete(id);
+      }
+      pending = pending.filter((image) => !outcomes.has(image.id));
+    }
+  } catch (error) {
+    if (!isDockerError(error)) throw error;
+    // The engine went away or a call hung: report what happened so far, and the rest as failed.
+    const message = error.message.split('\n')[0] ?? String(error);
+    for (const image of pending) {
+      if (!removed.some((item) => item.id === image.id)) failed.push({ id: image.id, message });
+    }
+  }
+
+  const removedOneByOne = removed.filter((item) => item.step === 'remove').reduce((sum, item) => sum + item.size, 0);
+  return {
+    dryRun: false,
+    removed,
+    skipped,
+    failed,
+    filtered: plan.filtered.length,
+    bytesReclaimed: pruneReclaimed + removedOneByOne,
+    prune: { ran: pruneRan, reclaimed: pruneReclaimed, ...(plan.prune.skippedBecause ? { skippedBecause: plan.prune.skippedBecause } : {}) },
+    durationMs: performance.now() - started,
+  };
+}
+
+/** One batched call; whatever its answer does not tell is asked again one image at a time. */
+async function removeBatch(docker: DockerClient, ids: string[]): Promise<Map<string, RemoveOutcome>> {
+  const answer = mapBatchAnswer(ids, await removeImages(docker, ids));
+  const outcomes = new Map(answer.outcomes);
+  for (const id of answer.unresolved) {
+    const single = await removeImages(docker, [id]);
+    if (single.exitCode === 0) {
+      outcomes.set(id, { kind: 'removed' });
+    } else {
+      const line = single.stderr.trim().split('\n').pop() ?? single.stderr;
+      outcomes.set(id, outcomeOf(classifyRemoveFailure(line.replace(/^Error response from daemon:\s*/, ''))));
+    }
+  }
+  return outcomes;
+}
+
+function record(image: ImageInfo, outcome: RemoveOutcome, removed: RemovedImage[], skipped: SkippedImage[], failed: FailedImage[]): void {
+  if (outcome.kind === 'removed') removed.push({ id: image.id, size: image.size, step: 'remove' });
+  else if (outcome.kind === 'skipped')
+    skipped.push({ id: image.id, reason: outcome.reason, containers: outcome.containers, size: image.size, message: outcome.message });
+  else failed.push({ id: image.id, message: outcome.message });
+}
+
+function emptyResult(dryRun: boolean, started: number): CleanResult {
+  return {
+    dryRun,
+    removed: [],
+    skipped: [],
+    failed: [],
+    filtered: 0,
+    bytesReclaimed: 0,
+    prune: { ran: false, reclaimed: 0, skippedBecause: 'no dangling images' },
+    durationMs: performance.now() - started,
+  };
+}

@@ -1,0 +1,65 @@
+/** The cleaner's result: data, rendered by `render/` and printed as JSON by the CLI. */
+
+export interface ContainerRef {
+  /** Full ID, or the 12-hex prefix when only the daemon's message named it. */
+  readonly id: string;
+  readonly name?: string;
+  readonly state?: string;
+}
+
+export type SkipReason =
+  /** Used by a running (or paused, restarting) container. */
+  | 'in-use-running'
+  /** Used by an exited or created-never-started container. */
+  | 'in-use-stopped'
+  /** Used by a container whose state the daemon did not tell. */
+  | 'in-use'
+  /** Other images are built on it. */
+  | 'has-children'
+  /** It has tags (it stopped being dangling). */
+  | 'tagged'
+  /** Several repository references point at it. */
+  | 'multiple-repositories'
+  /** Untagged but still has a repository digest (pulled by digest); kept unless `removeDigested`. */
+  | 'digested'
+  /** Already removed by someone else. */
+  | 'gone';
+
+export interface RemovedImage {
+  readonly id: string;
+  /** Size in bytes as Docker reports it (shared layers included). */
+  readonly size: number;
+  /** Which step removed it. */
+  readonly step: 'prune' | 'remove';
+}
+
+export interface SkippedImage {
+  readonly id: string;
+  readonly reason: SkipReason;
+  readonly containers: readonly ContainerRef[];
+  readonly size: number;
+  /** The daemon's own words, when the skip came from its answer. */
+  readonly message?: string;
+}
+
+export interface FailedImage {
+  readonly id: string;
+  readonly message: string;
+}
+
+export interface CleanResult {
+  readonly dryRun: boolean;
+  /** Removed images; in a dry run, the images that would be removed. */
+  readonly removed: readonly RemovedImage[];
+  readonly skipped: readonly SkippedImage[];
+  readonly failed: readonly FailedImage[];
+  /** Dangling images left alone because they did not match the age or label filters. */
+  readonly filtered: number;
+  /**
+   * Bytes reclaimed: Docker's own "Total reclaimed space" of the prune plus the sizes of the
+   * images removed one by one (which can count layers shared with other images).
+   */
+  readonly bytesReclaimed: number;
+  readonly prune: { readonly ran: boolean; readonly reclaimed: number; readonly skippedBecause?: string };
+  readonly durationMs: number;
+}

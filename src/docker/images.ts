@@ -1,0 +1,90 @@
+/** Image operations. Image removal here never forces and only ever takes full `sha256:` IDs. */
+import type { DockerClient, DockerResult } from './client.js';
+import { isPruneAlreadyRunning } from './classify.js';
+import { DockerCommandError } from './errors.js';
+import { CONTAINER_FORMAT, parseContainerLines, parseIdLines, parseImageInspect, parsePruneOutput, type PruneOutput } from './parse.js';
+import type { ContainerInfo, ImageInfo } from './types.js';
+
+/** How many IDs go into one docker call (far below any argument-length limit). */
+export const BATCH_SIZE = 200;
+
+const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
+/** Full IDs of dangling images (no tag; on Engine 20.10 this includes digest-only images). */
+export async function listDanglingImageIds(docker: DockerClient): Promise<string[]> {
+  const result = await docker.run(['image', 'ls', '--filter', 'dangling=true', '--quiet', '--no-trunc']);
+  return parseIdLines(result.stdout);
+}
+
+/** Full IDs of all top-level images (tagged and dangling). */
+export async function listImageIds(docker: DockerClient): Promise<string[]> {
+  const result = await docker.run(['image', 'ls', '--quiet', '--no-trunc']);
+  return parseIdLines(result.stdout);
+}
+
+/** Inspect images in batches. Images that vanished meanwhile are simply absent from the answer. */
+export async function inspectImages(docker: DockerClient, ids: readonly string[]): Promise<ImageInfo[]> {
+  const images: ImageInfo[] = [];
+  for (const batch of chunks(ids)) {
+    const result = await docker.run(['image', 'inspect', ...batch], { allowFailure: true });
+    if (result.exitCode !== 0 && !/no such (image|object)/i.test(result.stderr)) {
+      throw new DockerCommandError(result.args, result.exitCode, result.stderr, false);
+    }
+    images.push(...parseImageInspect(result.stdout));
+  }
+  return images;
+}
+
+/** Every container on the engine (running, stopped, created), with the full ID of its image. */
+export async function listContainers(docker: DockerClient, filters: readonly string[] = []): Promise<ContainerInfo[]> {
+  const args = ['container', 'ls', '--all', '--quiet', '--no-trunc'];
+  for (const filter of filters) args.push('--filter', filter);
+  const ids = parseIdLines((await docker.run(args)).stdout);
+  const containers: ContainerInfo[] = [];
+  for (const batch of chunks(ids)) {
+    const result = await docker.run(['container', 'inspect', '--format', CONTAINER_FORMAT, ...batch], {
+      allowFailure: true,
+    });
+    if (result.exitCode !== 0 && !/no such (container|object)/i.test(result.stderr)) {
+      throw new DockerCommandError(result.args, result.exitCode, result.stderr, false);
+    }
+    containers.push(...parseContainerLines(result.stdout));
+  }
+  return containers;
+}
+
+/**
+ * Server-side prune of dangling images. `filters` are Docker prune filters (`until=3600s`,
+ * `label=k=v`, `label!=k`). Never removes an image a container uses. Retries once when another
+ * prune is already running.
+ */
+export async function pruneDanglingImages(docker: DockerClient, filters: readonly string[]): Promise<PruneOutput> {
+  const args = ['image', 'prune', '--force', '--filter', 'dangling=true'];
+  for (const filter of filters) args.push('--filter', filter);
+  for (let attempt = 0; ; attempt++) {
+    const result = await docker.run(args, { allowFailure: true });
+    if (result.exitCode === 0) return parsePruneOutput(result.stdout);
+    if (attempt < 5 && isPruneAlreadyRunning(result.stderr)) {
+      await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+      continue;
+    }
+    throw new DockerCommandError(result.args, result.exitCode, result.stderr, false);
+  }
+}
+
+/**
+ * `docker image rm ID…` without force, by full ID only. Docker goes on after an error and
+ * reports every failure on stderr; the caller maps the answer back to the images.
+ */
+export async function removeImages(docker: DockerClient, ids: readonly string[]): Promise<DockerResult> {
+  for (const id of ids) {
+    if (!FULL_IMAGE_ID.test(id)) throw new TypeError(`refusing to remove image "${id}": not a full sha256: ID`);
+  }
+  return docker.run(['image', 'rm', ...ids], { allowFailure: true, timeoutMs: Math.max(60_000, ids.length * 2_000) });
+}
+
+export function chunks<T>(items: readonly T[], size = BATCH_SIZE): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * One strict zod schema for everything a user can set, shared by the CLI and the runner plugins.
+ * `z.input` is what users write, `z.output` what the code uses. Parsed once, at the edge.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const labelFilter = z
+  .string()
+  .regex(/^[^=\s]+(=.*)?$/, 'expected KEY or KEY=VALUE');
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 30m, 1h, 7d or 1h30m' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+export const dockerOptionsSchema = z
+  .strictObject({
+    /** Path of the docker CLI. Default: `DOCKER_JANITOR_DOCKER_PATH`, else `docker` on PATH. */
+    path: z.string().min(1).optional(),
+    /** Engine endpoint; overrides `DOCKER_HOST`. */
+    host: z.string().min(1).optional(),
+    /** Docker context; overrides `DOCKER_CONTEXT`. */
+    context: z.string().min(1).optional(),
+    /** Timeout of one docker call, in milliseconds. */
+    timeoutMs: z.number().int().positive().default(60_000),
+  })
+  .default({ timeoutMs: 60_000 });
+
+export const imageCleanOptionsSchema = z.strictObject({
+  /** Plan and report, remove nothing. */
+  dryRun: z.boolean().default(false),
+  /**
+   * Only images created more than this long ago (Docker's `until` filter: `until=1h` keeps
+   * images newer than one hour). Seconds once parsed. Default: any age.
+   */
+  olderThan: duration.optional(),
+  /** Only images whose config labels match all of these (`KEY` or `KEY=VALUE`). */
+  labels: z.array(labelFilter).default([]),
+  /** Never images whose config labels match any of these (`KEY` or `KEY=VALUE`). */
+  excludeLabels: z.array(labelFilter).default([]),
+  /** Also remove untagged images that still carry a repository digest (e.g. pulled by digest). */
+  removeDigested: z.boolean().default(false),
+  docker: dockerOptionsSchema,
+});
+
+export type ImageCleanOptionsInput = z.input<typeof imageCleanOptionsSchema>;
+export type ImageCleanOptions = z.output<typeof imageCleanOptionsSchema>;
+export type DockerOptions = z.output<typeof dockerOptionsSchema>;
+
+/** A bad option, named with the value given and what is allowed. */
+export class OptionsError extends Error {
+  override readonly name = 'OptionsError';
+  constructor(
+    message: string,
+    readonly issues: ReadonlyArray<{ path: string; message: string; received: unknown }>,
+  ) {
+    super(message);
+  }
+}
+
+/** Parse with `schema`; throw an {@link OptionsError} whose message names each culprit. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what = 'docker-janitor'): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(options)',
+    message: issue.code === 'unrecognized_keys' ? `unknown option(s): ${issue.keys.join(', ')}` : issue.message,
+    received: valueAt(input, issue.path),
+  }));
+  const lines = issues.map(
+    (issue) => `${issue.path}: ${issue.message}${issue.received === undefined ? '' : ` (got ${JSON.stringify(issue.received)})`}`,
+  );
+  throw new OptionsError(`Invalid ${what} options: ${lines.join('; ')}`, issues);
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value: unknown = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Docker prune filters equivalent to the options' image filters. */
+export function pruneFilters(options: Pick<ImageCleanOptions, 'olderThan' | 'labels' | 'excludeLabels'>): string[] {
+  const filters: string[] = [];
+  if (options.olderThan !== undefined) filters.push(`until=${options.olderThan}s`);
+  for (const label of options.labels) filters.push(`label=${label}`);
+  for (const label of options.excludeLabels) filters.push(`label!=${label}`);
+  return filters;
+}
