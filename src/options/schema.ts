@@ -48,6 +48,51 @@ export const imageCleanOptionsSchema = z.strictObject({
   docker: dockerOptionsSchema,
 });
 
+/**
+ * Options of the Vitest/Jest plugin and of `openSession()`: the image cleaner's options plus how
+ * the session's own containers, networks and volumes are handled.
+ */
+export const janitorOptionsSchema = z.strictObject({
+  /**
+   * Which dangling images the cleaner may remove at teardown: `all` dangling images on the
+   * engine, only those that became dangling during this `session`, or `off`.
+   */
+  images: z.enum(['all', 'session', 'off']).default('all'),
+  olderThan: duration.optional(),
+  labels: z.array(labelFilter).default([]),
+  excludeLabels: z.array(labelFilter).default([]),
+  removeDigested: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
+  /** Seconds a container gets to stop before it is killed; default 0 (throwaway containers). */
+  stopTimeout: duration.default(0),
+  /** Keep (stopped) the containers of a failed run for debugging, and say how to remove them. */
+  keepOnFailure: z.boolean().default(false),
+  /** Make cleanup problems (Docker unreachable, a removal that failed) fail the run. For CI. */
+  failOnCleanupError: z.boolean().default(false),
+  /** Also track containers created during the run that match these label filters, or all of them. */
+  adopt: z
+    .strictObject({
+      labels: z.array(labelFilter).default([]),
+      /** Adopt every container created on the engine during the run. Explicit opt-in. */
+      all: z.boolean().default(false),
+    })
+    .default({ labels: [], all: false }),
+  /** Start a watchdog process that cleans the session if the runner dies without teardown. */
+  watchdog: z.boolean().default(true),
+  /** Clean the session synchronously on SIGINT, SIGTERM and SIGHUP, then exit with the signal's code. */
+  signals: z.boolean().default(true),
+  /** At setup, clean sessions on this machine whose runner process is dead. */
+  sweepDeadSessions: z.boolean().default(true),
+  /** Vitest watch mode: remove the session's containers before each rerun. */
+  cleanBeforeRerun: z.boolean().default(true),
+  /** Print the summary (`false`: only warnings). */
+  summary: z.boolean().default(true),
+  docker: dockerOptionsSchema,
+});
+
+export type JanitorOptionsInput = z.input<typeof janitorOptionsSchema>;
+export type JanitorOptions = z.output<typeof janitorOptionsSchema>;
+
 export type ImageCleanOptionsInput = z.input<typeof imageCleanOptionsSchema>;
 export type ImageCleanOptions = z.output<typeof imageCleanOptionsSchema>;
 export type DockerOptions = z.output<typeof dockerOptionsSchema>;
