@@ -1,0 +1,264 @@
+/**
+ * The seed-style summaries: a title line, `✓` lines with counts, the skipped images with their
+ * reasons and containers, `✗` failures, and one ending line. Pure: results in, a string out
+ * (no trailing newline); printing is the caller's business.
+ */
+import type { CleanResult, ContainerRef, SkippedImage, SkipReason } from '../cleaner/result.js';
+import type { ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from '../session/result.js';
+import { createColors, type Colors } from './colors.js';
+import { figures } from './figures.js';
+import { formatBytes, noun, shortId } from './format.js';
+
+export interface RenderOptions {
+  /** Colour the output (decided by the caller: off with NO_COLOR or without a TTY). */
+  readonly color: boolean;
+  /**
+   * How option names are spelled in hints: command-line flags (`--remove-digested`, the
+   * default) or config keys (`removeDigested: true`, for the runner plugins).
+   */
+  readonly optionStyle?: 'cli' | 'config';
+}
+
+/** The label every session resource carries (see `docker-janitor/session`). */
+const SESSION_LABEL = 'docker-janitor.session';
+/** How many names a count line lists before "and N more". */
+const MAX_NAMES = 5;
+/** How many containers a skipped image's line names before "N more". */
+const MAX_CONTAINERS = 3;
+
+export function renderCleanSummary(result: CleanResult, options: RenderOptions): string {
+  const c = createColors(options);
+  const title = result.dryRun ? 'Cleaning up dangling Docker images (dry run)...' : 'Cleaning up dangling Docker images...';
+  const lines = [`${figures.broom} ${c.bold(title)}`, ...imageLines(result, c, options)];
+  if (result.failed.length > 0) {
+    lines.push(warn(c, `Cleanup incomplete: ${noun(result.failed.length, 'image', 'images')} could not be removed`));
+  } else {
+    lines.push(ok(c, result.dryRun ? 'Dry run complete (nothing was removed)' : 'Cleanup complete'));
+  }
+  return lines.join('\n');
+}
+
+export function renderTeardownSummary(result: TeardownResult, options: RenderOptions): string {
+  const c = createColors(options);
+  const lines = [`${figures.broom} ${c.bold(`Cleaning up Docker resources of test session ${result.sessionId}...`)}`];
+  const kinds = [
+    ['container', result.containers],
+    ['network', result.networks],
+    ['volume', result.volumes],
+  ] as const;
+
+  for (const [kind, outcomes] of kinds) {
+    if (outcomes.removed.length > 0) lines.push(ok(c, `Removed ${countAndNames(kind, outcomes.removed)}`));
+  }
+  // With warnings (Docker unreachable, a listing failed) "nothing to remove" could be untrue.
+  const nothing = kinds.every(([, outcomes]) => outcomes.removed.length + outcomes.kept.length + outcomes.failed.length === 0);
+  if (nothing && result.warnings.length === 0) {
+    lines.push(ok(c, 'No containers, networks or volumes to remove'));
+  }
+
+  const kept = kinds.filter(([, outcomes]) => outcomes.kept.length > 0);
+  if (kept.length > 0) {
+    for (const [kind, outcomes] of kept) {
+      const what = kind === 'container' ? `stopped ${plural(kind, outcomes.kept.length)}` : plural(kind, outcomes.kept.length);
+      lines.push(warn(c, `Kept ${outcomes.kept.length} ${what} of the failed run for debugging: ${names(outcomes.kept)}`));
+    }
+    const filter = `label=${SESSION_LABEL}=${result.sessionId}`;
+    for (const [kind] of kept) lines.push(detail(c, `inspect: ${inspectCommand(kind)} --filter ${filter}`));
+    lines.push(detail(c, `remove:  npx docker-janitor sweep --session ${result.sessionId}`));
+  }
+
+  for (const [kind, outcomes] of kinds) lines.push(...failedResourceLines(kind, outcomes, c));
+  for (const warning of result.warnings) lines.push(warn(c, firstLine(warning)));
+
+  if (result.images) {
+    lines.push(result.images.dryRun ? 'Cleaning up dangling images (dry run)...' : 'Cleaning up dangling images...');
+    lines.push(...imageLines(result.images, c, options));
+  }
+
+  const failures = kinds.reduce((sum, [, outcomes]) => sum + outcomes.failed.length, 0) + (result.images?.failed.length ?? 0);
+  const warnings = result.warnings.length;
+  if (failures > 0 || warnings > 0) {
+    const parts = [failures > 0 ? noun(failures, 'failure', 'failures') : '', warnings > 0 ? noun(warnings, 'warning', 'warnings') : ''];
+    lines.push(warn(c, `Cleanup finished with ${parts.filter(Boolean).join(' and ')}`));
+  } else if (result.hasProblems) {
+    lines.push(warn(c, 'Cleanup finished with problems'));
+  } else {
+    lines.push(ok(c, 'Cleanup complete'));
+  }
+  return lines.join('\n');
+}
+
+/** The image part shared by both summaries: removals, skips by reason, failures. */
+function imageLines(result: CleanResult, c: Colors, options: RenderOptions): string[] {
+  const lines: string[] = [];
+  if (result.dryRun) {
+    if (result.removed.length > 0) {
+      lines.push(ok(c, `Would remove ${noun(result.removed.length, '<none> image', '<none> images')}`));
+      for (const image of result.removed) lines.push(item(c, image.id, formatBytes(image.size)));
+    }
+  } else {
+    const pruned = result.removed.filter((image) => image.step === 'prune').length;
+    if (result.prune.ran) {
+      lines.push(ok(c, `Pruned: ${noun(pruned, '<none> image', '<none> images')}, reclaimed ${formatBytes(result.prune.reclaimed)}`));
+    }
+    const oneByOne = result.removed.filter((image) => image.step === 'remove');
+    if (oneByOne.length > 0) {
+      const bytes = oneByOne.reduce((sum, image) => sum + image.size, 0);
+      lines.push(ok(c, `Removed ${noun(oneByOne.length, '<none> image', '<none> images')}, reclaimed ${formatBytes(bytes)}`));
+    }
+  }
+  if (result.removed.length === 0 && result.failed.length === 0 && !result.prune.ran) {
+    lines.push(ok(c, 'No <none> images to remove'));
+  }
+
+  for (const group of SKIP_GROUPS) {
+    const skipped = result.skipped.filter((image) => group.reasons.includes(image.reason));
+    if (skipped.length === 0) continue;
+    lines.push(ok(c, group.heading(skipped.length, options.optionStyle ?? 'cli')));
+    for (const image of skipped) lines.push(item(c, image.id, explain(image)));
+  }
+
+  if (result.filtered > 0) {
+    lines.push(ok(c, `Left ${noun(result.filtered, 'other <none> image', 'other <none> images')} alone (outside the filters)`));
+  }
+
+  if (result.failed.length > 0) {
+    lines.push(fail(c, `Failed to remove ${noun(result.failed.length, 'image', 'images')}`));
+    for (const image of result.failed) lines.push(item(c, image.id, firstLine(image.message)));
+  }
+  return lines;
+}
+
+interface SkipGroup {
+  readonly reasons: readonly SkipReason[];
+  readonly heading: (count: number, style: 'cli' | 'config') => string;
+}
+
+const SKIP_GROUPS: readonly SkipGroup[] = [
+  {
+    reasons: ['in-use-running', 'in-use-stopped', 'in-use'],
+    heading: (count) => `Skipped ${noun(count, 'in-use image', 'in-use images')} (safe)`,
+  },
+  {
+    reasons: ['has-children'],
+    heading: (count) => `Skipped ${noun(count, 'image', 'images')} with dependent child images (safe)`,
+  },
+  {
+    reasons: ['tagged', 'multiple-repositories'],
+    heading: (count) => `Skipped ${noun(count, 'tagged image', 'tagged images')} (safe)`,
+  },
+  {
+    reasons: ['digested'],
+    heading: (count, style) =>
+      `Kept ${noun(count, 'digest-only image', 'digest-only images')} (${style === 'cli' ? '--remove-digested' : 'removeDigested: true'} removes ${count === 1 ? 'it' : 'them'})`,
+  },
+  {
+    reasons: ['gone'],
+    heading: (count) => `Skipped ${noun(count, 'image', 'images')} already removed by someone else`,
+  },
+];
+
+/** The reason for one skipped image, in words. */
+function explain(image: SkippedImage): string {
+  switch (image.reason) {
+    case 'in-use-running':
+    case 'in-use-stopped':
+    case 'in-use':
+      return usedBy(image);
+    case 'has-children':
+      return 'other images are built on it';
+    case 'tagged':
+      return 'it has a tag';
+    case 'multiple-repositories':
+      return 'referenced in several repositories';
+    case 'digested':
+      return 'no tag, but a repository digest (pulled by digest)';
+    case 'gone':
+      return 'already gone';
+  }
+}
+
+function usedBy(image: SkippedImage): string {
+  if (image.containers.length === 0) {
+    const state = image.reason === 'in-use-running' ? 'a running' : image.reason === 'in-use-stopped' ? 'a stopped' : 'a';
+    return `used by ${state} container`;
+  }
+  const shown = image.containers.slice(0, MAX_CONTAINERS).map((container) => describeContainer(container, image.reason));
+  if (image.containers.length > MAX_CONTAINERS) shown.push(`${image.containers.length - MAX_CONTAINERS} more`);
+  return `used by ${shown.join(', ')}`;
+}
+
+function describeContainer(container: ContainerRef, reason: SkipReason): string {
+  const state = stateWord(container.state, reason);
+  const name = container.name ? ` (${container.name})` : '';
+  return `${state ? `${state} ` : ''}container ${shortId(container.id)}${name}`;
+}
+
+function stateWord(state: string | undefined, reason: SkipReason): string {
+  switch (state) {
+    case undefined:
+      return reason === 'in-use-running' ? 'running' : reason === 'in-use-stopped' ? 'stopped' : '';
+    case 'exited':
+      return 'stopped';
+    case 'created':
+      return 'created (never started)';
+    default:
+      return state;
+  }
+}
+
+function failedResourceLines(kind: ResourceKind, outcomes: ResourceOutcomes, c: Colors): string[] {
+  if (outcomes.failed.length === 0) return [];
+  return [
+    fail(c, `Failed to remove ${noun(outcomes.failed.length, kind, plural(kind, 2))}`),
+    ...outcomes.failed.map((resource) => item(c, resourceName(resource), firstLine(resource.message))),
+  ];
+}
+
+function countAndNames(kind: ResourceKind, refs: readonly ResourceRef[]): string {
+  return `${noun(refs.length, kind, plural(kind, 2))}: ${names(refs)}`;
+}
+
+function names(refs: readonly ResourceRef[]): string {
+  const shown = refs.slice(0, MAX_NAMES).map(resourceName);
+  if (refs.length > MAX_NAMES) shown.push(`and ${refs.length - MAX_NAMES} more`);
+  return shown.join(', ');
+}
+
+function resourceName(ref: ResourceRef): string {
+  if (ref.name) return ref.name;
+  return ref.kind === 'volume' ? ref.id : shortId(ref.id);
+}
+
+function inspectCommand(kind: ResourceKind): string {
+  return kind === 'container' ? 'docker ps -a' : `docker ${kind} ls`;
+}
+
+function plural(kind: ResourceKind, count: number): string {
+  return count === 1 ? kind : `${kind}s`;
+}
+
+function ok(c: Colors, text: string): string {
+  return `${c.green(figures.tick)} ${text}`;
+}
+
+function fail(c: Colors, text: string): string {
+  return `${c.red(figures.cross)} ${text}`;
+}
+
+function warn(c: Colors, text: string): string {
+  return `${c.yellow(figures.warning)} ${text}`;
+}
+
+/** An indented line under a count line: `  - 2aba318ec17d  used by running container …`. */
+function item(c: Colors, id: string, text: string): string {
+  return `  ${c.dim(figures.dash)} ${c.dim(id.startsWith('sha256:') || /^[0-9a-f]{64}$/.test(id) ? shortId(id) : id)}  ${text}`;
+}
+
+function detail(c: Colors, text: string): string {
+  return `  ${c.dim(text)}`;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
