@@ -21,6 +21,8 @@ export interface CleanContext {
   readonly now?: number;
   /** Only these image IDs are in scope (e.g. what a test run left dangling). */
   readonly scope?: ReadonlySet<string>;
+  /** Dangling image IDs already listed by the caller (saves one docker call). */
+  readonly danglingIds?: readonly string[];
 }
 
 export type CleanImagesOptions = Pick<ImageCleanOptions, 'dryRun' | 'olderThan' | 'labels' | 'excludeLabels' | 'removeDigested'>;
@@ -28,7 +30,7 @@ export type CleanImagesOptions = Pick<ImageCleanOptions, 'dryRun' | 'olderThan' 
 export async function cleanImages(docker: DockerClient, options: CleanImagesOptions, context: CleanContext = {}): Promise<CleanResult> {
   const started = performance.now();
   const now = context.now ?? Date.now();
-  const ids = await listDanglingImageIds(docker);
+  const ids = context.danglingIds ?? (await listDanglingImageIds(docker));
   if (ids.length === 0) return emptyResult(options.dryRun, started);
 
   const [images, containers] = await Promise.all([inspectImages(docker, ids), listContainers(docker)]);

@@ -4,6 +4,7 @@
  */
 import type { ContainerInfo, ImageInfo } from '../docker/types.js';
 import { isRunning } from '../docker/types.js';
+import { matchesLabel, matchesLabelFilters } from '../options/labels.js';
 import type { ContainerRef, SkippedImage } from './result.js';
 
 export interface PlanOptions {
@@ -93,16 +94,8 @@ export function planImageCleanup(input: PlanInput): ImagePlan {
 /** Docker's prune semantics for `until`, `label=` and `label!=`, applied to one image. */
 export function matchesFilters(image: ImageInfo, options: PlanOptions, now: number): boolean {
   if (options.olderThan !== undefined && !(image.created < now - options.olderThan * 1000)) return false;
-  for (const filter of options.labels) if (!hasLabel(image, filter)) return false;
-  for (const filter of options.excludeLabels) if (hasLabel(image, filter)) return false;
-  return true;
-}
-
-function hasLabel(image: ImageInfo, filter: string): boolean {
-  const eq = filter.indexOf('=');
-  if (eq === -1) return Object.hasOwn(image.labels, filter);
-  const key = filter.slice(0, eq);
-  return Object.hasOwn(image.labels, key) && image.labels[key] === filter.slice(eq + 1);
+  if (!matchesLabelFilters(image.labels, options.labels)) return false;
+  return !options.excludeLabels.some((filter) => matchesLabel(image.labels, filter));
 }
 
 /** Order so that an image comes before any image it is built on (its parent chain). */

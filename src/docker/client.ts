@@ -47,6 +47,8 @@ export interface DockerClient {
   run(args: readonly string[], options?: RunOptions): Promise<DockerResult>;
   /** Synchronous variant, for signal handlers that must finish before the process exits. */
   runSync(args: readonly string[], options?: RunOptions): DockerResult;
+  /** A long-running command (e.g. `docker events`) whose stdout lines are handed to `onLine`. */
+  stream(args: readonly string[], onLine: (line: string) => void): { stop(): void; done: Promise<void> };
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -139,6 +141,28 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
       options.onCommand?.(args);
       const result = execaSync(dockerPath, [...args], execOptions(run));
       return settle(args, run, result);
+    },
+    stream(args, onLine) {
+      options.onCommand?.(args);
+      const child = execa(dockerPath, [...args], { env, extendEnv: false, reject: false, stdin: 'ignore', buffer: false });
+      let pending = '';
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => {
+        pending += chunk;
+        let newline = pending.indexOf('\n');
+        while (newline !== -1) {
+          const line = pending.slice(0, newline);
+          pending = pending.slice(newline + 1);
+          if (line.trim()) onLine(line);
+          newline = pending.indexOf('\n');
+        }
+      });
+      return {
+        stop: () => {
+          child.kill('SIGTERM');
+        },
+        done: child.then(() => undefined),
+      };
     },
   };
 }

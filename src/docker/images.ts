@@ -16,9 +16,9 @@ export async function listDanglingImageIds(docker: DockerClient): Promise<string
   return parseIdLines(result.stdout);
 }
 
-/** Full IDs of all top-level images (tagged and dangling). */
-export async function listImageIds(docker: DockerClient): Promise<string[]> {
-  const result = await docker.run(['image', 'ls', '--quiet', '--no-trunc']);
+/** Full IDs of all top-level images (tagged and dangling); with `all`, intermediate images too. */
+export async function listImageIds(docker: DockerClient, options: { all?: boolean } = {}): Promise<string[]> {
+  const result = await docker.run(['image', 'ls', ...(options.all ? ['--all'] : []), '--quiet', '--no-trunc']);
   return parseIdLines(result.stdout);
 }
 

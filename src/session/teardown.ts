@@ -1,0 +1,116 @@
+/**
+ * Session teardown: the session's containers (with anonymous volumes), then its networks and
+ * volumes, then the safe image cleaner. Problems become warnings and failed entries in the
+ * result; whether they fail the run is the caller's decision (failOnCleanupError).
+ */
+import { cleanImages } from '../cleaner/clean.js';
+import type { DockerClient } from '../docker/client.js';
+import { isDockerError } from '../docker/errors.js';
+import { listDanglingImageIds } from '../docker/images.js';
+import { containerCreateEventsArgs, parseCreateEvents } from '../docker/resources.js';
+import type { JanitorOptions } from '../options/schema.js';
+import { adoptionEnabled, selectAdopted } from './adopt.js';
+import type { ResourceOutcomes, TeardownResult } from './result.js';
+import { drive, sessionObjectSteps, type SessionObjectsReport } from './steps.js';
+import { readImagesBefore, readTracked, type SessionRecord, type TrackedEntry } from './store.js';
+
+export interface TeardownContext {
+  readonly record: SessionRecord;
+  readonly dir: string;
+  readonly options: JanitorOptions;
+  /** The run failed: with keepOnFailure, containers are stopped and kept. */
+  readonly failed?: boolean;
+  /** Only the session's objects; no image cleaning (watch-mode reruns). */
+  readonly objectsOnly?: boolean;
+}
+
+const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
+
+export async function teardownSession(docker: DockerClient, context: TeardownContext): Promise<TeardownResult> {
+  const started = performance.now();
+  const { record, options } = context;
+  const warnings: string[] = [];
+  const cleanImagesToo = options.images !== 'off' && !context.objectsOnly;
+
+  // Listing dangling images does not depend on the containers: ask at once, in parallel.
+  const dangling = cleanImagesToo ? listDanglingImageIds(docker).then(ok<string[]>, fail<string[]>) : undefined;
+
+  let objects: SessionObjectsReport = { containers: EMPTY, networks: EMPTY, volumes: EMPTY, warnings: [] };
+  let reachable = true;
+  try {
+    const tracked: TrackedEntry[] = [...readTracked(context.dir), ...(await adopted(docker, record))];
+    objects = await drive(
+      docker,
+      sessionObjectSteps({
+        sessionId: record.id,
+        tracked,
+        stopTimeout: options.stopTimeout,
+        keep: options.keepOnFailure && context.failed === true,
+      }),
+    );
+    warnings.push(...objects.warnings);
+  } catch (error) {
+    if (!isDockerError(error)) throw error;
+    reachable = error.code !== 'DOCKER_UNREACHABLE' && error.code !== 'DOCKER_NOT_INSTALLED';
+    warnings.push(`Could not clean the session's containers: ${firstLine(error)}`);
+  }
+
+  let images: TeardownResult['images'];
+  if (dangling && reachable) {
+    const listed = await dangling;
+    if (listed.value === undefined) {
+      warnings.push(`Could not list dangling images: ${firstLine(listed.error)}`);
+    } else {
+      try {
+        const scope = options.images === 'session' ? madeDuringSession(listed.value, readImagesBefore(context.dir)) : undefined;
+        images = await cleanImages(docker, options, { danglingIds: listed.value, ...(scope ? { scope } : {}) });
+      } catch (error) {
+        if (!isDockerError(error)) throw error;
+        warnings.push(`Could not clean images: ${firstLine(error)}`);
+      }
+    }
+  } else if (dangling) {
+    await dangling; // settle it; the engine is gone
+  }
+
+  const hasProblems =
+    warnings.length > 0 ||
+    objects.containers.failed.length + objects.networks.failed.length + objects.volumes.failed.length > 0 ||
+    (images?.failed.length ?? 0) > 0;
+  return {
+    sessionId: record.id,
+    containers: objects.containers,
+    networks: objects.networks,
+    volumes: objects.volumes,
+    images,
+    warnings,
+    hasProblems,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Containers created since the session started that match the adoption filters. */
+export async function adopted(docker: DockerClient, record: SessionRecord): Promise<TrackedEntry[]> {
+  if (!adoptionEnabled(record.adopt)) return [];
+  const since = Math.floor(record.startedAt / 1000);
+  const until = (Date.now() / 1000).toFixed(3);
+  const result = await docker.run(containerCreateEventsArgs(since, until), { allowFailure: true, timeoutMs: 15_000 });
+  return selectAdopted(parseCreateEvents(result.stdout), record.adopt).map((id) => ({ id, kind: 'container' as const }));
+}
+
+/** The `session` image scope: dangling images that did not exist when the session opened. */
+function madeDuringSession(dangling: readonly string[], before: Set<string> | undefined): Set<string> {
+  return new Set(before ? dangling.filter((id) => !before.has(id)) : []);
+}
+
+type Settled<T> = { value: T; error?: undefined } | { value?: undefined; error: unknown };
+function ok<T>(value: T): Settled<T> {
+  return { value };
+}
+function fail<T>(error: unknown): Settled<T> {
+  return { error };
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
