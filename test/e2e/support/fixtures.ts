@@ -1,0 +1,107 @@
+/**
+ * Running fixture projects end to end: real runners, real engine (the suite's private one).
+ * Fixture projects under fixtures/ resolve `docker-janitor` through a symlink
+ * fixtures/node_modules/docker-janitor -> the repo root (its built dist/), so they use the
+ * package exactly through its `exports` map, like a user's project.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../support/engine.js';
+import { dockerEnv } from '../../support/docker.js';
+
+export const FIXTURES = join(REPO_ROOT, 'fixtures');
+export const BIN = join(REPO_ROOT, 'node_modules/.bin');
+
+/** Link the package into fixtures/node_modules (idempotent). dist/ must be built. */
+export function linkPackage(): void {
+  if (!existsSync(join(REPO_ROOT, 'dist/index.js'))) {
+    throw new Error('dist/ is not built: run `npm run build` (npm test does it) before the e2e tests');
+  }
+  const modules = join(FIXTURES, 'node_modules');
+  mkdirSync(modules, { recursive: true });
+  const link = join(modules, 'docker-janitor');
+  try {
+    lstatSync(link);
+  } catch {
+    symlinkSync(REPO_ROOT, link, 'dir');
+  }
+}
+
+/** A fresh state directory, so a test's sessions never mix with another run's. */
+export function tempStateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'dj-e2e-state-'));
+}
+
+export interface FixtureResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunningFixture {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Output so far. */
+  output(): { stdout: string; stderr: string };
+  readonly exited: Promise<FixtureResult>;
+  /** Send a signal to the whole process group (like Ctrl+C in a terminal, or a CI cancel). */
+  killGroup(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Start `command` in `cwd` in its own process group, on the private engine, with `env` added.
+ * CI=true and no TTY, like CI. DOCKER_JANITOR_STATE_DIR should be given per test.
+ */
+export function startFixture(cwd: string, command: readonly string[], env: NodeJS.ProcessEnv = {}): RunningFixture {
+  const [file, ...args] = command;
+  if (!file) throw new Error('empty command');
+  const child = spawn(file, args, {
+    cwd,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...dockerEnv(), CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<FixtureResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${file}`);
+  const pid = child.pid;
+  return {
+    child,
+    pid,
+    output: () => ({ stdout, stderr }),
+    exited,
+    killGroup(signal) {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+export function runFixture(cwd: string, command: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<FixtureResult> {
+  return startFixture(cwd, command, env).exited;
+}
+
+/** Poll until `predicate` is true; returns false when `timeoutMs` passed first. */
+export async function waitFor(predicate: () => boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (predicate()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
