@@ -47,7 +47,8 @@ export function classifyRemoveFailure(line: string): ClassifiedFailure {
   for (const { pattern, reason } of RULES) {
     const match = pattern.exec(message);
     if (!match) continue;
-    const reference = reason === 'gone' ? /No such image:\s*(\S+)/i.exec(message)?.[1] : undefined;
+    // The CLI can double the line ("no such image: X: No such image: X"): X without the colon.
+    const reference = reason === 'gone' ? /No such image:\s*(\S+?):?(?=\s|$)/i.exec(message)?.[1] : undefined;
     return {
       reason,
       message,
