@@ -92,9 +92,16 @@ export function mapObjectErrors(args: readonly string[], stderr: string): Map<st
   for (const raw of stderr.split('\n')) {
     const line = raw.trim().replace(/^Error response from daemon:\s*/, '').replace(/^Error:\s*/, '');
     if (!line) continue;
-    const arg = args.find((candidate) => line.includes(candidate)) ?? args.find((candidate) => line.includes(candidate.slice(0, 12)));
+    const arg = args.find((candidate) => mentions(line, candidate)) ?? args.find((candidate) => mentions(line, candidate.slice(0, 12)));
     if (!arg || failures.has(arg)) continue;
     failures.set(arg, { gone: /no such (container|volume|network)|not found/i.test(line), message: line });
   }
   return failures;
+}
+
+/** `word` stands in `line` as a whole word (names like `e` must not match inside "volume"). */
+function mentions(line: string, word: string): boolean {
+  if (!word) return false;
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[\\s:\\[])${escaped}($|[\\s:\\]])`).test(line);
 }

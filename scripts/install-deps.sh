@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install what docker-janitor's demo and tests need on Debian, as root: Debian's docker.io
+# (dockerd + CLI) and a static busybox (the base image is built FROM scratch with it, since
+# nothing can be pulled). Skips what is already there.
+set -euo pipefail
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v docker >/dev/null 2>&1 || need+=(docker.io)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: need root to install: ${need[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
