@@ -18,6 +18,9 @@ import {
   type SessionRecord,
 } from './store.js';
 
+/** Dead sessions whose engine stays unreachable are forgotten after this long. */
+export const FORGET_AFTER_MS = 7 * 24 * 3600 * 1000;
+
 export interface SweptSession {
   readonly sessionId: string;
   readonly report?: SessionObjectsReport;
@@ -79,7 +82,12 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
       if (!options.dryRun) removeSessionDir(dir);
       continue;
     }
-    swept.push(await sweepSession(clientFor(record, options), record.id, dir, options));
+    const result = await sweepSession(clientFor(record, options), record.id, dir, options);
+    if (result.error && Date.now() - record.startedAt > FORGET_AFTER_MS && !options.dryRun) {
+      // Its engine has not answered for a week: forget the record rather than warn forever.
+      removeSessionDir(dir);
+    }
+    swept.push(result);
   }
   return swept;
 }

@@ -1,0 +1,229 @@
+/**
+ * The session core against the real private engine: what a run creates goes, what it did not
+ * create stays, whatever way the run ends.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openSession } from '../../../src/session/open.js';
+import { sweepDeadSessions, sweepSession } from '../../../src/session/sweep.js';
+import { REPO_ROOT } from '../../support/engine.js';
+import {
+  BASE_IMAGE,
+  buildImage,
+  containerState,
+  dockerEnv,
+  dockerSync,
+  imageExists,
+  resetEngine,
+  runContainer,
+} from '../../support/docker.js';
+
+const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
+let stateDir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(() => {
+  if (!existsSync(join(REPO_ROOT, 'dist/session/open.js'))) throw new Error('dist/ is not built: run npm run build first');
+});
+
+beforeEach(() => {
+  resetEngine();
+  stateDir = mkdtempSync(join(tmpdir(), 'dj-session-state-'));
+  env = { ...dockerEnv(), DOCKER_JANITOR_STATE_DIR: stateDir };
+});
+
+afterEach(() => {
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const exists = (kind: 'container' | 'network' | 'volume', id: string) =>
+  dockerSync([kind, 'inspect', id], { allowFailure: true }) !== '';
+
+describe('teardown', () => {
+  it('removes labelled, tracked and adopted objects and leaves bystanders alone', async () => {
+    const bystander = runContainer(BASE_IMAGE);
+    const bystanderNet = dockerSync(['network', 'create', 'bystander-net']);
+    const bystanderVol = dockerSync(['volume', 'create', 'bystander-vol']);
+    const session = await openSession({ adopt: { labels: ['adopt.me=yes'] }, watchdog: false, signals: false }, { env });
+    const label = `docker-janitor.session=${session.id}`;
+
+    const labelled = runContainer(BASE_IMAGE, ['--label', label, '-v', '/anon']);
+    const tracked = runContainer(BASE_IMAGE);
+    const adopted = runContainer(BASE_IMAGE, ['--label', 'adopt.me=yes']);
+    const net = dockerSync(['network', 'create', '--label', label, 'session-net']);
+    const vol = dockerSync(['volume', 'create', '--label', label, 'session-vol']);
+    const trackedVol = dockerSync(['volume', 'create', 'tracked-vol']);
+    const anonVolumes = dockerSync(['inspect', '--format', '{{range .Mounts}}{{.Name}} {{end}}', labelled]).trim().split(' ');
+    // What track() does inside a test process.
+    process.env.DOCKER_JANITOR_SESSION = session.id;
+    process.env.DOCKER_JANITOR_SESSION_DIR = session.dir;
+    const { track } = await import('../../../src/session/tracking.cjs');
+    track(tracked);
+    track(trackedVol);
+    delete process.env.DOCKER_JANITOR_SESSION;
+    delete process.env.DOCKER_JANITOR_SESSION_DIR;
+
+    const result = await session.teardown();
+
+    expect(result.warnings).toEqual([]);
+    expect(result.hasProblems).toBe(false);
+    for (const id of [labelled, tracked, adopted]) expect(exists('container', id)).toBe(false);
+    expect(exists('network', net)).toBe(false);
+    expect(exists('volume', vol)).toBe(false);
+    expect(exists('volume', trackedVol)).toBe(false);
+    for (const anon of anonVolumes) expect(exists('volume', anon)).toBe(false);
+    expect(containerState(bystander)).toBe('running');
+    expect(exists('network', bystanderNet)).toBe(true);
+    expect(exists('volume', bystanderVol)).toBe(true);
+    expect(result.containers.removed).toHaveLength(3);
+    expect(existsSync(session.dir)).toBe(false);
+    // Idempotent.
+    expect(await session.teardown()).toBe(result);
+  });
+
+  it('cleans images after the containers, keeping images in use by bystanders', async () => {
+    const inUse = buildImage();
+    const bystander = runContainer(inUse);
+    const session = await openSession({ watchdog: false }, { env });
+    const mine = buildImage();
+    runContainer(mine, ['--label', `docker-janitor.session=${session.id}`]);
+
+    const result = await session.teardown();
+
+    expect(imageExists(mine)).toBe(false); // its container went first, then the image
+    expect(imageExists(inUse)).toBe(true);
+    expect(containerState(bystander)).toBe('running');
+    expect(result.images?.removed.map((image) => image.id)).toEqual([mine]);
+    expect(result.images?.skipped).toEqual([expect.objectContaining({ id: inUse, reason: 'in-use-running' })]);
+  });
+
+  it("images: 'session' only removes dangling images made during the session", async () => {
+    const before = buildImage();
+    const session = await openSession({ images: 'session', watchdog: false }, { env });
+    const during = buildImage();
+    await session.teardown();
+    expect(imageExists(before)).toBe(true);
+    expect(imageExists(during)).toBe(false);
+  });
+
+  it("images: 'off' leaves images alone", async () => {
+    const dangling = buildImage();
+    const session = await openSession({ images: 'off', watchdog: false }, { env });
+    const result = await session.teardown();
+    expect(result.images).toBeUndefined();
+    expect(imageExists(dangling)).toBe(true);
+  });
+
+  it('keepOnFailure stops and keeps the containers of a failed run; an explicit sweep removes them', async () => {
+    const session = await openSession({ keepOnFailure: true, watchdog: false }, { env });
+    const container = runContainer(BASE_IMAGE, ['--label', `docker-janitor.session=${session.id}`]);
+
+    const result = await session.teardown({ failed: true });
+
+    expect(result.containers.kept.map((ref) => ref.id)).toEqual([container]);
+    expect(containerState(container)).toBe('exited');
+    // The next run's automatic sweep leaves kept sessions alone…
+    expect(await sweepDeadSessions(stateDir, { env })).toEqual([]);
+    expect(containerState(container)).toBe('exited');
+    // …and `docker-janitor sweep --session ID` removes them.
+    const swept = await sweepSession(session.docker, session.id, session.dir);
+    expect(swept.report?.containers.removed.map((ref) => ref.id)).toEqual([container]);
+    expect(exists('container', container)).toBe(false);
+    expect(existsSync(session.dir)).toBe(false);
+  });
+
+  it('keepOnFailure removes everything when the run passed', async () => {
+    const session = await openSession({ keepOnFailure: true, watchdog: false }, { env });
+    const container = runContainer(BASE_IMAGE, ['--label', `docker-janitor.session=${session.id}`]);
+    await session.teardown({ failed: false });
+    expect(exists('container', container)).toBe(false);
+  });
+
+  it('an unreachable engine gives warnings, never an exception', async () => {
+    const session = await openSession({ watchdog: false, docker: { host: 'unix:///nonexistent/docker.sock' } }, { env });
+    const result = await session.teardown();
+    expect(result.hasProblems).toBe(true);
+    expect(result.warnings.join('\n')).toMatch(/not reachable at unix:\/\/\/nonexistent\/docker.sock/);
+  });
+});
+
+interface Child {
+  ready: Promise<{ sessionId: string; container: string }>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  pid: number;
+}
+
+function startChild(mode: string, options: object = {}): Child {
+  const child = spawn(process.execPath, [CHILD, mode, JSON.stringify(options)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const ready = new Promise<{ sessionId: string; container: string }>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /READY (\S+) (\S+)/.exec(out);
+      if (match?.[1] && match[2]) resolve({ sessionId: match[1], container: match[2] });
+    });
+    child.on('close', () => reject(new Error(`child ended before READY: ${out}`)));
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { ready, exit, pid: child.pid ?? 0 };
+}
+
+async function waitGone(id: string, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (!exists('container', id)) return Date.now() - start;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return -1;
+}
+
+describe('when teardown never runs', () => {
+  it('the watchdog removes the session after the owner is SIGKILLed', async () => {
+    const bystander = runContainer(BASE_IMAGE);
+    const child = startChild('sigkill');
+    const { container } = await child.ready;
+    expect((await child.exit).signal).toBe('SIGKILL');
+    expect(await waitGone(container, 10_000)).toBeGreaterThanOrEqual(0);
+    expect(containerState(bystander)).toBe('running');
+  });
+
+  it('without a watchdog, the next session sweeps the dead one', async () => {
+    const child = startChild('sigkill', { watchdog: false });
+    const { container, sessionId } = await child.ready;
+    await child.exit;
+    expect(exists('container', container)).toBe(true);
+    expect(readdirSync(join(stateDir, 'sessions'))).toContain(sessionId);
+
+    const next = await openSession({ watchdog: false }, { env });
+
+    expect(next.swept.map((swept) => swept.sessionId)).toEqual([sessionId]);
+    expect(exists('container', container)).toBe(false);
+    expect(readdirSync(join(stateDir, 'sessions'))).toEqual([next.id]);
+    await next.teardown();
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('on %s the handlers clean synchronously and the process still ends by the signal', async (signal) => {
+    const child = startChild(`signal:${signal}`, { watchdog: false });
+    const { container } = await child.ready;
+    const exit = await child.exit;
+    expect(exit.signal).toBe(signal);
+    expect(exists('container', container)).toBe(false);
+  });
+
+  it('a signal from outside is handled the same way', async () => {
+    const child = startChild('hang', { watchdog: false });
+    const { container } = await child.ready;
+    process.kill(child.pid, 'SIGTERM');
+    expect((await child.exit).signal).toBe('SIGTERM');
+    expect(exists('container', container)).toBe(false);
+  });
+});
