@@ -1,0 +1,70 @@
+/**
+ * What the Vitest adapter prints at teardown, decided from the teardown result: pure, a string
+ * or nothing. Printing (stream, colours) is the global setup's business.
+ */
+import type { JanitorOptions } from '../options/schema.js';
+import { createColors } from '../render/colors.js';
+import { figures } from '../render/figures.js';
+import { renderTeardownSummary } from '../render/summary.js';
+import type { TeardownResult } from '../session/result.js';
+
+export interface TeardownOutput {
+  /** Text to print, or undefined for nothing. */
+  readonly text: string | undefined;
+  /** failOnCleanupError and a cleanup problem: the run must fail. */
+  readonly failRun: boolean;
+}
+
+export interface TeardownOutputContext {
+  readonly options: Pick<JanitorOptions, 'summary' | 'failOnCleanupError'>;
+  readonly color: boolean;
+  /** Warnings from setup (a dead session that could not be swept…). */
+  readonly setupWarnings?: readonly string[];
+}
+
+export function teardownOutput(result: TeardownResult, context: TeardownOutputContext): TeardownOutput {
+  const c = createColors({ color: context.color });
+  const failRun = context.options.failOnCleanupError && result.hasProblems;
+  const lines: string[] = [];
+  const warn = (text: string) => `${c.yellow(figures.warning)} docker-janitor: ${firstLine(text)}`;
+
+  const unavailable = dockerUnavailable(result);
+  if (unavailable !== undefined) {
+    // Docker missing or unreachable: one line, not a summary of nothing.
+    lines.push(warn(`nothing was cleaned: ${unavailable}`));
+  } else {
+    for (const warning of context.setupWarnings ?? []) lines.push(warn(warning));
+    const kept = [result.containers, result.networks, result.volumes].some((outcomes) => outcomes.kept.length > 0);
+    if (context.options.summary || result.hasProblems || kept) {
+      lines.push(renderTeardownSummary(result, { color: context.color, optionStyle: 'config' }));
+    }
+  }
+  if (failRun) lines.push(`${c.red(figures.cross)} docker-janitor: cleanup problems fail the run (failOnCleanupError)`);
+  return { text: lines.length > 0 ? lines.join('\n') : undefined, failRun };
+}
+
+/** The session could not be opened at all (state directory unwritable…): one line. */
+export function openFailedOutput(message: string, options: Pick<JanitorOptions, 'failOnCleanupError'>, color: boolean): TeardownOutput {
+  const c = createColors({ color });
+  const lines = [`${c.yellow(figures.warning)} docker-janitor: could not start a session, nothing was cleaned: ${firstLine(message)}`];
+  if (options.failOnCleanupError) lines.push(`${c.red(figures.cross)} docker-janitor: cleanup problems fail the run (failOnCleanupError)`);
+  return { text: lines.join('\n'), failRun: options.failOnCleanupError };
+}
+
+const OBJECTS_FAILED = "Could not clean the session's containers: ";
+
+/**
+ * Why Docker was not available (missing, unreachable), or undefined: nothing removed, kept or
+ * failed, no image result, and the one warning is that the session's objects could not be listed.
+ */
+export function dockerUnavailable(result: TeardownResult): string | undefined {
+  const outcomes = [result.containers, result.networks, result.volumes];
+  const none = outcomes.every((o) => o.removed.length + o.kept.length + o.failed.length === 0);
+  const [warning] = result.warnings;
+  if (!none || result.images !== undefined || result.warnings.length !== 1 || !warning?.startsWith(OBJECTS_FAILED)) return undefined;
+  return warning.slice(OBJECTS_FAILED.length);
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
