@@ -1,0 +1,100 @@
+/** `docker-janitor clean`: the safe image cleaner, from the command line. */
+import { cleanImages } from '../../cleaner/clean.js';
+import { createDockerClient } from '../../docker/client.js';
+import { imageCleanOptionsSchema, OptionsError, parseOptions, type ImageCleanOptionsInput } from '../../options/schema.js';
+import { colorEnabled } from '../../render/colors.js';
+import { renderCleanSummary } from '../../render/summary.js';
+import { usageFromOptionsError, type CommandSpec, type OptionValues } from '../args.js';
+import { EXIT, UsageError, type CliIO, type Command } from '../command.js';
+
+export const cleanSpec: CommandSpec = {
+  name: 'clean',
+  usage: '[options]',
+  summary: 'Remove unused dangling (<none>) images safely, never forced',
+  options: {
+    'dry-run': { type: 'boolean', description: 'Plan and print what would be removed; remove nothing' },
+    json: { type: 'boolean', description: 'Print the result as JSON on stdout (and nothing else there)' },
+    'older-than': {
+      type: 'string',
+      value: 'DURATION',
+      description: 'Only images created more than DURATION ago (90s, 30m, 1h, 7d, 1h30m)',
+    },
+    label: { type: 'string', multiple: true, value: 'K[=V]', description: 'Only images with this label; repeat to require several' },
+    'exclude-label': { type: 'string', multiple: true, value: 'K[=V]', description: 'Never images with this label; repeatable' },
+    'remove-digested': {
+      type: 'boolean',
+      description: 'Also remove untagged images that keep a repository digest (pulled by digest)',
+    },
+    'docker-path': { type: 'string', value: 'PATH', description: 'The docker CLI to run (default: $DOCKER_JANITOR_DOCKER_PATH, else docker)' },
+    host: { type: 'string', value: 'HOST', description: 'Engine endpoint, e.g. unix:///run/docker.sock (default: $DOCKER_HOST)' },
+    context: { type: 'string', value: 'NAME', description: 'Docker context to use (default: $DOCKER_CONTEXT)' },
+    timeout: { type: 'string', value: 'MS', description: 'Timeout of each docker call, in milliseconds (default: 60000)' },
+  },
+};
+
+/** Option paths of the schema → the flags that set them, for usage errors. */
+const FLAGS: Readonly<Record<string, string>> = {
+  dryRun: '--dry-run',
+  olderThan: '--older-than',
+  labels: '--label',
+  excludeLabels: '--exclude-label',
+  removeDigested: '--remove-digested',
+  'docker.path': '--docker-path',
+  'docker.host': '--host',
+  'docker.context': '--context',
+  'docker.timeoutMs': '--timeout',
+};
+
+const ALLOWED: Readonly<Record<string, string>> = {
+  '--timeout': 'expected a positive whole number of milliseconds',
+};
+
+/** Parsed flags → what the options schema takes. Pure; the schema does the validation. */
+export function toCleanOptionsInput(values: OptionValues): ImageCleanOptionsInput {
+  const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const list = (name: string) => (Array.isArray(values[name]) ? [...(values[name] as readonly string[])] : []);
+  const timeout = string('timeout');
+  const docker: NonNullable<ImageCleanOptionsInput['docker']> = {};
+  if (string('docker-path') !== undefined) docker.path = string('docker-path');
+  if (string('host') !== undefined) docker.host = string('host');
+  if (string('context') !== undefined) docker.context = string('context');
+  // A number when it looks like one; otherwise the text, which the schema rejects by name.
+  if (timeout !== undefined) docker.timeoutMs = (/^\d+$/.test(timeout) ? Number(timeout) : timeout) as number;
+  const input: ImageCleanOptionsInput = {
+    dryRun: values['dry-run'] === true,
+    labels: list('label'),
+    excludeLabels: list('exclude-label'),
+    removeDigested: values['remove-digested'] === true,
+    docker,
+  };
+  const olderThan = string('older-than');
+  if (olderThan !== undefined) input.olderThan = olderThan;
+  return input;
+}
+
+export const cleanCommand: Command = {
+  spec: cleanSpec,
+  async run(values, io: CliIO) {
+    let options;
+    try {
+      options = parseOptions(imageCleanOptionsSchema, toCleanOptionsInput(values));
+    } catch (error) {
+      if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, ALLOWED));
+      throw error;
+    }
+    const docker = createDockerClient({
+      dockerPath: options.docker.path,
+      host: options.docker.host,
+      context: options.docker.context,
+      timeoutMs: options.docker.timeoutMs,
+      env: io.env,
+    });
+    const result = await cleanImages(docker, options);
+    if (values.json === true) {
+      io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      io.stdout.write(`${renderCleanSummary(result, { color: colorEnabled({ env: io.env, isTTY: io.isTTY }) })}\n`);
+    }
+    return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * The CLI entry: argv in, exit code out. Testable without spawning: the environment and the
+ * streams are parameters. Commands live in one table; adding one (e.g. `sweep`) is one entry.
+ */
+import { readFileSync } from 'node:fs';
+import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../docker/errors.js';
+import { parseArgs } from './args.js';
+import { EXIT, UsageError, type CliIO, type Command } from './command.js';
+import { cleanCommand } from './commands/clean.js';
+import { renderHelp } from './usage.js';
+
+export type { CliIO, Command } from './command.js';
+export { EXIT } from './command.js';
+
+/** Every command the CLI knows, in help order. */
+export const commands: readonly Command[] = [cleanCommand];
+
+const HELP_HINT = 'see docker-janitor --help';
+
+export async function main(argv: readonly string[], io: CliIO, table: readonly Command[] = commands): Promise<number> {
+  const specs = table.map((command) => command.spec);
+  const parsed = parseArgs(argv, specs);
+  switch (parsed.kind) {
+    case 'usage-error':
+      io.stderr.write(`docker-janitor: ${parsed.message} (${HELP_HINT})\n`);
+      return EXIT.usage;
+    case 'help':
+      io.stdout.write(`${renderHelp(specs, version(), parsed.command)}\n`);
+      return EXIT.ok;
+    case 'version':
+      io.stdout.write(`${version()}\n`);
+      return EXIT.ok;
+    case 'run': {
+      const command = table.find((candidate) => candidate.spec.name === parsed.command);
+      if (!command) throw new Error(`no command ${parsed.command}`);
+      try {
+        return await command.run(parsed.values, io);
+      } catch (error) {
+        return reportError(error, io);
+      }
+    }
+  }
+}
+
+/** One clear line on stderr, no stack trace, for everything a user can act on. */
+function reportError(error: unknown, io: CliIO): number {
+  if (error instanceof UsageError) {
+    io.stderr.write(`docker-janitor: ${error.message} (${HELP_HINT})\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof DockerNotInstalledError || error instanceof DockerUnreachableError) {
+    io.stderr.write(`docker-janitor: ${oneLine(error.message)}\n`);
+    return EXIT.docker;
+  }
+  if (error instanceof DockerCommandError) {
+    // Nothing was removed yet (failures once removal started are in the result): a listing
+    // that hangs means the engine does not answer.
+    const stderr = oneLine(error.stderr);
+    io.stderr.write(`docker-janitor: ${error.shortMessage}${stderr ? `: ${stderr}` : ''}\n`);
+    return error.timedOut ? EXIT.docker : EXIT.failed;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr.write(`docker-janitor: unexpected error (please report it): ${detail}\n`);
+  return EXIT.failed;
+}
+
+function oneLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+let cachedVersion: string | undefined;
+
+/** The package version, from the package.json next to `src/` or `dist/`. */
+export function version(): string {
+  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return cachedVersion;
+}

@@ -1,0 +1,164 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanSpec } from '../../../src/cli/commands/clean.js';
+import { UsageError, type CliIO, type Command } from '../../../src/cli/command.js';
+import { commands, EXIT, main } from '../../../src/cli/main.js';
+import { DockerCommandError } from '../../../src/docker/errors.js';
+
+const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Runs main with captured streams and an environment of our own (no DOCKER_HOST leaks in). */
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}, table: readonly Command[] = commands) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    env: { PATH: process.env.PATH, ...env },
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    isTTY: false,
+  };
+  const code = await main(argv, io, table);
+  return { code, stdout, stderr };
+}
+
+describe('help and version', () => {
+  it('--help documents the commands, every clean option and the exit codes', async () => {
+    const { code, stdout, stderr } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('docker-janitor clean [options]');
+    for (const flag of ['--dry-run', '--json', '--older-than DURATION', '--label K[=V]', '--exclude-label K[=V]', '--remove-digested', '--docker-path PATH', '--host HOST', '--timeout MS']) {
+      expect(stdout).toContain(flag);
+    }
+    expect(stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*bad usage.*\n {2}3 .*not reachable/);
+  });
+
+  it('help, help clean and clean --help print the same help', async () => {
+    const help = (await run(['--help'])).stdout;
+    expect((await run(['help'])).stdout).toBe(help);
+    expect((await run(['help', 'clean'])).stdout).toBe(help);
+    expect((await run(['clean', '--help'])).stdout).toBe(help);
+  });
+
+  it('--version prints the package.json version', async () => {
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${packageVersion}\n`, stderr: '' });
+  });
+});
+
+describe('usage errors: exit 2, one line naming the option, the value and what is allowed', () => {
+  it.each([
+    [['clean', '--older-than', 'yesterday'], 'invalid value "yesterday" for --older-than: expected a duration such as 90s, 30m, 1h, 7d or 1h30m'],
+    [['clean', '--timeout', '-5'], 'option --timeout needs a value (MS)'],
+    [['clean', '--timeout', 'soon'], 'invalid value "soon" for --timeout: expected a positive whole number of milliseconds'],
+    [['clean', '--timeout', '0'], 'invalid value "0" for --timeout: expected a positive whole number of milliseconds'],
+    [['clean', '--label', 'has space'], 'invalid value "has space" for --label: expected KEY or KEY=VALUE'],
+    [['clean', '--host', ''], 'option --host needs a value (HOST)'],
+    [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --help'],
+    [['prune'], 'unknown command "prune"; expected one of: clean'],
+  ])('%j', async (argv, message) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`docker-janitor: ${message} (see docker-janitor --help)\n`);
+  });
+});
+
+describe('Docker missing or unreachable: exit 3, one clear line', () => {
+  let dir: string;
+  let hung: Server;
+  const connections: Socket[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dj-cli-'));
+    // An engine socket that accepts connections and never answers.
+    hung = createServer((socket) => connections.push(socket));
+    await new Promise<void>((resolve) => hung.listen(join(dir, 'hung.sock'), resolve));
+  });
+  afterAll(async () => {
+    for (const socket of connections) socket.destroy();
+    await new Promise((resolve) => hung.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('names the docker path that does not exist', async () => {
+    const { code, stdout, stderr } = await run(['clean', '--docker-path', join(dir, 'no-docker')]);
+    expect(code).toBe(EXIT.docker);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `docker-janitor: The Docker CLI was not found (tried "${join(dir, 'no-docker')}"). Install Docker, or set dockerPath / DOCKER_JANITOR_DOCKER_PATH to the docker binary.\n`,
+    );
+  });
+
+  it('honours DOCKER_JANITOR_DOCKER_PATH from the environment it is given', async () => {
+    const { code, stderr } = await run(['clean'], { DOCKER_JANITOR_DOCKER_PATH: join(dir, 'nope') });
+    expect(code).toBe(EXIT.docker);
+    expect(stderr).toContain(`tried "${join(dir, 'nope')}"`);
+  });
+
+  it('names the host it tried (--host over DOCKER_HOST)', async () => {
+    const host = `unix://${join(dir, 'nothing.sock')}`;
+    const { code, stdout, stderr } = await run(['clean', '--host', host], { DOCKER_HOST: 'unix:///should/not/be/used.sock' });
+    expect(code).toBe(EXIT.docker);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')).toHaveLength(2);
+    expect(stderr).toMatch(new RegExp(`^docker-janitor: The Docker engine is not reachable at ${host}\\. Is it running\\?`));
+  });
+
+  it('uses DOCKER_HOST from the environment it is given', async () => {
+    const host = `unix://${join(dir, 'env.sock')}`;
+    const { code, stderr } = await run(['clean'], { DOCKER_HOST: host });
+    expect(code).toBe(EXIT.docker);
+    expect(stderr).toContain(`not reachable at ${host}`);
+  });
+
+  it('--json prints nothing on stdout when Docker is unreachable', async () => {
+    const { code, stdout, stderr } = await run(['clean', '--json', '--host', `unix://${join(dir, 'nothing.sock')}`]);
+    expect(code).toBe(EXIT.docker);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('not reachable');
+  });
+
+  it('an engine that never answers: the call times out, exit 3, one line', async () => {
+    const { code, stdout, stderr } = await run(['clean', '--timeout', '1000', '--host', `unix://${join(dir, 'hung.sock')}`]);
+    expect(code).toBe(EXIT.docker);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('docker-janitor: Command timed out after 1000 ms: docker image ls --filter dangling=true --quiet --no-trunc\n');
+  });
+});
+
+describe('the command table', () => {
+  it('dispatches to a command added to the table, with its own options', async () => {
+    const seen: unknown[] = [];
+    const sweep: Command = {
+      spec: { name: 'sweep', usage: '[--session ID]', summary: 'Remove dead sessions', options: { session: { type: 'string', value: 'ID', description: 'One session' } } },
+      async run(values) {
+        seen.push(values);
+        return 0;
+      },
+    };
+    const { code, stderr } = await run(['sweep', '--session', 'abc'], {}, [...commands, sweep]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(seen).toEqual([{ session: 'abc' }]);
+    expect((await run(['--help'], {}, [...commands, sweep])).stdout).toContain('docker-janitor sweep [--session ID]  Remove dead sessions');
+  });
+
+  it('maps what a command throws to exit codes: usage 2, docker command failure 1, anything else 1', async () => {
+    const throwing = (error: unknown): Command => ({
+      spec: { ...cleanSpec, name: 'boom' },
+      async run() {
+        throw error;
+      },
+    });
+    const usage = await run(['boom'], {}, [throwing(new UsageError('invalid value "x" for --y: expected z'))]);
+    expect(usage).toEqual({ code: 2, stdout: '', stderr: 'docker-janitor: invalid value "x" for --y: expected z (see docker-janitor --help)\n' });
+
+    const failed = await run(['boom'], {}, [throwing(new DockerCommandError(['image', 'ls'], 1, 'Error response from daemon: bad\nmore', false))]);
+    expect(failed).toEqual({ code: 1, stdout: '', stderr: 'docker-janitor: Command failed with exit code 1: docker image ls: Error response from daemon: bad\n' });
+
+    const bug = await run(['boom'], {}, [throwing(new TypeError('oops'))]);
+    expect(bug.code).toBe(1);
+    expect(bug.stderr).toMatch(/^docker-janitor: unexpected error \(please report it\): TypeError: oops/);
+  });
+});
