@@ -1,0 +1,50 @@
+/**
+ * `docker-janitor/jest/reporter`: tells global teardown whether the run failed, for
+ * `keepOnFailure`. Jest calls reporters' `onRunComplete` before global teardown, in the same
+ * process. It prints nothing. `withDockerJanitor(config, { keepOnFailure: true })` adds it.
+ */
+import { jestState } from './state.js';
+
+/** The parts of Jest's aggregated result the reporter reads. */
+export interface JestRunResultsLike {
+  readonly success?: boolean;
+  readonly numFailedTests?: number;
+  readonly numFailedTestSuites?: number;
+  readonly numRuntimeErrorTestSuites?: number;
+  readonly snapshot?: { readonly failure?: boolean };
+  readonly runExecError?: unknown;
+}
+
+/**
+ * Whether a Jest run failed, from its aggregated results. `success` is only computed after the
+ * reporters ran (Jest 29/30), so the counts decide.
+ */
+export function runFailed(results: JestRunResultsLike | undefined): boolean {
+  if (!results) return false;
+  return (
+    results.success === false ||
+    (results.numFailedTests ?? 0) > 0 ||
+    (results.numFailedTestSuites ?? 0) > 0 ||
+    (results.numRuntimeErrorTestSuites ?? 0) > 0 ||
+    results.snapshot?.failure === true ||
+    results.runExecError !== undefined
+  );
+}
+
+export default class DockerJanitorReporter {
+  constructor() {
+    jestState().reporterSeen = true;
+  }
+
+  onRunStart(): void {
+    jestState().failed = undefined;
+  }
+
+  onRunComplete(_contexts: unknown, results: JestRunResultsLike): void {
+    jestState().failed = runFailed(results);
+  }
+
+  getLastError(): Error | undefined {
+    return undefined;
+  }
+}
