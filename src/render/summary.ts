@@ -5,6 +5,7 @@
  */
 import type { CleanResult, ContainerRef, SkippedImage, SkipReason } from '../cleaner/result.js';
 import type { ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from '../session/result.js';
+import { SESSION_LABEL } from '../session/tracking.cjs';
 import { createColors, type Colors } from './colors.js';
 import { figures } from './figures.js';
 import { formatBytes, noun, shortId } from './format.js';
@@ -19,8 +20,6 @@ export interface RenderOptions {
   readonly optionStyle?: 'cli' | 'config';
 }
 
-/** The label every session resource carries (see `docker-janitor/session`). */
-const SESSION_LABEL = 'docker-janitor.session';
 /** How many names a count line lists before "and N more". */
 const MAX_NAMES = 5;
 /** How many containers a skipped image's line names before "N more". */

@@ -1,0 +1,39 @@
+/**
+ * docker-janitor's public API. Re-exports only; everything not named here is internal.
+ * Runner integrations have their own entry points: `docker-janitor/vitest`, `docker-janitor/jest`,
+ * `docker-janitor/session`.
+ */
+export { cleanImages, type CleanContext, type CleanImagesOptions } from './cleaner/clean.js';
+export { planImageCleanup, type ImagePlan, type PlanInput, type PlanOptions } from './cleaner/plan.js';
+export type { CleanResult, ContainerRef, FailedImage, RemovedImage, SkippedImage, SkipReason } from './cleaner/result.js';
+export {
+  createDockerClient,
+  type DockerClient,
+  type DockerClientOptions,
+  type DockerResult,
+  type RunOptions,
+} from './docker/client.js';
+export {
+  DockerCommandError,
+  DockerError,
+  DockerNotInstalledError,
+  DockerUnreachableError,
+  isDockerError,
+  type DockerErrorCode,
+} from './docker/errors.js';
+export type { ContainerInfo, ImageInfo } from './docker/types.js';
+export {
+  dockerOptionsSchema,
+  imageCleanOptionsSchema,
+  janitorOptionsSchema,
+  OptionsError,
+  parseOptions,
+  type DockerOptions,
+  type ImageCleanOptions,
+  type ImageCleanOptionsInput,
+  type JanitorOptions,
+  type JanitorOptionsInput,
+} from './options/schema.js';
+export { colorEnabled } from './render/colors.js';
+export { renderCleanSummary, renderTeardownSummary, type RenderOptions } from './render/summary.js';
+export type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from './session/result.js';
