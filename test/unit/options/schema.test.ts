@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { imageCleanOptionsSchema, janitorOptionsSchema, OptionsError, parseOptions, pruneFilters } from '../../../src/options/schema.js';
+
+/** The OptionsError `fn` throws (fails the test when it does not throw one). */
+function optionsError(fn: () => unknown): OptionsError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(OptionsError);
+    return error as OptionsError;
+  }
+  throw new Error('expected an OptionsError');
+}
+
+describe('imageCleanOptionsSchema defaults', () => {
+  it('fills every field from nothing, undefined or null', () => {
+    const expected = { dryRun: false, labels: [], excludeLabels: [], removeDigested: false, docker: { timeoutMs: 60_000 } };
+    expect(parseOptions(imageCleanOptionsSchema, {})).toEqual(expected);
+    expect(parseOptions(imageCleanOptionsSchema, undefined)).toEqual(expected);
+    expect(parseOptions(imageCleanOptionsSchema, null)).toEqual(expected);
+    expect(parseOptions(imageCleanOptionsSchema, {}).olderThan).toBeUndefined();
+  });
+
+  it('keeps what is given, the age in seconds', () => {
+    expect(
+      parseOptions(imageCleanOptionsSchema, {
+        dryRun: true,
+        olderThan: '1h30m',
+        labels: ['team=ci', 'flag'],
+        excludeLabels: ['keep'],
+        removeDigested: true,
+        docker: { path: '/usr/bin/docker', host: 'unix:///tmp/x.sock', context: 'ctx', timeoutMs: 5000 },
+      }),
+    ).toEqual({
+      dryRun: true,
+      olderThan: 5400,
+      labels: ['team=ci', 'flag'],
+      excludeLabels: ['keep'],
+      removeDigested: true,
+      docker: { path: '/usr/bin/docker', host: 'unix:///tmp/x.sock', context: 'ctx', timeoutMs: 5000 },
+    });
+  });
+
+  it('takes a number of seconds as an age', () => {
+    expect(parseOptions(imageCleanOptionsSchema, { olderThan: 90 }).olderThan).toBe(90);
+    expect(parseOptions(imageCleanOptionsSchema, { olderThan: '0' }).olderThan).toBe(0);
+  });
+
+  it('takes any value after KEY=, including = and spaces', () => {
+    expect(parseOptions(imageCleanOptionsSchema, { labels: ['url=a=b', 'note=two words', 'empty='] }).labels).toEqual([
+      'url=a=b',
+      'note=two words',
+      'empty=',
+    ]);
+  });
+});
+
+describe('janitorOptionsSchema defaults', () => {
+  it('fills every field', () => {
+    expect(parseOptions(janitorOptionsSchema, undefined)).toEqual({
+      images: 'all',
+      labels: [],
+      excludeLabels: [],
+      removeDigested: false,
+      dryRun: false,
+      stopTimeout: 0,
+      keepOnFailure: false,
+      failOnCleanupError: false,
+      adopt: { labels: [], all: false },
+      watchdog: true,
+      signals: true,
+      sweepDeadSessions: true,
+      cleanBeforeRerun: true,
+      summary: true,
+      docker: { timeoutMs: 60_000 },
+    });
+  });
+
+  it('parses durations and nested objects', () => {
+    const options = parseOptions(janitorOptionsSchema, { images: 'session', stopTimeout: '10s', olderThan: '2d', adopt: { labels: ['app'] } });
+    expect(options).toMatchObject({ images: 'session', stopTimeout: 10, olderThan: 172_800, adopt: { labels: ['app'], all: false } });
+  });
+});
+
+describe('OptionsError: names the option, the value given and what is allowed', () => {
+  it('a bad duration', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { olderThan: '1 hour' }));
+    expect(error.name).toBe('OptionsError');
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe('Invalid docker-janitor options: olderThan: expected a duration such as 90s, 30m, 1h, 7d or 1h30m (got "1 hour")');
+    expect(error.issues).toEqual([
+      { path: 'olderThan', message: 'expected a duration such as 90s, 30m, 1h, 7d or 1h30m', received: '1 hour' },
+    ]);
+  });
+
+  it.each([-5, 1.5, '1.5h', '', '1h 30m', '-1h', 'soon'])('rejects the duration %j', (value) => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { olderThan: value }));
+    expect(error.issues[0]).toMatchObject({ path: 'olderThan', received: value });
+    expect(error.message).toContain(`(got ${JSON.stringify(value)})`);
+  });
+
+  it('a bad label filter, with its index', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { labels: ['ok', '=bad'] }));
+    expect(error.message).toBe('Invalid docker-janitor options: labels.1: expected KEY or KEY=VALUE (got "=bad")');
+  });
+
+  it.each(['', '=v', 'two words', ' lead'])('rejects the label filter %j', (value) => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { excludeLabels: [value] }));
+    expect(error.issues[0]).toMatchObject({ path: 'excludeLabels.0', message: 'expected KEY or KEY=VALUE', received: value });
+  });
+
+  it('a wrong type', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { dryRun: 'yes', labels: 'a=b' }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['dryRun', 'labels']);
+    expect(error.message).toContain('dryRun: ');
+    expect(error.message).toContain('boolean');
+    expect(error.message).toContain('(got "yes")');
+    expect(error.message).toContain('labels: ');
+    expect(error.message).toContain('array');
+    expect(error.message).toContain('(got "a=b")');
+    expect(error.message).toContain('; ');
+  });
+
+  it('an enum value, listing the allowed ones', () => {
+    const error = optionsError(() => parseOptions(janitorOptionsSchema, { images: 'some' }));
+    expect(error.issues[0]?.path).toBe('images');
+    expect(error.message).toContain('(got "some")');
+    for (const allowed of ['"all"', '"session"', '"off"']) expect(error.message).toContain(allowed);
+  });
+
+  it('a nested number out of range', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { docker: { timeoutMs: -1 } }));
+    expect(error.issues[0]).toMatchObject({ path: 'docker.timeoutMs', received: -1 });
+    expect(error.message).toContain('docker.timeoutMs: ');
+    expect(error.message).toContain('(got -1)');
+  });
+
+  it('unknown keys at the top, naming each of them', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { olderthan: '1h', dryrun: true }));
+    expect(error.issues).toEqual([
+      { path: '(options)', message: 'unknown option(s): olderthan, dryrun', received: { olderthan: '1h', dryrun: true } },
+    ]);
+    expect(error.message).toMatch(/^Invalid docker-janitor options: \(options\): unknown option\(s\): olderthan, dryrun/);
+  });
+
+  it('unknown keys in a nested object, naming where', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { docker: { hots: 'x' } }));
+    expect(error.issues[0]).toMatchObject({ path: 'docker', message: 'unknown option(s): hots' });
+    const plugin = optionsError(() => parseOptions(janitorOptionsSchema, { adopt: { al: true } }));
+    expect(plugin.issues[0]).toMatchObject({ path: 'adopt', message: 'unknown option(s): al' });
+  });
+
+  it('a plugin-only option given to the image cleaner is unknown there', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { images: 'all' }));
+    expect(error.issues[0]?.message).toBe('unknown option(s): images');
+  });
+
+  it('options that are not an object', () => {
+    const error = optionsError(() => parseOptions(imageCleanOptionsSchema, 'nope'));
+    expect(error.issues[0]).toMatchObject({ path: '(options)', received: 'nope' });
+  });
+
+  it('names what was being parsed', () => {
+    const error = optionsError(() => parseOptions(janitorOptionsSchema, { watchdog: 1 }, 'docker-janitor/vitest'));
+    expect(error.message).toMatch(/^Invalid docker-janitor\/vitest options: watchdog: /);
+  });
+});
+
+describe('pruneFilters', () => {
+  it('turns the filters into Docker prune filters: until in seconds, label= and label!=', () => {
+    const options = parseOptions(imageCleanOptionsSchema, { olderThan: '1h', labels: ['team=ci', 'flag'], excludeLabels: ['keep', 'k=v'] });
+    expect(pruneFilters(options)).toEqual(['until=3600s', 'label=team=ci', 'label=flag', 'label!=keep', 'label!=k=v']);
+  });
+
+  it('is empty without filters, and keeps an age of 0', () => {
+    expect(pruneFilters(parseOptions(imageCleanOptionsSchema, {}))).toEqual([]);
+    expect(pruneFilters({ olderThan: 0, labels: [], excludeLabels: [] })).toEqual(['until=0s']);
+  });
+
+  it('gives the filter the recorded "older than" prune was run with', async () => {
+    const { recorded } = await import('../fixtures/corpus.js');
+    const args = recorded('image-prune-until-none-old').args;
+    expect(args).toContain(pruneFilters({ olderThan: 3600, labels: [], excludeLabels: [] })[0]);
+  });
+});
