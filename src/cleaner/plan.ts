@@ -62,7 +62,8 @@ export function planImageCleanup(input: PlanInput): ImagePlan {
     }
     const users = usedBy.get(image.id) ?? [];
     const digestOnly = image.repoTags.length === 0 && image.repoDigests.length > 0;
-    if (digestOnly) digestedInFilter = true;
+    // Prune never touches an image in use, so only unused digest-only images make it unsafe.
+    if (digestOnly && users.length === 0) digestedInFilter = true;
     if (users.length > 0) {
       skip.push({
         id: image.id,

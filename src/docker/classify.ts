@@ -37,6 +37,8 @@ const RULES: ReadonlyArray<{ pattern: RegExp; reason: RemoveFailureReason }> = [
   // Engine (graph driver): "… (cannot be forced) - image has dependent child images"; Podman: "… dependent children"
   { pattern: /dependent child(?:ren| images)/i, reason: 'has-children' },
   { pattern: /image is referenced in (?:multiple|one or more) repositories/i, reason: 'multiple-repositories' },
+  // Podman: "unable to delete image \"…\" by ID with more than one tag ([…]): please force removal"
+  { pattern: /by ID with more than one tag/i, reason: 'multiple-repositories' },
   // Engine: "No such image: sha256:…"; Podman: "…: image not known"
   { pattern: /No such image|image not known/i, reason: 'gone' },
 ];

@@ -285,6 +285,13 @@ describe('planImageCleanup: the prune decision', () => {
     expect(planImageCleanup({ ...input, options: { ...DEFAULTS, removeDigested: true } }).prune).toEqual({ run: true });
   });
 
+  it('runs when the only digest-only image is in use (prune never removes an image in use)', () => {
+    const digested = image({ repoDigests: ['r@sha256:' + 'a'.repeat(64)] });
+    const plan = planImageCleanup({ images: [image(), digested], containers: [container(digested.id, 'running')], options: DEFAULTS, now: NOW });
+    expect(plan.prune).toEqual({ run: true });
+    expect(plan.skip).toEqual([expect.objectContaining({ id: digested.id, reason: 'in-use-running' })]);
+  });
+
   it('runs when the digest-only image is outside the filters (prune gets the same filters)', () => {
     const plan = planImageCleanup({
       images: [image(), image({ repoDigests: ['r@sha256:' + 'a'.repeat(64)], labels: { keep: 'yes' } })],

@@ -136,6 +136,14 @@ describe('classifyRemoveFailure over the documented containerd-store and Podman 
   });
 });
 
+describe("classifyRemoveFailure on Podman's multi-tag refusal (from Podman's source, not recorded)", () => {
+  it('is multiple-repositories', () => {
+    const line =
+      'Error: unable to delete image "2aba318ec17d" by ID with more than one tag ([localhost/a:1 localhost/b:1]): please force removal';
+    expect(classifyRemoveFailure(line).reason).toBe('multiple-repositories');
+  });
+});
+
 describe('classifyRemoveFailure on what it does not know', () => {
   it('is "other", keeping the message and the image prefix when a conflict names one', () => {
     expect(classifyRemoveFailure('  something new went wrong  ')).toEqual({ reason: 'other', message: 'something new went wrong' });
