@@ -26,7 +26,7 @@ import {
   type SessionRecord,
 } from './store.js';
 import { sweepDeadSessions, type SweptSession } from './sweep.js';
-import { teardownSession } from './teardown.js';
+import { adoptedSync, teardownSession } from './teardown.js';
 import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './tracking.cjs';
 
 export interface Session {
@@ -150,7 +150,9 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     cleanupSync() {
       if (closed) return;
       try {
-        driveSync(docker, sessionObjectSteps({ sessionId: id, tracked: readTracked(dir), stopTimeout: 0, keep: false }));
+        // Adopted containers too: without a watchdog nobody recorded them as they appeared.
+        const tracked = [...readTracked(dir), ...adoptedSync(docker, record)];
+        driveSync(docker, sessionObjectSteps({ sessionId: id, tracked, stopTimeout: 0, keep: false }));
       } finally {
         close(false);
       }

@@ -92,10 +92,19 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
 /** Containers created since the session started that match the adoption filters. */
 export async function adopted(docker: DockerClient, record: SessionRecord): Promise<TrackedEntry[]> {
   if (!adoptionEnabled(record.adopt)) return [];
-  const since = Math.floor(record.startedAt / 1000);
-  const until = (Date.now() / 1000).toFixed(3);
-  const result = await docker.run(containerCreateEventsArgs(since, until), { allowFailure: true, timeoutMs: 15_000 });
+  const result = await docker.run(adoptionEventsArgs(record), { allowFailure: true, timeoutMs: 15_000 });
   return selectAdopted(parseCreateEvents(result.stdout), record.adopt).map((id) => ({ id, kind: 'container' as const }));
+}
+
+/** {@link adopted}, synchronously: for signal handlers (without a watchdog recording adoptions). */
+export function adoptedSync(docker: DockerClient, record: SessionRecord): TrackedEntry[] {
+  if (!adoptionEnabled(record.adopt)) return [];
+  const result = docker.runSync(adoptionEventsArgs(record), { allowFailure: true, timeoutMs: 15_000 });
+  return selectAdopted(parseCreateEvents(result.stdout), record.adopt).map((id) => ({ id, kind: 'container' as const }));
+}
+
+function adoptionEventsArgs(record: SessionRecord): string[] {
+  return containerCreateEventsArgs(Math.floor(record.startedAt / 1000), (Date.now() / 1000).toFixed(3));
 }
 
 /** The `session` image scope: dangling images that did not exist when the session opened. */
