@@ -37,7 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 async function open(project: TestProject, state: VitestJanitorState): Promise<Session | undefined> {
   const provide = project.config.provide as Readonly<Record<string, unknown>> | undefined;
-  const options = parseOptions(janitorOptionsSchema, providedOptions(provide) ?? {}, `docker-janitor (test.provide['${OPTIONS_KEY}'])`);
+  const options = parseOptions(janitorOptionsSchema, providedOptions(provide) ?? {}, `test.provide['${OPTIONS_KEY}']`);
   state.options = options;
 
   let session: Session;

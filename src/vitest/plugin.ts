@@ -34,7 +34,7 @@ export interface DockerJanitorPlugin {
 }
 
 export function dockerJanitor(options: JanitorOptionsInput = {}): DockerJanitorPlugin {
-  parseOptions(janitorOptionsSchema, options, 'docker-janitor (dockerJanitor() options)');
+  parseOptions(janitorOptionsSchema, options, 'dockerJanitor()');
   // A copy: `provide` values travel to the test workers, and the user's object stays theirs.
   const provided = structuredClone(options);
   return {

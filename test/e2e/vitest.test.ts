@@ -1,0 +1,265 @@
+/**
+ * The Vitest adapter end to end: the fixtures under fixtures/vitest-* run with the repo's Vitest
+ * (4) and with Vitest 3.2 (the `vitest3` alias) against the suite's private engine. Every
+ * assertion reads the engine afterwards.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { containerState, resetEngine } from '../support/docker.js';
+import { FIXTURES, linkPackage, removeDir, waitFor } from './support/fixtures.js';
+import {
+  exitCode,
+  expectBystandersUntouched,
+  expectRunCleaned,
+  leftOver,
+  makeBystanders,
+  output,
+  ready,
+  removeLeftovers,
+  runVitest,
+  sessionDirs,
+  sessionObjects,
+  startVitest,
+  summaryCount,
+  SUMMARY_TITLE,
+  type Bystanders,
+  type VitestVersion,
+} from './support/vitest-run.js';
+
+const VERSIONS: VitestVersion[] = [4, 3];
+
+let bystanders: Bystanders;
+
+beforeAll(() => linkPackage());
+
+beforeEach(() => {
+  resetEngine();
+  bystanders = makeBystanders();
+});
+
+describe('a normal run', () => {
+  it.each(VERSIONS)('plugin with options, Vitest %i: removes what the tests made, leaves the rest, one summary, exit 0', async (version) => {
+    const run = await runVitest('vitest-plugin', { version });
+    const { stdout, stderr } = run.result;
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.created).toHaveLength(1);
+    expect(run.created[0]?.containers).toHaveLength(3); // labelled, tracked, adopted
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(summaryCount(stdout)).toBe(1);
+    expect(summaryCount(stderr)).toBe(0);
+    expect(stdout.indexOf(SUMMARY_TITLE)).toBeGreaterThan(stdout.indexOf('Test Files'));
+    expect(stdout).toContain(`${SUMMARY_TITLE} ${run.created[0]?.session}`);
+    expect(stdout).toMatch(/Removed 3 containers/);
+    expect(stdout).toMatch(/Removed 1 network/);
+    expect(stdout).toMatch(/Removed 1 volume/);
+    expect(stdout).toMatch(/Pruned: 1 <none> image/);
+    expect(stdout).toMatch(/Skipped 1 in-use image \(safe\)/);
+    expect(stdout).not.toMatch(/\u001b\[/); // no colour without a TTY
+    expect(sessionDirs(run.stateDir)).toEqual([]);
+    removeLeftovers(run.created);
+    removeDir(run.stateDir);
+  });
+
+  it.each(VERSIONS)('plain globalSetup with two projects, Vitest %i: one session, one summary', async (version) => {
+    const run = await runVitest('vitest-projects', { version });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.created.map((c) => c.fixture).sort()).toEqual(['projects-p1', 'projects-p2']);
+    const sessions = new Set(run.created.map((c) => c.session));
+    expect(sessions.size).toBe(1);
+    expect([...sessions][0]).toBeTruthy();
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(summaryCount(output(run.result))).toBe(1);
+    expect(run.result.stdout).toMatch(/Removed 4 containers/);
+    expect(sessionDirs(run.stateDir)).toEqual([]);
+    removeLeftovers(run.created);
+  });
+
+  it.each(VERSIONS)('a failing test, Vitest %i: exit code 1 as without docker-janitor, and still cleaned', async (version) => {
+    const run = await runVitest('vitest-plugin', { version, env: { DJ_FIXTURE_FAIL: '1' } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    expect(output(run.result)).toContain('this test fails on purpose');
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(summaryCount(output(run.result))).toBe(1);
+    removeLeftovers(run.created);
+  });
+
+  it('a JSON reporter owns stdout: the summary goes to stderr', async () => {
+    const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_REPORTER: 'json' } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(JSON.parse(run.result.stdout)).toMatchObject({ success: true, numPassedTests: 1 });
+    expect(summaryCount(run.result.stderr)).toBe(1);
+    expectRunCleaned(run.created);
+    removeLeftovers(run.created);
+  });
+
+  it('watch mode: the previous run is cleaned before a rerun, the rest on SIGTERM', async () => {
+    const run = startVitest('vitest-plugin', { args: ['--watch'] });
+    const waiting = () => run.fixture.output().stdout.split('Waiting for file changes').length - 1;
+    expect(await waitFor(() => waiting() >= 1, 60_000), output({ ...run.fixture.output(), code: null, signal: null })).toBe(true);
+    const first = run.created();
+    expect(leftOver(first)).toHaveLength(sessionObjects(first).length);
+
+    const testFile = join(FIXTURES, 'vitest-plugin/test/containers.test.ts');
+    writeFileSync(testFile, readFileSync(testFile, 'utf8')); // same content: a change event, a rerun
+    expect(await waitFor(() => waiting() >= 2, 60_000)).toBe(true);
+    const all = run.created();
+    expect(all).toHaveLength(2);
+    expect(leftOver(all.slice(0, 1))).toEqual([]); // cleaned before the rerun
+    expect(leftOver(all.slice(1)).length).toBeGreaterThan(0);
+
+    run.fixture.killGroup('SIGTERM');
+    const result = await run.fixture.exited;
+    expect(exitCode(result)).toBe(143);
+    expect(leftOver(all)).toEqual([]);
+    expectBystandersUntouched(bystanders);
+    removeLeftovers(all);
+  });
+});
+
+describe('when teardown never runs', () => {
+  it.each([
+    [4, 'SIGINT', 130],
+    [4, 'SIGTERM', 143],
+    [3, 'SIGINT', 130],
+    [3, 'SIGTERM', 143],
+  ] as const)('Vitest %i, %s to the whole process group: the handler cleans the session, exit code %i', async (version, signal, code) => {
+    // No watchdog: what is cleaned, the signal handler cleaned before the process ended.
+    const run = startVitest('vitest-plugin', { version, env: { DJ_FIXTURE_HANG: '1', DJ_FIXTURE_WATCHDOG: '0' } });
+    expect(await ready(run), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+    expect(leftOver(created)).toHaveLength(5);
+
+    run.fixture.killGroup(signal);
+    const result = await run.fixture.exited;
+
+    expect(exitCode(result), output(result)).toBe(code);
+    expect(leftOver(created)).toEqual([]);
+    expectBystandersUntouched(bystanders);
+    expect(sessionDirs(run.stateDir)).toEqual([]);
+    removeLeftovers(created);
+  });
+
+  it.each(VERSIONS)('Vitest %i, SIGKILL of the whole process group: the watchdog cleans within 10 s', async (version) => {
+    const run = startVitest('vitest-plugin', { version, env: { DJ_FIXTURE_HANG: '1' } });
+    expect(await ready(run), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+    expect(leftOver(created)).toHaveLength(5);
+
+    run.fixture.killGroup('SIGKILL');
+    const result = await run.fixture.exited;
+    expect(result.signal).toBe('SIGKILL');
+
+    const cleaned = await waitFor(() => leftOver(created).length === 0, 10_000, 250);
+    expect(leftOver(created)).toEqual([]);
+    expect(cleaned).toBe(true);
+    expectBystandersUntouched(bystanders);
+    // The watchdog sweeps again for a few seconds (orphaned workers), then removes the record.
+    // Wait for it: while it runs it would adopt the next test's container (same adoption label).
+    expect(await waitFor(() => sessionDirs(run.stateDir).length === 0, 20_000, 250)).toBe(true);
+    removeLeftovers(created);
+  });
+});
+
+describe('options', () => {
+  it('a cleanup failure does not change the exit code by default', async () => {
+    // A container that is not the session's sits on the session's network: removing it fails.
+    const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_BLOCK_NETWORK: '1' } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.result.stdout).toMatch(/Failed to remove 1 network/);
+    const blocker = run.created[0]?.blockers[0] ?? '';
+    expect(containerState(blocker)).toBe('running'); // not the session's: untouched
+    expect(leftOver(run.created)).toEqual(run.created[0]?.networks.map((id) => `network:${id}`));
+    expectBystandersUntouched(bystanders);
+    removeLeftovers(run.created);
+  });
+
+  it.each(VERSIONS)('failOnCleanupError, Vitest %i: a cleanup failure fails a passing run (exit 1)', async (version) => {
+    const run = await runVitest('vitest-plugin', {
+      version,
+      env: { DJ_FIXTURE_BLOCK_NETWORK: '1', DJ_FIXTURE_FAIL_ON_CLEANUP_ERROR: '1' },
+    });
+
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    expect(run.result.stdout).toMatch(/Tests {2}1 passed/);
+    expect(run.result.stdout).toMatch(/Failed to remove 1 network/);
+    expect(run.result.stdout).toContain('cleanup problems fail the run (failOnCleanupError)');
+    expect(summaryCount(output(run.result))).toBe(1);
+    removeLeftovers(run.created);
+  });
+
+  it('failOnCleanupError without a cleanup problem keeps exit 0', async () => {
+    const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_FAIL_ON_CLEANUP_ERROR: '1' } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expectRunCleaned(run.created);
+    removeLeftovers(run.created);
+  });
+
+  it('keepOnFailure: a failed run keeps its containers stopped and says how to remove them', async () => {
+    const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_FAIL: '1', DJ_FIXTURE_KEEP_ON_FAILURE: '1' } });
+    const created = run.created[0];
+    const { stdout } = run.result;
+
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    expect(created?.containers.map(containerState)).toEqual(['exited', 'exited', 'exited']);
+    expect(stdout).toMatch(/Kept 3 stopped containers of the failed run for debugging/);
+    expect(stdout).toContain(`docker ps -a --filter label=docker-janitor.session=${created?.session}`);
+    expect(stdout).toContain(`npx docker-janitor sweep --session ${created?.session}`);
+    expect(stdout).toMatch(/Pruned: 1 <none> image/); // images are still cleaned
+    expectBystandersUntouched(bystanders);
+    removeLeftovers(run.created);
+  });
+
+  it('keepOnFailure on a passing run removes everything as usual', async () => {
+    const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_KEEP_ON_FAILURE: '1' } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expectRunCleaned(run.created);
+    removeLeftovers(run.created);
+  });
+
+  it('a bad option fails when the config loads, naming the option and the value', async () => {
+    const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_BAD_OPTION: '1' } });
+
+    expect(exitCode(run.result)).toBe(1);
+    expect(run.result.stderr).toContain('Invalid dockerJanitor() options: stopTimeout: expected a duration');
+    expect(run.result.stderr).toContain('(got "soon")');
+    expect(run.created).toEqual([]);
+  });
+});
+
+describe('Docker not available', () => {
+  it.each([
+    ['unreachable', { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, 'not reachable'],
+    ['not installed', { DOCKER_JANITOR_DOCKER_PATH: '/nonexistent/docker' }, 'was not found'],
+  ] as const)('Docker %s: one warning line, the tests run as usual (exit 0)', async (_case, env, text) => {
+    const run = await runVitest('vitest-plugin', { env: { ...env, DJ_FIXTURE_NO_DOCKER: '1' } });
+    const all = output(run.result);
+
+    expect(exitCode(run.result), all).toBe(0);
+    expect(run.result.stdout).toMatch(/Tests {2}1 passed/);
+    const lines = all.split('\n').filter((line) => line.includes('docker-janitor'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(text);
+    expect(summaryCount(all)).toBe(0);
+  });
+
+  it('Docker unreachable with failOnCleanupError: exit 1', async () => {
+    const run = await runVitest('vitest-plugin', {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', DJ_FIXTURE_NO_DOCKER: '1', DJ_FIXTURE_FAIL_ON_CLEANUP_ERROR: '1' },
+    });
+
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    expect(run.result.stdout).toMatch(/Tests {2}1 passed/);
+    expect(run.result.stdout).toContain('cleanup problems fail the run (failOnCleanupError)');
+  });
+});
