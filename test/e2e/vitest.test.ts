@@ -5,9 +5,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { containerState, resetEngine } from '../support/docker.js';
-import { FIXTURES, linkPackage, removeDir, waitFor } from './support/fixtures.js';
+import { FIXTURES, linkPackage, waitFor } from './support/fixtures.js';
 import {
   exitCode,
   expectBystandersUntouched,
@@ -17,6 +17,7 @@ import {
   output,
   ready,
   removeLeftovers,
+  removeRunDirs,
   runVitest,
   sessionDirs,
   sessionObjects,
@@ -32,6 +33,7 @@ const VERSIONS: VitestVersion[] = [4, 3];
 let bystanders: Bystanders;
 
 beforeAll(() => linkPackage());
+afterAll(() => removeRunDirs());
 
 beforeEach(() => {
   resetEngine();
@@ -60,7 +62,6 @@ describe('a normal run', () => {
     expect(stdout).not.toMatch(/\u001b\[/); // no colour without a TTY
     expect(sessionDirs(run.stateDir)).toEqual([]);
     removeLeftovers(run.created);
-    removeDir(run.stateDir);
   });
 
   it.each(VERSIONS)('plain globalSetup with two projects, Vitest %i: one session, one summary', async (version) => {

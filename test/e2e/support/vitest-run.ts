@@ -4,7 +4,7 @@
  * directory and record file (the fixtures' tests append one JSON line of what they created).
  * Assertions read the engine.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -57,11 +57,19 @@ function withoutOuterVitest(): NodeJS.ProcessEnv {
 }
 
 /** Start Vitest in `fixtures/<name>` with `env` added (knobs: DJ_FIXTURE_*). */
+const tempDirs: string[] = [];
+
+/** Remove the runs' temp directories (records, state directories). */
+export function removeRunDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function startVitest(name: string, options: RunOptions = {}): VitestRun {
   const work = mkdtempSync(join(tmpdir(), 'dj-e2e-vitest-'));
   const record = join(work, 'created.jsonl');
   const readyFile = join(work, 'ready');
   const stateDir = tempStateDir();
+  tempDirs.push(work, stateDir);
   const command = [...VITEST_VERSIONS[options.version ?? 4], ...(options.args ?? [])];
   const fixture = startFixture(join(FIXTURES, name), command, {
     ...withoutOuterVitest(),
