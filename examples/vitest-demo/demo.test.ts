@@ -1,0 +1,35 @@
+/**
+ * A test file like yours: it starts containers, a network and a volume, and builds an image
+ * twice under one tag (the first build is left dangling). It cleans up nothing itself.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { labelArgs, track } from 'docker-janitor/session';
+
+const BASE = process.env.DEMO_BASE_IMAGE ?? 'dj-demo-base:latest';
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+it('talks to a "database" on its own network', () => {
+  const network = docker('network', 'create', ...labelArgs(), 'demo-net');
+  const volume = docker('volume', 'create', ...labelArgs(), 'demo-data');
+  const db = docker('run', '-d', ...labelArgs(), '--network', network, '-v', `${volume}:/data`, BASE, 'sleep', '3600');
+  expect(docker('inspect', '--format', '{{.State.Running}}', db)).toBe('true');
+});
+
+it('runs a tool container started without the label, then tracks it', () => {
+  const tool = docker('create', BASE, 'echo', 'hello');
+  track(tool);
+  expect(tool).toMatch(/^[0-9a-f]{64}$/);
+});
+
+it('builds the app image twice (the first build is left dangling)', () => {
+  for (const version of ['1', '2']) {
+    const context = mkdtempSync(join(tmpdir(), 'demo-build-'));
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${BASE}\nRUN echo ${version}-${Date.now()} > /version\n`);
+    docker('build', '-q', '-t', 'demo-app:latest', context);
+  }
+  expect(docker('image', 'inspect', '--format', '{{.Id}}', 'demo-app:latest')).toMatch(/^sha256:/);
+});
