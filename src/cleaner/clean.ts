@@ -58,7 +58,7 @@ export async function cleanImages(docker: DockerClient, options: CleanImagesOpti
 
   try {
     if (plan.prune.run) {
-      const pruned = await pruneDanglingImages(docker, pruneFilters(options));
+      const pruned = await pruneDanglingImages(docker, pruneFilters(options, now));
       pruneRan = true;
       pruneReclaimed = pruned.reclaimed;
       for (const image of pending) if (pruned.deleted.has(image.id)) removed.push({ id: image.id, size: image.size, step: 'prune' });

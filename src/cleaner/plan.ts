@@ -87,7 +87,10 @@ export function planImageCleanup(input: PlanInput): ImagePlan {
         ? { run: false, skippedBecause: 'scope limits removal to some images' }
         : digestedInFilter && !options.removeDigested
           ? { run: false, skippedBecause: 'digest-only images are present and prune would remove them' }
-          : { run: true };
+          : options.excludeLabels.length > 1
+            ? // Docker's prune spares an image only when it matches every `label!=` filter.
+              { run: false, skippedBecause: 'several exclude-label filters: prune would only spare images matching all of them' }
+            : { run: true };
 
   return { remove: childrenFirst(remove), skip, filtered, prune };
 }
