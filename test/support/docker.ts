@@ -360,7 +360,7 @@ export function fillWithDanglingImages(run: (args: string[]) => string, count: n
   try {
     const unique = `${process.pid}-${Date.now()}-${Math.random()}`;
     const stages: string[] = [];
-    for (let index = 0; index <= count; index++) stages.push(`FROM ${BASE_IMAGE}\nLABEL dj.fill="${unique}" dj.stage="${index}"`);
+    for (let index = 0; index < count; index++) stages.push(`FROM ${BASE_IMAGE}\nLABEL dj.fill="${unique}" dj.stage="${index}"`);
     writeFileSync(join(context, 'Dockerfile'), `${stages.join('\n')}\n`);
     const finalId = run(['build', '-q', context]);
     // The last stage is the build's result: dangling too (no tag). Keep every stage.

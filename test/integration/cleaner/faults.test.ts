@@ -1,0 +1,173 @@
+/**
+ * Faults, for real: the docker CLI missing, no engine at the host, the engine stopped in the
+ * middle of a sweep (a second private engine this file starts and stops itself), and a call
+ * that never gets an answer (a unix socket server here that accepts and stays silent).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanImages } from '../../../src/cleaner/clean.js';
+import { createDockerClient } from '../../../src/docker/client.js';
+import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../../../src/docker/errors.js';
+import { BATCH_SIZE } from '../../../src/docker/images.js';
+import { imageCleanOptionsSchema, parseOptions } from '../../../src/options/schema.js';
+import {
+  buildImage,
+  danglingIds,
+  fillWithDanglingImages,
+  privateHost,
+  resetEngine,
+  startExtraEngine,
+  unsafeImageRemovals,
+  type ExtraEngine,
+} from '../../support/docker.js';
+
+const defaults = () => parseOptions(imageCleanOptionsSchema, {});
+const sorted = (ids: Iterable<string>) => [...ids].sort();
+const isImageRemoval = (args: readonly string[]) => args[0] === 'image' && args[1] === 'rm';
+const isPrune = (args: readonly string[]) => args[0] === 'image' && args[1] === 'prune';
+
+describe('Docker not there', () => {
+  beforeAll(() => resetEngine());
+
+  it('the CLI missing: DockerNotInstalledError naming the path tried, nothing touched', async () => {
+    const image = buildImage();
+    const dockerPath = '/nonexistent/docker-janitor-test/docker';
+    const docker = createDockerClient({ dockerPath, host: privateHost() });
+
+    const error = await cleanImages(docker, defaults()).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(DockerNotInstalledError);
+    expect((error as DockerNotInstalledError).dockerPath).toBe(dockerPath);
+    expect((error as Error).message).toContain(dockerPath);
+    expect(danglingIds()).toEqual([image]);
+  });
+
+  it('the engine unreachable: DockerUnreachableError naming the host tried', async () => {
+    const host = 'unix:///nonexistent.sock';
+    const docker = createDockerClient({ host });
+
+    const error = await cleanImages(docker, defaults()).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(DockerUnreachableError);
+    expect((error as DockerUnreachableError).host).toBe(host);
+    expect((error as Error).message).toContain(host);
+  });
+});
+
+describe('a hung call', () => {
+  let dir: string;
+  let server: Server;
+  const connections: Socket[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dj-hang-'));
+    server = createServer((socket) => {
+      // Accept, read, never answer.
+      connections.push(socket);
+      socket.on('error', () => {});
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(join(dir, 'hang.sock'), resolve));
+  });
+
+  afterAll(async () => {
+    for (const socket of connections) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('times out with DockerCommandError (timedOut) instead of hanging', async () => {
+    const docker = createDockerClient({ host: `unix://${join(dir, 'hang.sock')}`, timeoutMs: 1_500 });
+
+    const error = await cleanImages(docker, defaults()).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(DockerCommandError);
+    expect((error as DockerCommandError).timedOut).toBe(true);
+    expect((error as DockerCommandError).shortMessage).toMatch(/timed out after 1500 ms: docker image ls/);
+    // The CLI really talked to the silent server.
+    expect(connections.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the engine stopped in the middle of a sweep', () => {
+  let extra: ExtraEngine | undefined;
+
+  beforeAll(() => {
+    extra = startExtraEngine();
+  });
+
+  afterAll(() => {
+    extra?.dispose();
+  });
+
+  function engine(): ExtraEngine {
+    if (!extra) throw new Error('extra engine not started');
+    if (extra.docker(['version', '--format', '{{.Server.Version}}'], { allowFailure: true }) === '') extra.start();
+    return extra;
+  }
+
+  const danglingOn = (target: ExtraEngine) =>
+    target.docker(['images', '--filter', 'dangling=true', '-q', '--no-trunc']).split('\n').filter(Boolean);
+
+  /** A client on the extra engine that stops it (synchronously) right before the n-th matching command. */
+  function stoppingClient(target: ExtraEngine, matches: (args: readonly string[]) => boolean, nth = 1) {
+    const commands: string[][] = [];
+    let seen = 0;
+    let stopped = false;
+    const docker = createDockerClient({
+      host: target.host,
+      onCommand: (args) => {
+        commands.push([...args]);
+        if (matches(args) && ++seen === nth && !stopped) {
+          target.stop();
+          stopped = true;
+        }
+      },
+    });
+    return { docker, commands, wasStopped: () => stopped };
+  }
+
+  it('stopped as the prune starts: every image reported failed, no throw, nothing lost', async () => {
+    const target = engine();
+    const ids = fillWithDanglingImages((args) => target.docker(args), 5);
+    expect(sorted(danglingOn(target))).toEqual(sorted(ids));
+    const { docker, commands, wasStopped } = stoppingClient(target, isPrune);
+
+    const result = await cleanImages(docker, defaults());
+
+    expect(wasStopped()).toBe(true);
+    expect(result.removed).toEqual([]);
+    expect(sorted(result.failed.map((item) => item.id))).toEqual(sorted(ids));
+    for (const item of result.failed) expect(item.message).toContain(target.host);
+    expect(unsafeImageRemovals(commands)).toEqual([]);
+
+    target.start();
+    expect(sorted(danglingOn(target))).toEqual(sorted(ids));
+  });
+
+  it(`stopped between two batches of ${BATCH_SIZE}: a partial result, matching what the engine shows after restart`, async () => {
+    const target = engine();
+    target.docker(['image', 'prune', '--force']);
+    const ids = fillWithDanglingImages((args) => target.docker(args), BATCH_SIZE + 5);
+    expect(ids).toHaveLength(BATCH_SIZE + 5);
+    // A scope keeps the prune out, so the batched sweep does the work.
+    const { docker, commands, wasStopped } = stoppingClient(target, isImageRemoval, 2);
+
+    const result = await cleanImages(docker, defaults(), { scope: new Set(ids) });
+
+    expect(wasStopped()).toBe(true);
+    expect(commands.filter(isImageRemoval).map((args) => args.length - 2)).toEqual([BATCH_SIZE, 5]);
+    expect(result.removed).toHaveLength(BATCH_SIZE);
+    expect(result.failed).toHaveLength(5);
+    expect(result.skipped).toEqual([]);
+    for (const item of result.failed) expect(item.message).toMatch(/not reachable/);
+    expect(sorted([...result.removed.map((item) => item.id), ...result.failed.map((item) => item.id)])).toEqual(sorted(ids));
+    expect(unsafeImageRemovals(commands)).toEqual([]);
+
+    target.start();
+    expect(sorted(danglingOn(target))).toEqual(sorted(result.failed.map((item) => item.id)));
+  });
+});
