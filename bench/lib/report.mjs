@@ -1,0 +1,358 @@
+/**
+ * Pure: statistics and the markdown report (stdout and docs/benchmarks.md). No I/O here.
+ */
+
+/** @param {number[]} values */
+export function median(values) {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? /** @type {number} */ (sorted[middle]) : (/** @type {number} */ (sorted[middle - 1]) + /** @type {number} */ (sorted[middle])) / 2;
+}
+
+/** @param {number} ms */
+export function formatMs(ms) {
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (ms >= 120_000) return `${(ms / 1000).toFixed(0)} s (${(ms / 60_000).toFixed(1)} min)`;
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${Math.round(ms)} ms`;
+}
+
+/** @param {number} value */
+export function formatRatio(value) {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value >= 10 ? `${value.toFixed(0)}×` : `${value.toFixed(2)}×`;
+}
+
+export const TARGETS = { janitorVsFloor: 1.3, seedVsJanitor: 10, growthVsFloor: 1.3, overheadMs: 300 };
+
+/**
+ * @typedef {import('./procedures.mjs').RunResult} Sample
+ * @typedef {object} SizeResults
+ * @property {import('./state.mjs').SizeSpec} size
+ * @property {Record<string, Sample[]>} runs           procedure key → one sample per round
+ * @property {Record<string, string[]>} endState       procedure key → end-state problems over all rounds
+ * @property {number} cliProcesses                      docker processes of `rm -f -v` + `docker-janitor clean`
+ * @property {string[]} [janitorCommands]              the docker commands of one teardown()
+ * @typedef {object} OverheadSample
+ * @property {number} importMs
+ * @property {number} openMs
+ * @property {number} teardownMs
+ * @property {string[][]} commands
+ * @property {string[]} problems
+ * @typedef {object} Report
+ * @property {{ date: string, cpus: number, cpuModel: string, memoryGiB: number, kernel: string, node: string, engine: string, cli: string, driver: string, quick: boolean, rounds: number, seedRounds: number, bounds: import('./procedures.mjs').Bounds, openSessionFrom: string, prepNote: string, totalSeconds: number, load: number[] }} meta
+ * @property {SizeResults[]} sizes
+ * @property {OverheadSample[]} overhead
+ */
+
+/** Medians per size and procedure, and the ratios. @param {SizeResults} result */
+export function summarize(result) {
+  const med = (key) => median((result.runs[key] ?? []).map((sample) => sample.ms));
+  const procs = (key) => Math.max(...(result.runs[key] ?? []).map((sample) => sample.processes).filter(Number.isFinite), Number.NEGATIVE_INFINITY);
+  const seed = med('seed');
+  const janitor = med('janitor');
+  const cli = med('janitor-cli');
+  const floor = med('floor');
+  return {
+    seed,
+    janitor,
+    cli,
+    floor,
+    janitorVsFloor: janitor / floor,
+    janitorVsFloorPaired: pairedRatio(result.runs.janitor, result.runs.floor),
+    cliVsFloor: cli / floor,
+    seedVsJanitor: seed / janitor,
+    processes: {
+      seed: procs('seed'),
+      janitor: procs('janitor'),
+      cli: result.cliProcesses,
+      floor: procs('floor'),
+    },
+  };
+}
+
+/**
+ * Median of the per-round ratios a/b: rounds run close together, so this cancels some of the
+ * machine's drifting load. @param {Sample[] | undefined} a @param {Sample[] | undefined} b
+ */
+export function pairedRatio(a = [], b = []) {
+  return median(a.slice(0, b.length).map((sample, index) => sample.ms / (b[index]?.ms ?? Number.NaN)));
+}
+
+/** @param {OverheadSample[]} samples */
+export function summarizeOverhead(samples) {
+  return {
+    importMs: median(samples.map((s) => s.importMs)),
+    openMs: median(samples.map((s) => s.openMs)),
+    teardownMs: median(samples.map((s) => s.teardownMs)),
+    sessionMs: median(samples.map((s) => s.openMs + s.teardownMs)),
+    totalMs: median(samples.map((s) => s.importMs + s.openMs + s.teardownMs)),
+    processes: Math.max(0, ...samples.map((s) => s.commands.length)),
+    commands: samples[0]?.commands ?? [],
+    problems: [...new Set(samples.flatMap((s) => s.problems))],
+  };
+}
+
+/**
+ * The targets of issue 4, each with its value, met or missed, and why.
+ * @param {Report} report
+ */
+export function evaluateTargets(report) {
+  /** @type {{ target: string, value: string, met: boolean | undefined, why: string }[]} */
+  const rows = [];
+  const bySize = new Map(report.sizes.map((result) => [result.size.name, { result, s: summarize(result) }]));
+  const medium = bySize.get('medium');
+  if (medium) {
+    const { s } = medium;
+    rows.push({
+      target: `medium: docker-janitor within ${TARGETS.janitorVsFloor}× the floor`,
+      value: `${formatMs(s.janitor)} vs ${formatMs(s.floor)} = ${formatRatio(s.janitorVsFloor)} (median of per-round ratios: ${formatRatio(s.janitorVsFloorPaired)})`,
+      met: s.janitorVsFloor <= TARGETS.janitorVsFloor,
+      why:
+        s.janitorVsFloor <= TARGETS.janitorVsFloor
+          ? `both are dominated by removing ${medium.result.size.containers} running containers in one \`rm -f\`; teardown() adds ${formatMs(s.janitor - s.floor)} for ${s.processes.janitor} docker processes (floor: ${s.processes.floor}), its listings run in parallel`
+          : `teardown() spends ${formatMs(s.janitor - s.floor)} more than the floor: ${s.processes.janitor} docker processes against ${s.processes.floor} (see the command list below)`,
+    });
+    rows.push({
+      target: `medium: docker-janitor at least ${TARGETS.seedVsJanitor}× faster than the seed`,
+      value: `${formatMs(s.seed)} vs ${formatMs(s.janitor)} = ${formatRatio(s.seedVsJanitor)}`,
+      met: s.seedVsJanitor >= TARGETS.seedVsJanitor,
+      why: `the seed waits the 10 s stop timeout per container (sleep ignores SIGTERM), one after another, then spawns one \`docker image rm\` per image (${s.processes.seed} docker processes against ${s.processes.janitor})`,
+    });
+  }
+  const counts = report.sizes.map((result) => ({ name: result.size.name, count: summarize(result).processes.janitor }));
+  if (counts.length > 1) {
+    const flat = counts.every((item) => item.count === counts[0]?.count);
+    rows.push({
+      target: 'docker processes of docker-janitor flat in size',
+      value: counts.map((item) => `${item.name} ${item.count}`).join(', '),
+      met: flat,
+      why: flat
+        ? 'every step is one batched call whatever the number of containers or images'
+        : `${extraCommands(report.sizes)}: IDs go in batches of 200 per call (BATCH_SIZE in src/docker/images.ts), so one more call per 200 items; flat otherwise`,
+    });
+  }
+  const small = bySize.get('small');
+  const large = bySize.get('large');
+  if (small && large) {
+    const janitorGrowth = large.s.janitor - small.s.janitor;
+    const floorGrowth = large.s.floor - small.s.floor;
+    const ratio = janitorGrowth / floorGrowth;
+    rows.push({
+      target: `docker-janitor time grows no faster than the floor's (small → large, within ${TARGETS.growthVsFloor}×)`,
+      value: `+${formatMs(janitorGrowth)} vs +${formatMs(floorGrowth)} = ${formatRatio(ratio)}`,
+      met: ratio <= TARGETS.growthVsFloor,
+      why:
+        ratio <= TARGETS.growthVsFloor
+          ? 'the growth is the daemon removing more containers and images; teardown() adds calls, not per-item work'
+          : 'teardown() adds per-item work the floor does not do',
+    });
+  }
+  if (report.overhead.length > 0) {
+    const o = summarizeOverhead(report.overhead);
+    rows.push({
+      target: `nothing to clean: openSession() + teardown() (watchdog start included) at most ${TARGETS.overheadMs} ms`,
+      value: `${formatMs(o.sessionMs)} (+ ${formatMs(o.importMs)} to import the package once)`,
+      met: o.sessionMs <= TARGETS.overheadMs,
+      why: `${o.processes} docker processes (${o.commands.map((args) => `\`${args.slice(0, 2).join(' ')}\``).join(', ')}); the watchdog is spawned detached and not waited for`,
+    });
+  }
+  const mismatches = report.sizes.flatMap((result) => Object.entries(result.endState).filter(([, problems]) => problems.length > 0));
+  rows.push({
+    target: 'every procedure reaches the same end state',
+    value: mismatches.length === 0 ? 'same end state in every round' : `${mismatches.length} mismatch(es)`,
+    met: mismatches.length === 0,
+    why:
+      mismatches.length === 0
+        ? 'no container left; every dangling image removed; base image, its parent, volumes and networks untouched'
+        : 'see "End state" below',
+  });
+  return rows;
+}
+
+/**
+ * The markdown document (also printed to stdout).
+ * @param {Report} report
+ */
+export function renderReport(report) {
+  const { meta } = report;
+  const lines = [];
+  lines.push('# Benchmarks: teardown cost');
+  lines.push('');
+  lines.push(
+    '_Generated by `npm run bench` (bench/run.mjs). Do not edit by hand: rerun it. Each procedure runs on the same prepared state, on a private engine the bench starts itself, procedures alternated, medians over the rounds._',
+  );
+  lines.push('');
+  lines.push('## Machine');
+  lines.push('');
+  lines.push(`- date: ${meta.date}${meta.quick ? ' (`--quick`: fewer rounds, tighter seed bounds)' : ''}`);
+  lines.push(`- CPUs: ${meta.cpus} × ${meta.cpuModel}; memory ${meta.memoryGiB.toFixed(1)} GiB; kernel ${meta.kernel}; Node ${meta.node}`);
+  lines.push(`- Docker Engine ${meta.engine} (storage driver ${meta.driver}), Docker CLI ${meta.cli}; private engine via scripts/test-engine.sh (no bridge)`);
+  lines.push(`- rounds: ${meta.rounds} per size and procedure (the seed: ${meta.seedRounds}), each round and size starting with a different procedure; docker-janitor loaded as ${meta.openSessionFrom}; the bench took ${meta.totalSeconds.toFixed(0)} s`);
+  lines.push(`- 1-minute load average ${meta.load.map((value) => value.toFixed(2)).join(' at start, ')} at end (other work on the machine shows up here and in the per-round spread)`);
+  lines.push('');
+  lines.push('## Sizes and procedures');
+  lines.push('');
+  lines.push('| size | containers (`sleep 3600`, ignores SIGTERM) | dangling images | of which used by a container |');
+  lines.push('|---|---:|---:|---:|');
+  for (const { size } of report.sizes) lines.push(`| ${size.name} | ${size.containers} | ${size.dangling} | ${size.inUse} |`);
+  lines.push('');
+  lines.push("- **seed**: the seed's cleanup, faithfully: per tracked container `docker stop` then `docker rm`; `docker image prune -f --filter dangling=true --filter until=1h`; then `docker images | grep '<none>' | awk '{print $3}'` (through bash, as the seed does) and one `docker image rm ID` per line, never forced.");
+  lines.push('- **docker-janitor teardown()**: `openSession()` from the built package, containers created with its session label, then `teardown()` (containers with their volumes, networks, volumes, then the image cleaner), default options. Only `teardown()` is timed; processes counted with the client\'s `onCommand` hook.');
+  lines.push('- **rm + docker-janitor clean**: a user without the plugin: `docker rm -f -v` of the containers, then `node dist/cli/bin.js clean` (a fresh Node process). Processes counted in one extra untimed run through a logging docker wrapper.');
+  lines.push('- **floor**: the fewest raw docker commands: one `docker rm -f -v` of all containers, one `docker image prune -f`, one listing of what remains, and one batched `docker image rm` if anything does.');
+  lines.push(`- State preparation is not timed. ${meta.prepNote}`);
+  lines.push('');
+  lines.push('## Cleanup time (median)');
+  lines.push('');
+  lines.push('| size | seed | docker-janitor teardown() | rm + docker-janitor clean | floor | teardown ÷ floor | CLI ÷ floor | seed ÷ teardown |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const result of report.sizes) {
+    const s = summarize(result);
+    const star = (result.runs.seed ?? []).some((sample) => sample.extrapolated) ? ' \\*' : '';
+    lines.push(
+      `| ${result.size.name} | ${formatMs(s.seed)}${star} | ${formatMs(s.janitor)} | ${formatMs(s.cli)} | ${formatMs(s.floor)} | ${formatRatio(s.janitorVsFloor)} | ${formatRatio(s.cliVsFloor)} | ${formatRatio(s.seedVsJanitor)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('## Docker processes spawned');
+  lines.push('');
+  lines.push('| size | seed | docker-janitor teardown() | rm + docker-janitor clean | floor |');
+  lines.push('|---|---:|---:|---:|---:|');
+  for (const result of report.sizes) {
+    const s = summarize(result);
+    lines.push(`| ${result.size.name} | ${s.processes.seed} (+ bash, grep, awk) | ${s.processes.janitor} | ${Number.isFinite(s.processes.cli) ? s.processes.cli : 'n/a'} | ${s.processes.floor} |`);
+  }
+  lines.push('');
+  const seeded = report.sizes.filter((result) => (result.runs.seed ?? []).some((sample) => sample.extrapolated));
+  if (seeded.length > 0) {
+    lines.push('\\* **Seed extrapolated.** Each `docker stop` waits the full 10 s stop timeout, one container after another, so the bench');
+    lines.push(
+      `stops at most ${meta.bounds.seedContainers} container(s) and removes at most ${meta.bounds.seedImages} image(s) one by one per run for real; the rest are removed untimed (same end state) and their time is`,
+    );
+    lines.push('extrapolated from the per-item cost measured in the same run. The process count includes the skipped items.');
+    lines.push('');
+    lines.push('| size | containers stopped for real | images removed one by one for real | per container (stop + rm) | per image (rm) | timed part | image part alone (prune, list, loop) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|');
+    for (const result of report.sizes) {
+      const samples = result.runs.seed ?? [];
+      const first = samples[0];
+      if (!first) continue;
+      const totalContainers = result.size.containers;
+      const realContainers = totalContainers - (first.extrapolated?.containers ?? 0);
+      const perContainer = median(samples.map((sample) => sample.extrapolated?.perContainerMs ?? Number.NaN));
+      const perImage = median(samples.map((sample) => sample.extrapolated?.perImageMs ?? Number.NaN));
+      const realImages = first.extrapolated ? `${result.size.dangling - first.extrapolated.images} of ${result.size.dangling}` : `all ${result.size.dangling}`;
+      lines.push(
+        `| ${result.size.name} | ${realContainers} of ${totalContainers} | ${realImages} | ${formatMs(perContainer)} | ${formatMs(perImage)} | ${formatMs(median(samples.map((sample) => sample.measuredMs ?? sample.ms)))} | ${formatMs(median(samples.map((sample) => sample.imagesMs ?? Number.NaN)))} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (report.overhead.length > 0) {
+    const o = summarizeOverhead(report.overhead);
+    lines.push('## A run with nothing to clean');
+    lines.push('');
+    lines.push(`What the plugin adds to a test run when there is nothing to clean, in a fresh Node process (${report.overhead.length} runs, medians).`);
+    lines.push('');
+    lines.push('| import the package | openSession() (sweep, record, watchdog spawn) | teardown() | openSession() + teardown() | with import | docker processes |');
+    lines.push('|---:|---:|---:|---:|---:|---:|');
+    lines.push(`| ${formatMs(o.importMs)} | ${formatMs(o.openMs)} | ${formatMs(o.teardownMs)} | ${formatMs(o.sessionMs)} | ${formatMs(o.totalMs)} | ${o.processes} |`);
+    lines.push('');
+    lines.push(`Docker commands: ${o.commands.map((args) => `\`${elideIds(args)}\``).join(', ') || 'none'}.`);
+    if (o.problems.length > 0) lines.push(`Warnings: ${o.problems.join('; ')}.`);
+    lines.push('');
+  }
+  lines.push('## Targets');
+  lines.push('');
+  lines.push('| target | measured | met? | why |');
+  lines.push('|---|---|---|---|');
+  for (const row of evaluateTargets(report)) {
+    lines.push(`| ${row.target} | ${row.value} | ${row.met === undefined ? 'n/a' : row.met ? 'met' : '**missed**'} | ${row.why} |`);
+  }
+  lines.push('');
+  const withCommands = report.sizes.filter((result) => result.janitorCommands && result.janitorCommands.length > 0);
+  if (withCommands.length > 0) {
+    lines.push('## What docker-janitor teardown() runs');
+    lines.push('');
+    lines.push('Each docker command of one (the first) teardown() per size, with when it started, in ms from the start of teardown(); IDs elided.');
+    lines.push('');
+    for (const result of withCommands) {
+      const s = summarize(result);
+      lines.push(`- ${result.size.name} (median teardown ${formatMs(s.janitor)}):`);
+      for (const line of result.janitorCommands ?? []) lines.push(`  - \`${line}\``);
+    }
+    lines.push('');
+  }
+  lines.push('## End state');
+  lines.push('');
+  const mismatches = report.sizes.flatMap((result) =>
+    Object.entries(result.endState)
+      .filter(([, problems]) => problems.length > 0)
+      .map(([key, problems]) => `- ${result.size.name}, ${key}: ${[...new Set(problems)].join('; ')}`),
+  );
+  lines.push(
+    mismatches.length === 0
+      ? 'After every run of every procedure the engine matched the baseline taken before the first state was prepared (containers, all images including intermediate ones, volumes, networks); the bench asserts it.'
+      : 'Mismatches against the baseline (the engine was restored before the next run):',
+  );
+  lines.push(...mismatches);
+  const procedureProblems = report.sizes.flatMap((result) =>
+    Object.entries(result.runs).flatMap(([key, samples]) => [...new Set(samples.flatMap((sample) => sample.problems))].map((problem) => `- ${result.size.name}, ${key}: ${problem}`)),
+  );
+  if (procedureProblems.length > 0) {
+    lines.push('');
+    lines.push('Problems the procedures reported:');
+    lines.push(...procedureProblems);
+  }
+  lines.push('');
+  lines.push('## Per-round samples');
+  lines.push('');
+  lines.push('| size | procedure | cleanup time per round |');
+  lines.push('|---|---|---|');
+  for (const result of report.sizes) {
+    for (const [key, samples] of Object.entries(result.runs)) {
+      lines.push(`| ${result.size.name} | ${key} | ${samples.map((sample) => formatMs(sample.ms)).join(', ')} |`);
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+/**
+ * Which docker commands the largest size's teardown() runs more often than the smallest's.
+ * @param {SizeResults[]} sizes
+ */
+function extraCommands(sizes) {
+  const verbs = (result) => {
+    /** @type {Map<string, number>} */
+    const counts = new Map();
+    for (const line of result?.janitorCommands ?? []) {
+      const verb = line.replace(/^\+\d+ ms docker /, '').split(' ').slice(0, 2).join(' ');
+      counts.set(verb, (counts.get(verb) ?? 0) + 1);
+    }
+    return counts;
+  };
+  const first = verbs(sizes[0]);
+  const last = verbs(sizes[sizes.length - 1]);
+  const extra = [...last].filter(([verb, count]) => count > (first.get(verb) ?? 0)).map(([verb, count]) => `+${count - (first.get(verb) ?? 0)} \`${verb}\``);
+  return `${sizes[sizes.length - 1]?.size.name ?? 'the largest size'} runs ${extra.join(', ') || 'more calls'}`;
+}
+
+/** A docker command with IDs elided, for the report. @param {readonly string[]} args */
+export function elideIds(args) {
+  const out = [];
+  let ids = 0;
+  for (const arg of args) {
+    if (/^(sha256:)?[0-9a-f]{12,64}$/.test(arg)) ids++;
+    else {
+      if (ids > 0) out.push(`<${ids} ID${ids > 1 ? 's' : ''}>`);
+      ids = 0;
+      out.push(arg.replace(/(docker-janitor\.session=)[\w-]+/, '$1<id>'));
+    }
+  }
+  if (ids > 0) out.push(`<${ids} ID${ids > 1 ? 's' : ''}>`);
+  return `docker ${out.join(' ')}`;
+}
