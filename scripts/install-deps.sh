@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install what docker-janitor's demo and tests need on Debian, as root: Debian's docker.io
-# (dockerd + CLI) and a static busybox (the base image is built FROM scratch with it, since
-# nothing can be pulled). Skips what is already there.
+# (dockerd + CLI), a static busybox (the base image is built FROM scratch with it, since
+# nothing can be pulled) and docker-registry (a local registry, to make real digest-only
+# images in the tests). Skips what is already there.
 set -euo pipefail
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: need root to install: ${need[*]}" >&2
