@@ -3,7 +3,7 @@
  * around it, asserted on what the engine shows afterwards. Every docker invocation is recorded
  * and checked: no forced image removal, only full sha256: IDs, no container touched.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanImages, type CleanContext } from '../../../src/cleaner/clean.js';
 import type { CleanResult } from '../../../src/cleaner/result.js';
 import type { DockerClient } from '../../../src/docker/client.js';
@@ -38,6 +38,9 @@ beforeEach(() => {
 afterEach(() => {
   expect(unsafeImageRemovals(commands)).toEqual([]);
 });
+
+// Leave no running container behind: the engine's shutdown would wait for each one.
+afterAll(() => resetEngine());
 
 function clean(input: ImageCleanOptionsInput = {}, context: CleanContext = {}): Promise<CleanResult> {
   return cleanImages(docker, parseOptions(imageCleanOptionsSchema, input), context);
