@@ -40,6 +40,8 @@ export type WithDockerJanitor<T> = T & {
   globalSetup: string;
   globalTeardown: string;
   globals: Record<string, unknown>;
+  /** Set when `keepOnFailure` added the reporter. */
+  reporters?: 'reporters' extends keyof T ? T['reporters'] : Array<string | [string, Record<string, unknown>]>;
 };
 
 /**

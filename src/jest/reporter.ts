@@ -7,7 +7,6 @@ import { jestState } from './state.js';
 
 /** The parts of Jest's aggregated result the reporter reads. */
 export interface JestRunResultsLike {
-  readonly success?: boolean;
   readonly numFailedTests?: number;
   readonly numFailedTestSuites?: number;
   readonly numRuntimeErrorTestSuites?: number;
@@ -16,18 +15,17 @@ export interface JestRunResultsLike {
 }
 
 /**
- * Whether a Jest run failed, from its aggregated results. `success` is only computed after the
- * reporters ran (Jest 29/30), so the counts decide.
+ * Whether a Jest run failed, from its aggregated results. Not from `success`: Jest 30 computes
+ * it only after the reporters ran (it reads `false` in `onRunComplete` of a passing run).
  */
 export function runFailed(results: JestRunResultsLike | undefined): boolean {
   if (!results) return false;
   return (
-    results.success === false ||
     (results.numFailedTests ?? 0) > 0 ||
     (results.numFailedTestSuites ?? 0) > 0 ||
     (results.numRuntimeErrorTestSuites ?? 0) > 0 ||
     results.snapshot?.failure === true ||
-    results.runExecError !== undefined
+    Boolean(results.runExecError)
   );
 }
 

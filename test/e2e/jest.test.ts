@@ -1,0 +1,230 @@
+/**
+ * The Jest adapter end to end: the fixtures under fixtures/jest-* run with the repo's jest
+ * binary against the suite's private engine. Every assertion reads the engine afterwards.
+ */
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { dockerSync, resetEngine, runContainer, BASE_IMAGE } from '../support/docker.js';
+import { linkPackage, removeDir, waitFor } from './support/fixtures.js';
+import {
+  exitCode,
+  expectBystandersUntouched,
+  expectRunCleaned,
+  exists,
+  leftOver,
+  makeBystanders,
+  output,
+  runJest,
+  sessionDirs,
+  sessionObjects,
+  startJest,
+  summaryCount,
+  type Bystanders,
+} from './support/jest-run.js';
+
+const options = (value: object) => ({ DJ_FIXTURE_JANITOR_OPTIONS: JSON.stringify(value) });
+
+let bystanders: Bystanders;
+
+beforeAll(() => linkPackage());
+
+beforeEach(() => {
+  resetEngine();
+  bystanders = makeBystanders();
+});
+
+describe('a normal run', () => {
+  it('CommonJS config: removes what the tests made, leaves the rest, prints one summary, exits 0', async () => {
+    const run = await runJest('jest-cjs');
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.created.filter((c) => c.kind === 'container')).toHaveLength(6); // labelled, tracked, adopted, …
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(summaryCount(run.result.stdout)).toBe(1);
+    expect(summaryCount(run.result.stderr)).toBe(0);
+    expect(run.result.stderr).toContain('Ran all test suites');
+    expect(run.result.stdout).toMatch(/Removed 6 containers/);
+    expect(run.result.stdout).toMatch(/Removed 1 network/);
+    expect(run.result.stdout).toMatch(/Removed 2 volumes/);
+    expect(run.result.stdout).toMatch(/Pruned: 1 <none> image/);
+    expect(run.result.stdout).toMatch(/Skipped 1 in-use image \(safe\)/);
+    expect(run.result.stdout).not.toMatch(/\u001b\[/); // no colour without a TTY
+    expect(sessionDirs(run.stateDir)).toEqual([]);
+    removeDir(run.stateDir);
+  });
+
+  it('a failing test: exit code 1 as without docker-janitor, and still cleaned (in band)', async () => {
+    const run = await runJest('jest-cjs', { env: { DJ_FIXTURE_FAIL: '1' }, args: ['--runInBand'] });
+
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    expect(run.result.stderr).toContain('fails when asked to');
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(summaryCount(output(run.result))).toBe(1);
+  });
+
+  it('ESM config, two projects naming the modules without options helper: one session, one summary', async () => {
+    const run = await runJest('jest-esm');
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.result.stderr).toContain('Ran all test suites in 2 projects');
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(summaryCount(output(run.result))).toBe(1);
+  });
+
+  it('--json: the results own stdout, the summary goes to stderr', async () => {
+    const run = await runJest('jest-esm', { args: ['--json'] });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(JSON.parse(run.result.stdout)).toMatchObject({ success: true, numPassedTests: 4 });
+    expect(summaryCount(run.result.stderr)).toBe(1);
+    expectRunCleaned(run.created);
+  });
+});
+
+describe('when teardown never runs', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s to the whole process group: the session is cleaned, exit code %i', async (signal, code) => {
+    const run = startJest('jest-cjs', { env: { DJ_FIXTURE_HANG: '1' } });
+    expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+    expect(leftOver(created).length).toBeGreaterThan(0);
+
+    run.fixture.killGroup(signal);
+    const result = await run.fixture.exited;
+
+    expect(result.signal).toBe(signal);
+    expect(exitCode(result)).toBe(code);
+    // The handler cleaned synchronously before the process ended: nothing to wait for.
+    expect(leftOver(created)).toEqual([]);
+    expectBystandersUntouched(bystanders);
+    expect(sessionDirs(run.stateDir)).toEqual([]);
+  });
+
+  it('SIGKILL of the whole process group: the watchdog cleans within 10 s', async () => {
+    const run = startJest('jest-cjs', { env: { DJ_FIXTURE_HANG: '1' } });
+    expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+
+    run.fixture.killGroup('SIGKILL');
+    const result = await run.fixture.exited;
+    expect(result.signal).toBe('SIGKILL');
+    expect(sessionObjects(created).length).toBeGreaterThan(0);
+
+    const cleaned = await waitFor(() => leftOver(created).length === 0, 10_000, 250);
+    expect(leftOver(created)).toEqual([]);
+    expect(cleaned).toBe(true);
+    expectBystandersUntouched(bystanders);
+  });
+});
+
+describe('options', () => {
+  /** A volume a bystander container uses: tracking it makes its removal fail ("in use"). */
+  function volumeInUse(): string {
+    const name = `dj-e2e-busy-${Date.now()}`;
+    dockerSync(['volume', 'create', name]);
+    runContainer(BASE_IMAGE, ['-v', `${name}:/busy`]);
+    return name;
+  }
+
+  it('a cleanup failure does not change the exit code by default', async () => {
+    const volume = volumeInUse();
+    const run = await runJest('jest-cjs', { env: { DJ_FIXTURE_TRACK_VOLUME: volume } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.result.stdout).toMatch(/Failed to remove 1 volume/);
+    expect(exists({ kind: 'volume', id: volume })).toBe(true);
+    expectRunCleaned(run.created);
+  });
+
+  it('failOnCleanupError: the same cleanup failure fails the run (exit 1)', async () => {
+    const volume = volumeInUse();
+    const run = await runJest('jest-cjs', {
+      env: { DJ_FIXTURE_TRACK_VOLUME: volume, ...options({ failOnCleanupError: true }) },
+    });
+
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    expect(run.result.stdout).toMatch(/Failed to remove 1 volume/);
+    expect(run.result.stdout).toContain('cleanup problems fail the run (failOnCleanupError)');
+    expect(exists({ kind: 'volume', id: volume })).toBe(true);
+    expectRunCleaned(run.created);
+  });
+
+  it('failOnCleanupError with --forceExit still exits 1', async () => {
+    const volume = volumeInUse();
+    const run = await runJest('jest-cjs', {
+      env: { DJ_FIXTURE_TRACK_VOLUME: volume, ...options({ failOnCleanupError: true }) },
+      args: ['--forceExit'],
+    });
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+  });
+
+  it('failOnCleanupError on a clean run changes nothing (exit 0)', async () => {
+    const run = await runJest('jest-cjs', { env: options({ failOnCleanupError: true }) });
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expectRunCleaned(run.created);
+  });
+
+  it('keepOnFailure: a failed run keeps its containers stopped and says how to remove them', async () => {
+    const run = await runJest('jest-cjs', { env: { DJ_FIXTURE_FAIL: '1', ...options({ keepOnFailure: true }) } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    const containers = run.created.filter((c) => c.kind === 'container');
+    expect(containers).toHaveLength(6);
+    for (const container of containers) {
+      expect(['exited', 'created']).toContain(dockerSync(['inspect', '--format', '{{.State.Status}}', container.id]));
+    }
+    for (const item of sessionObjects(run.created)) expect(exists(item), JSON.stringify(item)).toBe(true);
+    expect(run.result.stdout).toMatch(/Kept 6 stopped containers of the failed run for debugging/);
+    expect(run.result.stdout).toMatch(/docker ps -a --filter label=docker-janitor\.session=/);
+    expect(run.result.stdout).toMatch(/remove: +npx docker-janitor sweep --session /);
+    expect(summaryCount(run.result.stdout)).toBe(1);
+    expectBystandersUntouched(bystanders);
+  });
+
+  it('keepOnFailure on a passing run removes everything', async () => {
+    const run = await runJest('jest-cjs', { env: options({ keepOnFailure: true }) });
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expectRunCleaned(run.created);
+  });
+
+  it('a bad option fails the run naming the option, the value and what is allowed', async () => {
+    const run = await runJest('jest-cjs', { env: options({ images: 'some', stopTimeout: 'soon' }) });
+
+    expect(exitCode(run.result)).toBe(1);
+    const text = output(run.result);
+    expect(text).toContain('globalSetup');
+    expect(text).toMatch(/images: .*"all".*"session".*"off".*\(got "some"\)/);
+    expect(text).toMatch(/stopTimeout: expected a duration .*\(got "soon"\)/);
+    expect(run.created).toEqual([]);
+  });
+});
+
+describe('without Docker', () => {
+  it.each([
+    ['unreachable', { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, /not reachable/],
+    ['missing', { DOCKER_JANITOR_DOCKER_PATH: '/nonexistent/docker' }, /Docker CLI was not found/],
+  ] as const)('Docker %s: one warning line, the tests pass (exit 0)', async (_what, env, message) => {
+    const run = await runJest('jest-cjs', { env: { ...env, DJ_FIXTURE_SKIP_DOCKER: '1' } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.result.stderr).toMatch(/Tests: +3 skipped, 2 passed, 5 total/);
+    const lines = output(run.result)
+      .split('\n')
+      .filter((line) => line.includes('docker-janitor'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(summaryCount(output(run.result))).toBe(0);
+  });
+
+  it('Docker unreachable with failOnCleanupError: exit 1', async () => {
+    const run = await runJest('jest-cjs', {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', DJ_FIXTURE_SKIP_DOCKER: '1', ...options({ failOnCleanupError: true }) },
+    });
+    expect(exitCode(run.result), output(run.result)).toBe(1);
+    expect(run.result.stdout).toMatch(/not reachable/);
+  });
+});

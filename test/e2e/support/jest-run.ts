@@ -1,0 +1,143 @@
+/**
+ * Running the Jest fixtures end to end: the repo's jest binary in a fixture directory, on the
+ * private engine, with its own state directory, cache directory and record file (the fixtures'
+ * tests append one JSON line per Docker object they create). Assertions read the engine.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { buildImage, containerState, dockerSync, imageExists, makeDangling, runContainer, BASE_IMAGE } from '../../support/docker.js';
+import { BIN, FIXTURES, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+
+export const JEST = join(BIN, 'jest');
+
+export interface Created {
+  readonly kind: 'container' | 'network' | 'volume' | 'image' | 'ready';
+  readonly id: string;
+  readonly how?: string;
+  readonly dangling?: boolean;
+  readonly tag?: string;
+}
+
+export interface JestRun {
+  readonly fixture: RunningFixture;
+  readonly stateDir: string;
+  /** What the fixture's tests created so far. */
+  created(): Created[];
+  /** Resolves once `count` test files reported that they created everything. */
+  ready(count: number, timeoutMs?: number): Promise<boolean>;
+}
+
+/** Start jest in `fixtures/<name>` with `env` added (knobs: DJ_FIXTURE_*). */
+export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): JestRun {
+  const work = mkdtempSync(join(tmpdir(), 'dj-e2e-jest-'));
+  const record = join(work, 'created.jsonl');
+  const stateDir = tempStateDir();
+  const fixture = startFixture(join(FIXTURES, name), [JEST, ...(options.args ?? [])], {
+    DOCKER_JANITOR_STATE_DIR: stateDir,
+    DJ_FIXTURE_RECORD: record,
+    // A fresh cache: no timings, so Jest uses workers for the two test files.
+    DJ_FIXTURE_CACHE_DIR: join(work, 'cache'),
+    TESTCONTAINERS_RYUK_DISABLED: 'true',
+    // This machine may itself be a container: testcontainers would then look for the `bridge`
+    // network, which an engine started with --bridge=none does not have.
+    TESTCONTAINERS_HOST_OVERRIDE: 'localhost',
+    ...options.env,
+  });
+  const created = (): Created[] =>
+    existsSync(record)
+      ? readFileSync(record, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Created)
+      : [];
+  return {
+    fixture,
+    stateDir,
+    created,
+    ready: (count, timeoutMs = 60_000) => waitFor(() => created().filter((c) => c.kind === 'ready').length >= count, timeoutMs),
+  };
+}
+
+export async function runJest(name: string, options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
+  const run = startJest(name, options);
+  const result = await run.fixture.exited;
+  return { ...run, result, created: run.created() };
+}
+
+/** The exit code as a shell reports it: 128 + signal number when the process was killed. */
+export function exitCode(result: FixtureResult): number {
+  if (result.code !== null) return result.code;
+  return 128 + (result.signal ? constants.signals[result.signal] : 0);
+}
+
+export function output(result: FixtureResult): string {
+  return `${result.stdout}\n${result.stderr}`;
+}
+
+export function summaryCount(text: string): number {
+  return text.split('Cleaning up Docker resources of test session').length - 1;
+}
+
+/** Does the engine still have this object? */
+export function exists(item: Pick<Created, 'kind' | 'id'>): boolean {
+  switch (item.kind) {
+    case 'container':
+      return containerState(item.id) !== '';
+    case 'network':
+      return dockerSync(['network', 'inspect', '--format', '{{.Id}}', item.id], { allowFailure: true }) !== '';
+    case 'volume':
+      return dockerSync(['volume', 'inspect', '--format', '{{.Name}}', item.id], { allowFailure: true }) !== '';
+    case 'image':
+      return imageExists(item.id);
+    default:
+      return false;
+  }
+}
+
+/** The session's containers, networks and volumes (not images, not `ready` markers). */
+export function sessionObjects(created: readonly Created[]): Created[] {
+  return created.filter((c) => c.kind === 'container' || c.kind === 'network' || c.kind === 'volume');
+}
+
+export function leftOver(created: readonly Created[]): Created[] {
+  return sessionObjects(created).filter(exists);
+}
+
+/** Everything the run made is gone, but the tagged image (tagged images are never removed). */
+export function expectRunCleaned(created: readonly Created[]): void {
+  expect(sessionObjects(created).length).toBeGreaterThan(0);
+  expect(leftOver(created)).toEqual([]);
+  for (const image of created.filter((c) => c.kind === 'image')) {
+    expect({ ...image, exists: exists(image) }).toEqual({ ...image, exists: !image.dangling });
+  }
+}
+
+export interface Bystanders {
+  readonly container: string;
+  readonly imageUser: string;
+  readonly danglingInUse: string;
+}
+
+/** A running container and an in-use dangling image that exist before the run. */
+export function makeBystanders(): Bystanders {
+  const container = runContainer(BASE_IMAGE);
+  const tag = `dj-e2e-bystander:${Date.now()}`;
+  const danglingInUse = buildImage({ tag });
+  const imageUser = runContainer(danglingInUse);
+  makeDangling(tag);
+  return { container, imageUser, danglingInUse };
+}
+
+export function expectBystandersUntouched(bystanders: Bystanders): void {
+  expect(containerState(bystanders.container)).toBe('running');
+  expect(containerState(bystanders.imageUser)).toBe('running');
+  expect(imageExists(bystanders.danglingInUse)).toBe(true);
+}
+
+/** Session directories left in a state dir (a cleaned session removes its own). */
+export function sessionDirs(stateDir: string): string[] {
+  const dir = join(stateDir, 'sessions');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
