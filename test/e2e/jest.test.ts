@@ -220,6 +220,20 @@ describe('without Docker', () => {
     expect(summaryCount(output(run.result))).toBe(0);
   });
 
+  it('the session cannot even be opened (state directory not writable): one warning line, exit 0', async () => {
+    const run = await runJest('jest-cjs', {
+      env: { DOCKER_JANITOR_STATE_DIR: '/dev/null/docker-janitor-e2e', DJ_FIXTURE_SKIP_DOCKER: '1', DJ_FIXTURE_NO_SESSION: '1' },
+    });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(run.result.stderr).toMatch(/Tests: +4 skipped, 1 passed, 5 total/);
+    const lines = output(run.result)
+      .split('\n')
+      .filter((line) => line.includes('docker-janitor'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/could not start a session, nothing was cleaned: .*\/dev\/null\/docker-janitor-e2e/);
+  });
+
   it('Docker unreachable with failOnCleanupError: exit 1', async () => {
     const run = await runJest('jest-cjs', {
       env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', DJ_FIXTURE_SKIP_DOCKER: '1', ...options({ failOnCleanupError: true }) },
