@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { buildImage, containerState, dockerSync, imageExists, makeDangling, runContainer, BASE_IMAGE } from '../../support/docker.js';
 import { BIN, FIXTURES, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
@@ -44,6 +44,12 @@ export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args
     // network, which an engine started with --bridge=none does not have.
     TESTCONTAINERS_HOST_OVERRIDE: 'localhost',
     ...options.env,
+  });
+  // A test that fails or times out must not leave jest running (it runs in its own group).
+  let exited = false;
+  void fixture.exited.then(() => (exited = true));
+  onTestFinished(() => {
+    if (!exited) fixture.killGroup('SIGKILL');
   });
   const created = (): Created[] =>
     existsSync(record)
