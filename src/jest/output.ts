@@ -7,10 +7,10 @@ import type { JanitorOptions } from '../options/schema.js';
 import { createColors } from '../render/colors.js';
 import { figures } from '../render/figures.js';
 import type { TeardownResult } from '../session/result.js';
-import { teardownOutput as sharedTeardownOutput, type TeardownOutput } from '../vitest/output.js';
+import { teardownOutput as sharedTeardownOutput, type TeardownOutput } from '../render/teardown-output.js';
 
 export type { TeardownOutput };
-export { openFailedOutput } from '../vitest/output.js';
+export { openFailedOutput } from '../render/teardown-output.js';
 
 export interface JestTeardownOutputContext {
   readonly options: Pick<JanitorOptions, 'summary' | 'failOnCleanupError' | 'keepOnFailure'>;

@@ -1,12 +1,12 @@
 /**
- * What the Vitest adapter prints at teardown, decided from the teardown result: pure, a string
- * or nothing. Printing (stream, colours) is the global setup's business.
+ * What a runner adapter (Vitest, Jest) prints at teardown, decided from the teardown result:
+ * pure, a string or nothing. Printing (stream, colours) is the adapter's business.
  */
 import type { JanitorOptions } from '../options/schema.js';
-import { createColors } from '../render/colors.js';
-import { figures } from '../render/figures.js';
-import { renderTeardownSummary } from '../render/summary.js';
 import type { TeardownResult } from '../session/result.js';
+import { createColors } from './colors.js';
+import { figures } from './figures.js';
+import { renderTeardownSummary } from './summary.js';
 
 export interface TeardownOutput {
   /** Text to print, or undefined for nothing. */
@@ -28,7 +28,7 @@ export function teardownOutput(result: TeardownResult, context: TeardownOutputCo
   const lines: string[] = [];
   const warn = (text: string) => `${c.yellow(figures.warning)} docker-janitor: ${firstLine(text)}`;
 
-  const unavailable = dockerUnavailable(result);
+  const unavailable = result.dockerUnavailable;
   if (unavailable !== undefined) {
     // Docker missing or unreachable: one line, not a summary of nothing.
     lines.push(warn(`nothing was cleaned: ${unavailable}`));
@@ -49,20 +49,6 @@ export function openFailedOutput(message: string, options: Pick<JanitorOptions, 
   const lines = [`${c.yellow(figures.warning)} docker-janitor: could not start a session, nothing was cleaned: ${firstLine(message)}`];
   if (options.failOnCleanupError) lines.push(`${c.red(figures.cross)} docker-janitor: cleanup problems fail the run (failOnCleanupError)`);
   return { text: lines.join('\n'), failRun: options.failOnCleanupError };
-}
-
-const OBJECTS_FAILED = "Could not clean the session's containers: ";
-
-/**
- * Why Docker was not available (missing, unreachable), or undefined: nothing removed, kept or
- * failed, no image result, and the one warning is that the session's objects could not be listed.
- */
-export function dockerUnavailable(result: TeardownResult): string | undefined {
-  const outcomes = [result.containers, result.networks, result.volumes];
-  const none = outcomes.every((o) => o.removed.length + o.kept.length + o.failed.length === 0);
-  const [warning] = result.warnings;
-  if (!none || result.images !== undefined || result.warnings.length !== 1 || !warning?.startsWith(OBJECTS_FAILED)) return undefined;
-  return warning.slice(OBJECTS_FAILED.length);
 }
 
 function firstLine(text: string): string {

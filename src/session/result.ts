@@ -28,6 +28,11 @@ export interface TeardownResult {
   readonly volumes: ResourceOutcomes;
   /** The image cleaner's result; undefined when `images: 'off'` or Docker was unreachable. */
   readonly images: CleanResult | undefined;
+  /**
+   * Why nothing could be cleaned when Docker is missing or unreachable (the error's first line);
+   * undefined when Docker answered.
+   */
+  readonly dockerUnavailable?: string;
   /** Problems that did not stop the teardown (Docker unreachable, a listing that failed). */
   readonly warnings: readonly string[];
   /** True when anything failed or warned: what `failOnCleanupError` acts on. */

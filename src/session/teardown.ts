@@ -37,6 +37,7 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
 
   let objects: SessionObjectsReport = { containers: EMPTY, networks: EMPTY, volumes: EMPTY, warnings: [] };
   let reachable = true;
+  let dockerUnavailable: string | undefined;
   try {
     const tracked: TrackedEntry[] = [...readTracked(context.dir), ...(await adopted(docker, record))];
     objects = await drive(
@@ -52,6 +53,7 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
   } catch (error) {
     if (!isDockerError(error)) throw error;
     reachable = error.code !== 'DOCKER_UNREACHABLE' && error.code !== 'DOCKER_NOT_INSTALLED';
+    if (!reachable) dockerUnavailable = firstLine(error);
     warnings.push(`Could not clean the session's containers: ${firstLine(error)}`);
   }
 
@@ -83,6 +85,7 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
     networks: objects.networks,
     volumes: objects.volumes,
     images,
+    ...(dockerUnavailable !== undefined ? { dockerUnavailable } : {}),
     warnings,
     hasProblems,
     durationMs: performance.now() - started,

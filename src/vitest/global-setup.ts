@@ -13,7 +13,7 @@ import { janitorOptionsSchema, OptionsError, parseOptions, type JanitorOptions }
 import { colorEnabled } from '../render/colors.js';
 import { openSession, type Session } from '../session/open.js';
 import { OPTIONS_KEY, providedOptions, runFailed, summaryStream } from './context.js';
-import { openFailedOutput, teardownOutput, type TeardownOutput } from './output.js';
+import { openFailedOutput, teardownOutput, type TeardownOutput } from '../render/teardown-output.js';
 import { resetVitestState, vitestState, type VitestJanitorState } from './state.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -147,6 +147,7 @@ describe('teardown', () => {
     const result = await session.teardown();
     expect(result.hasProblems).toBe(true);
     expect(result.warnings.join('\n')).toMatch(/not reachable at unix:\/\/\/nonexistent\/docker.sock/);
+    expect(result.dockerUnavailable).toMatch(/not reachable at unix:\/\/\/nonexistent\/docker.sock/);
   });
 });
 

@@ -39,6 +39,7 @@ describe('teardownOutput (Jest)', () => {
     const unreachable: TeardownResult = {
       ...base,
       containers: none,
+      dockerUnavailable: 'The Docker engine is not reachable at unix:///x.sock. Is it running? (…)',
       warnings: ["Could not clean the session's containers: The Docker engine is not reachable at unix:///x.sock. Is it running? (…)"],
       hasProblems: true,
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResourceOutcomes, TeardownResult } from '../../../src/session/result.js';
-import { dockerUnavailable, openFailedOutput, teardownOutput } from '../../../src/vitest/output.js';
+import { openFailedOutput, teardownOutput } from '../../../src/render/teardown-output.js';
 
 const none: ResourceOutcomes = { removed: [], kept: [], failed: [] };
 const base: TeardownResult = {
@@ -15,6 +15,7 @@ const base: TeardownResult = {
 };
 const unreachable: TeardownResult = {
   ...base,
+  dockerUnavailable: 'The Docker engine is not reachable at unix:///x.sock. Is it running? (…)',
   warnings: ["Could not clean the session's containers: The Docker engine is not reachable at unix:///x.sock. Is it running? (…)"],
   hasProblems: true,
 };
@@ -74,11 +75,11 @@ describe('teardownOutput', () => {
   });
 });
 
-describe('dockerUnavailable', () => {
-  it('only when nothing happened and the one warning is that the objects could not be listed', () => {
-    expect(dockerUnavailable(unreachable)).toMatch(/^The Docker engine is not reachable/);
-    expect(dockerUnavailable(base)).toBeUndefined();
-    expect(dockerUnavailable({ ...base, warnings: ['Could not list dangling images: boom'], hasProblems: true })).toBeUndefined();
+describe('other warnings', () => {
+  it('a warning while Docker answered still prints the summary with the warning', () => {
+    const output = teardownOutput({ ...base, warnings: ['Could not list dangling images: boom'], hasProblems: true }, { options, color: false });
+    expect(output.text).toContain('Could not list dangling images: boom');
+    expect(output.text).toContain('Cleaning up Docker resources of test session k3x9f2');
   });
 });
 
