@@ -9,7 +9,8 @@
 import type { DockerClient } from '../docker/client.js';
 import { classifyRemoveFailure } from '../docker/classify.js';
 import { isDockerError } from '../docker/errors.js';
-import { chunks, inspectImages, listContainers, listDanglingImageIds, pruneDanglingImages, removeImages } from '../docker/images.js';
+import { chunks, inspectImages, listContainers, listDanglingImageIds, listImageIds, pruneDanglingImages, removeImages } from '../docker/images.js';
+import { parseDeletedIds } from '../docker/parse.js';
 import type { ImageInfo } from '../docker/types.js';
 import { pruneFilters, type ImageCleanOptions } from '../options/schema.js';
 import { mapBatchAnswer, outcomeOf, type RemoveOutcome } from './outcomes.js';
@@ -33,7 +34,13 @@ export async function cleanImages(docker: DockerClient, options: CleanImagesOpti
   const ids = context.danglingIds ?? (await listDanglingImageIds(docker));
   if (ids.length === 0) return emptyResult(options.dryRun, started);
 
-  const [images, containers] = await Promise.all([inspectImages(docker, ids), listContainers(docker)]);
+  // Every image ID (intermediates too), to recognise the untagged parents Docker removes along
+  // with a child among the `Deleted:` lines (which also name layers).
+  const [images, containers, allImageIds] = await Promise.all([
+    inspectImages(docker, ids),
+    listContainers(docker),
+    options.dryRun ? undefined : listImageIds(docker, { all: true }).then((list) => new Set(list)),
+  ]);
   const plan = planImageCleanup({ images, containers, options, now, scope: context.scope });
   const skipped: SkippedImage[] = [...plan.skip];
 
@@ -55,6 +62,14 @@ export async function cleanImages(docker: DockerClient, options: CleanImagesOpti
   let pending: ImageInfo[] = [...plan.remove];
   let pruneReclaimed = 0;
   let pruneRan = false;
+  const planned = new Set(plan.remove.map((image) => image.id));
+  const noteParents = (deleted: ReadonlySet<string>, step: RemovedImage['step']) => {
+    for (const id of deleted) {
+      if (allImageIds?.has(id) && !planned.has(id) && !removed.some((item) => item.id === id)) {
+        removed.push({ id, size: 0, step, withChild: true });
+      }
+    }
+  };
 
   try {
     if (plan.prune.run) {
@@ -63,10 +78,11 @@ export async function cleanImages(docker: DockerClient, options: CleanImagesOpti
       pruneReclaimed = pruned.reclaimed;
       for (const image of pending) if (pruned.deleted.has(image.id)) removed.push({ id: image.id, size: image.size, step: 'prune' });
       pending = pending.filter((image) => !pruned.deleted.has(image.id));
+      noteParents(pruned.deleted, 'prune');
     }
     for (const batch of chunks(pending)) {
       const byId = new Map(batch.map((image) => [image.id, image]));
-      const outcomes = await removeBatch(docker, [...byId.keys()]);
+      const { outcomes, deleted } = await removeBatch(docker, [...byId.keys()]);
       for (const [id, outcome] of outcomes) {
         const image = byId.get(id);
         if (!image) continue;
@@ -74,6 +90,7 @@ export async function cleanImages(docker: DockerClient, options: CleanImagesOpti
         byId.delete(id);
       }
       pending = pending.filter((image) => !outcomes.has(image.id));
+      noteParents(deleted, 'remove');
     }
   } catch (error) {
     if (!isDockerError(error)) throw error;
@@ -98,11 +115,14 @@ export async function cleanImages(docker: DockerClient, options: CleanImagesOpti
 }
 
 /** One batched call; whatever its answer does not tell is asked again one image at a time. */
-async function removeBatch(docker: DockerClient, ids: string[]): Promise<Map<string, RemoveOutcome>> {
-  const answer = mapBatchAnswer(ids, await removeImages(docker, ids));
+async function removeBatch(docker: DockerClient, ids: string[]): Promise<{ outcomes: Map<string, RemoveOutcome>; deleted: Set<string> }> {
+  const batch = await removeImages(docker, ids);
+  const answer = mapBatchAnswer(ids, batch);
   const outcomes = new Map(answer.outcomes);
+  const deleted = parseDeletedIds(batch.stdout);
   for (const id of answer.unresolved) {
     const single = await removeImages(docker, [id]);
+    for (const other of parseDeletedIds(single.stdout)) deleted.add(other);
     if (single.exitCode === 0) {
       outcomes.set(id, { kind: 'removed' });
     } else {
@@ -110,7 +130,7 @@ async function removeBatch(docker: DockerClient, ids: string[]): Promise<Map<str
       outcomes.set(id, outcomeOf(classifyRemoveFailure(line.replace(/^Error response from daemon:\s*/, ''))));
     }
   }
-  return outcomes;
+  return { outcomes, deleted };
 }
 
 function record(image: ImageInfo, outcome: RemoveOutcome, removed: RemovedImage[], skipped: SkippedImage[], failed: FailedImage[]): void {

@@ -31,6 +31,11 @@ export interface RemovedImage {
   readonly size: number;
   /** Which step removed it. */
   readonly step: 'prune' | 'remove';
+  /**
+   * An untagged parent that Docker removed together with its child (hidden from the dangling
+   * listing while it had that child). Its size is not known: `size` is 0.
+   */
+  readonly withChild?: true;
 }
 
 export interface SkippedImage {

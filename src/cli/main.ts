@@ -7,13 +7,14 @@ import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } f
 import { parseArgs } from './args.js';
 import { EXIT, UsageError, type CliIO, type Command } from './command.js';
 import { cleanCommand } from './commands/clean.js';
+import { sweepCommand } from './commands/sweep.js';
 import { renderHelp } from './usage.js';
 
 export type { CliIO, Command } from './command.js';
 export { EXIT } from './command.js';
 
 /** Every command the CLI knows, in help order. */
-export const commands: readonly Command[] = [cleanCommand];
+export const commands: readonly Command[] = [cleanCommand, sweepCommand];
 
 const HELP_HINT = 'see docker-janitor --help';
 

@@ -42,6 +42,8 @@ export interface DockerClient {
   readonly dockerPath: string;
   /** A human description of the engine endpoint, for messages. */
   readonly endpoint: string;
+  /** The timeout of one call, in milliseconds, unless a call sets its own. */
+  readonly timeoutMs: number;
   /** The environment docker runs with (for child processes that must reach the same engine). */
   readonly env: Readonly<Record<string, string>>;
   run(args: readonly string[], options?: RunOptions): Promise<DockerResult>;
@@ -131,6 +133,7 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
   return {
     dockerPath,
     endpoint,
+    timeoutMs,
     env,
     async run(args, run) {
       options.onCommand?.(args);

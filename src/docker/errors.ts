@@ -18,7 +18,7 @@ export class DockerNotInstalledError extends DockerError {
     options?: { cause?: unknown },
   ) {
     super(
-      `The Docker CLI was not found (tried "${dockerPath}"). Install Docker, or set dockerPath / DOCKER_JANITOR_DOCKER_PATH to the docker binary.`,
+      `The Docker CLI was not found (tried "${dockerPath}"). Install Docker, or point docker-janitor at the docker binary (--docker-path, the docker.path option, or DOCKER_JANITOR_DOCKER_PATH).`,
       options,
     );
   }

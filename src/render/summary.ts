@@ -5,6 +5,7 @@
  */
 import type { CleanResult, ContainerRef, SkippedImage, SkipReason } from '../cleaner/result.js';
 import type { ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from '../session/result.js';
+import type { SweptSession } from '../session/sweep.js';
 import { SESSION_LABEL } from '../session/tracking.cjs';
 import { createColors, type Colors } from './colors.js';
 import { figures } from './figures.js';
@@ -88,6 +89,34 @@ export function renderTeardownSummary(result: TeardownResult, options: RenderOpt
 }
 
 /** The image part shared by both summaries: removals, skips by reason, failures. */
+/** `docker-janitor sweep`: one line per swept session, failures and errors after it. */
+export function renderSweepSummary(swept: readonly SweptSession[], options: RenderOptions & { readonly dryRun: boolean }): string {
+  const c = createColors(options);
+  const lines = [`${figures.broom} ${c.bold(options.dryRun ? 'Sweeping sessions left by dead test runs (dry run)...' : 'Sweeping sessions left by dead test runs...')}`];
+  if (swept.length === 0) lines.push(ok(c, 'No dead sessions to sweep'));
+  for (const session of swept) {
+    if (!session.report) {
+      lines.push(warn(c, `Session ${session.sessionId}: could not sweep: ${firstLine(session.error ?? 'unknown error')}`));
+      continue;
+    }
+    const { containers, networks, volumes } = session.report;
+    const counts = (
+      [
+        ['container', containers],
+        ['network', networks],
+        ['volume', volumes],
+      ] as const
+    )
+      .filter(([, outcomes]) => outcomes.removed.length > 0)
+      .map(([kind, outcomes]) => `${outcomes.removed.length} ${plural(kind, outcomes.removed.length)}`);
+    const verb = options.dryRun ? 'would remove' : 'removed';
+    lines.push(ok(c, `Session ${session.sessionId}: ${counts.length > 0 ? `${verb} ${counts.join(', ')}` : 'nothing left'}`));
+    lines.push(...failedResourceLines('container', containers, c), ...failedResourceLines('network', networks, c), ...failedResourceLines('volume', volumes, c));
+    for (const warning of session.report.warnings) lines.push(warn(c, firstLine(warning)));
+  }
+  return lines.join('\n');
+}
+
 function imageLines(result: CleanResult, c: Colors, options: RenderOptions): string[] {
   const lines: string[] = [];
   if (result.dryRun) {

@@ -4,7 +4,7 @@
  * on this machine whose owner process is dead are swept automatically; `--session ID` names one.
  */
 import { createDockerClient, type DockerClient, type DockerClientOptions } from '../docker/client.js';
-import { isDockerError } from '../docker/errors.js';
+import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
 import { drive, sessionObjectSteps, type SessionObjectsReport } from './steps.js';
 import {
   isClosed,
@@ -26,6 +26,7 @@ export interface SweptSession {
   readonly report?: SessionObjectsReport;
   /** Why it could not be swept (engine unreachable…); the record is kept for a later try. */
   readonly error?: string;
+  readonly errorCode?: DockerErrorCode;
 }
 
 export interface SweepOptions {
@@ -66,7 +67,7 @@ export async function sweepSession(docker: DockerClient, sessionId: string, dir:
     return { sessionId, report };
   } catch (error) {
     if (!isDockerError(error)) throw error;
-    return { sessionId, error: error.message.split('\n')[0] ?? String(error) };
+    return { sessionId, error: error.message.split('\n')[0] ?? String(error), errorCode: error.code };
   }
 }
 

@@ -6,6 +6,7 @@ import { colorEnabled } from '../../render/colors.js';
 import { renderCleanSummary } from '../../render/summary.js';
 import { usageFromOptionsError, type CommandSpec, type OptionValues } from '../args.js';
 import { EXIT, UsageError, type CliIO, type Command } from '../command.js';
+import { dockerFlagAllowed, dockerFlagNames, dockerFlagSpecs, toDockerInput } from './docker-flags.js';
 
 export const cleanSpec: CommandSpec = {
   name: 'clean',
@@ -25,10 +26,7 @@ export const cleanSpec: CommandSpec = {
       type: 'boolean',
       description: 'Also remove untagged images that keep a repository digest (pulled by digest)',
     },
-    'docker-path': { type: 'string', value: 'PATH', description: 'The docker CLI to run (default: $DOCKER_JANITOR_DOCKER_PATH, else docker)' },
-    host: { type: 'string', value: 'HOST', description: 'Engine endpoint, e.g. unix:///run/docker.sock (default: $DOCKER_HOST)' },
-    context: { type: 'string', value: 'NAME', description: 'Docker context to use (default: $DOCKER_CONTEXT)' },
-    timeout: { type: 'string', value: 'MS', description: 'Timeout of each docker call, in milliseconds (default: 60000)' },
+    ...dockerFlagSpecs,
   },
 };
 
@@ -39,27 +37,14 @@ const FLAGS: Readonly<Record<string, string>> = {
   labels: '--label',
   excludeLabels: '--exclude-label',
   removeDigested: '--remove-digested',
-  'docker.path': '--docker-path',
-  'docker.host': '--host',
-  'docker.context': '--context',
-  'docker.timeoutMs': '--timeout',
-};
-
-const ALLOWED: Readonly<Record<string, string>> = {
-  '--timeout': 'expected a positive whole number of milliseconds',
+  ...dockerFlagNames,
 };
 
 /** Parsed flags → what the options schema takes. Pure; the schema does the validation. */
 export function toCleanOptionsInput(values: OptionValues): ImageCleanOptionsInput {
   const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const list = (name: string) => (Array.isArray(values[name]) ? [...(values[name] as readonly string[])] : []);
-  const timeout = string('timeout');
-  const docker: NonNullable<ImageCleanOptionsInput['docker']> = {};
-  if (string('docker-path') !== undefined) docker.path = string('docker-path');
-  if (string('host') !== undefined) docker.host = string('host');
-  if (string('context') !== undefined) docker.context = string('context');
-  // A number when it looks like one; otherwise the text, which the schema rejects by name.
-  if (timeout !== undefined) docker.timeoutMs = (/^\d+$/.test(timeout) ? Number(timeout) : timeout) as number;
+  const docker = toDockerInput(values);
   const input: ImageCleanOptionsInput = {
     dryRun: values['dry-run'] === true,
     labels: list('label'),
@@ -79,7 +64,7 @@ export const cleanCommand: Command = {
     try {
       options = parseOptions(imageCleanOptionsSchema, toCleanOptionsInput(values));
     } catch (error) {
-      if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, ALLOWED));
+      if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, dockerFlagAllowed));
       throw error;
     }
     const docker = createDockerClient({

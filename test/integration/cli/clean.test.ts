@@ -163,7 +163,7 @@ describe('exit codes of the built CLI', () => {
     const missing = cli(['clean', '--docker-path', join(dir, 'docker')]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toBe(
-      `docker-janitor: The Docker CLI was not found (tried "${join(dir, 'docker')}"). Install Docker, or set dockerPath / DOCKER_JANITOR_DOCKER_PATH to the docker binary.\n`,
+      `docker-janitor: The Docker CLI was not found (tried "${join(dir, 'docker')}"). Install Docker, or point docker-janitor at the docker binary (--docker-path, the docker.path option, or DOCKER_JANITOR_DOCKER_PATH).\n`,
     );
 
     const host = `unix://${join(dir, 'no-engine.sock')}`;

@@ -36,11 +36,15 @@ describe('help and version', () => {
     expect(stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*bad usage.*\n {2}3 .*not reachable/);
   });
 
-  it('help, help clean and clean --help print the same help', async () => {
+  it('help and --help print the whole help; help clean and clean --help the same, for clean', async () => {
     const help = (await run(['--help'])).stdout;
     expect((await run(['help'])).stdout).toBe(help);
-    expect((await run(['help', 'clean'])).stdout).toBe(help);
-    expect((await run(['clean', '--help'])).stdout).toBe(help);
+    expect(help).toContain('Options of clean:');
+    expect(help).toContain('Options of sweep:');
+    const clean = (await run(['help', 'clean'])).stdout;
+    expect((await run(['clean', '--help'])).stdout).toBe(clean);
+    expect(clean).toContain('Options of clean:');
+    expect(clean).not.toContain('Options of sweep:');
   });
 
   it('--version prints the package.json version', async () => {
@@ -57,7 +61,7 @@ describe('usage errors: exit 2, one line naming the option, the value and what i
     [['clean', '--label', 'has space'], 'invalid value "has space" for --label: expected KEY or KEY=VALUE'],
     [['clean', '--host', ''], 'option --host needs a value (HOST)'],
     [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --help'],
-    [['prune'], 'unknown command "prune"; expected one of: clean'],
+    [['prune'], 'unknown command "prune"; expected one of: clean, sweep'],
   ])('%j', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(EXIT.usage);
@@ -87,7 +91,7 @@ describe('Docker missing or unreachable: exit 3, one clear line', () => {
     expect(code).toBe(EXIT.docker);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      `docker-janitor: The Docker CLI was not found (tried "${join(dir, 'no-docker')}"). Install Docker, or set dockerPath / DOCKER_JANITOR_DOCKER_PATH to the docker binary.\n`,
+      `docker-janitor: The Docker CLI was not found (tried "${join(dir, 'no-docker')}"). Install Docker, or point docker-janitor at the docker binary (--docker-path, the docker.path option, or DOCKER_JANITOR_DOCKER_PATH).\n`,
     );
   });
 
@@ -132,16 +136,16 @@ describe('the command table', () => {
   it('dispatches to a command added to the table, with its own options', async () => {
     const seen: unknown[] = [];
     const sweep: Command = {
-      spec: { name: 'sweep', usage: '[--session ID]', summary: 'Remove dead sessions', options: { session: { type: 'string', value: 'ID', description: 'One session' } } },
+      spec: { name: 'forget', usage: '[--session ID]', summary: 'Remove dead sessions', options: { session: { type: 'string', value: 'ID', description: 'One session' } } },
       async run(values) {
         seen.push(values);
         return 0;
       },
     };
-    const { code, stderr } = await run(['sweep', '--session', 'abc'], {}, [...commands, sweep]);
+    const { code, stderr } = await run(['forget', '--session', 'abc'], {}, [...commands, sweep]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(seen).toEqual([{ session: 'abc' }]);
-    expect((await run(['--help'], {}, [...commands, sweep])).stdout).toContain('docker-janitor sweep [--session ID]  Remove dead sessions');
+    expect((await run(['--help'], {}, [...commands, sweep])).stdout).toContain('docker-janitor forget [--session ID]  Remove dead sessions');
   });
 
   it('maps what a command throws to exit codes: usage 2, docker command failure 1, anything else 1', async () => {

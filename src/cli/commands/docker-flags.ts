@@ -1,0 +1,38 @@
+/** The flags every command that talks to Docker takes, and what they set in the options. */
+import type { DockerOptions } from '../../options/schema.js';
+import type { OptionSpec, OptionValues } from '../args.js';
+
+export const dockerFlagSpecs: Readonly<Record<string, OptionSpec>> = {
+  'docker-path': { type: 'string', value: 'PATH', description: 'The docker CLI to run (default: $DOCKER_JANITOR_DOCKER_PATH, else docker)' },
+  host: { type: 'string', value: 'HOST', description: 'Engine endpoint, e.g. unix:///run/docker.sock (default: $DOCKER_HOST)' },
+  context: { type: 'string', value: 'NAME', description: 'Docker context to use (default: $DOCKER_CONTEXT)' },
+  timeout: { type: 'string', value: 'MS', description: 'Timeout of each docker call, in milliseconds (default: 60000)' },
+};
+
+/** Option paths of the schema → the flags that set them, for usage errors. */
+export const dockerFlagNames: Readonly<Record<string, string>> = {
+  'docker.path': '--docker-path',
+  'docker.host': '--host',
+  'docker.context': '--context',
+  'docker.timeoutMs': '--timeout',
+};
+
+export const dockerFlagAllowed: Readonly<Record<string, string>> = {
+  '--timeout': 'expected a positive whole number of milliseconds',
+};
+
+/** Parsed flags → the `docker` part of the options input. Pure; the schema validates. */
+export function toDockerInput(values: OptionValues): Partial<DockerOptions> {
+  const string = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const docker: Partial<DockerOptions> = {};
+  const path = string('docker-path');
+  const host = string('host');
+  const context = string('context');
+  const timeout = string('timeout');
+  if (path !== undefined) docker.path = path;
+  if (host !== undefined) docker.host = host;
+  if (context !== undefined) docker.context = context;
+  // A number when it looks like one; otherwise the text, which the schema rejects by name.
+  if (timeout !== undefined) docker.timeoutMs = (/^\d+$/.test(timeout) ? Number(timeout) : timeout) as number;
+  return docker;
+}

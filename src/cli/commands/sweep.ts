@@ -1,0 +1,79 @@
+/**
+ * `docker-janitor sweep`: remove what test runs left behind when they died. With `--session ID`,
+ * that session's objects (its label, and its tracked IDs when recorded on this machine); without,
+ * every session recorded here whose runner process is dead, kept ones included.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { createDockerClient } from '../../docker/client.js';
+import { dockerOptionsSchema, OptionsError, parseOptions } from '../../options/schema.js';
+import { colorEnabled } from '../../render/colors.js';
+import { renderSweepSummary } from '../../render/summary.js';
+import { sessionDir, stateRoot } from '../../session/store.js';
+import { sweepDeadSessions, sweepSession, type SweptSession } from '../../session/sweep.js';
+import { usageFromOptionsError, type CommandSpec } from '../args.js';
+import { EXIT, UsageError, type Command } from '../command.js';
+import { dockerFlagAllowed, dockerFlagNames, dockerFlagSpecs, toDockerInput } from './docker-flags.js';
+
+export const sweepSpec: CommandSpec = {
+  name: 'sweep',
+  usage: '[options]',
+  summary: 'Remove what test runs that died left behind (containers, networks, volumes)',
+  options: {
+    session: {
+      type: 'string',
+      value: 'ID',
+      description: 'Only this session (its label, and its tracked IDs when recorded here), even if its runner looks alive',
+    },
+    'dry-run': { type: 'boolean', description: 'List what would be removed; remove nothing' },
+    json: { type: 'boolean', description: 'Print the result as JSON on stdout (and nothing else there)' },
+    ...dockerFlagSpecs,
+  },
+};
+
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const sweepOptionsSchema = z.strictObject({ docker: dockerOptionsSchema });
+
+export const sweepCommand: Command = {
+  spec: sweepSpec,
+  async run(values, io) {
+    const dryRun = values['dry-run'] === true;
+    const id = typeof values.session === 'string' ? values.session : undefined;
+    if (id !== undefined && !SESSION_ID.test(id)) {
+      throw new UsageError(`invalid value ${JSON.stringify(id)} for --session: expected a session id such as mwwv8wx1-4451b600`);
+    }
+    let docker;
+    try {
+      ({ docker } = parseOptions(sweepOptionsSchema, { docker: toDockerInput(values) }));
+    } catch (error) {
+      if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, dockerFlagNames, dockerFlagAllowed));
+      throw error;
+    }
+
+    const root = stateRoot(io.env);
+    let swept: SweptSession[];
+    if (id !== undefined) {
+      const client = createDockerClient({
+        dockerPath: docker.path,
+        host: docker.host,
+        context: docker.context,
+        timeoutMs: docker.timeoutMs,
+        env: io.env,
+      });
+      const dir = sessionDir(root, id);
+      swept = [await sweepSession(client, id, existsSync(dir) ? dir : undefined, { dryRun })];
+    } else {
+      // Each dead session is swept on the engine it recorded, not the one the flags name.
+      swept = await sweepDeadSessions(root, { env: io.env, dryRun, includeKept: true });
+    }
+
+    if (values.json === true) io.stdout.write(`${JSON.stringify({ dryRun, sessions: swept }, null, 2)}\n`);
+    else io.stdout.write(`${renderSweepSummary(swept, { color: colorEnabled({ env: io.env, isTTY: io.isTTY }), dryRun })}\n`);
+
+    if (swept.some((item) => item.errorCode === 'DOCKER_UNREACHABLE' || item.errorCode === 'DOCKER_NOT_INSTALLED')) return EXIT.docker;
+    const failed = swept.some(
+      (item) => item.error !== undefined || (item.report && item.report.containers.failed.length + item.report.networks.failed.length + item.report.volumes.failed.length > 0),
+    );
+    return failed ? EXIT.failed : EXIT.ok;
+  },
+};
