@@ -121,6 +121,47 @@ describe('when teardown never runs', () => {
   });
 });
 
+describe('Jest 29.7', () => {
+  it('CommonJS config: cleaned, one summary, exit 0; a failing test still exits 1 and is cleaned', async () => {
+    const run = await runJest('jest-cjs', { jest: 29 });
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(summaryCount(run.result.stdout)).toBe(1);
+    expect(run.result.stdout).toMatch(/Removed 6 containers/);
+    removeDir(run.stateDir);
+
+    const failing = await runJest('jest-cjs', { jest: 29, env: { DJ_FIXTURE_FAIL: '1' } });
+    expect(exitCode(failing.result), output(failing.result)).toBe(1);
+    expectRunCleaned(failing.created);
+    removeDir(failing.stateDir);
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s to the whole process group: cleaned, exit code %i', async (signal, code) => {
+    const run = startJest('jest-cjs', { jest: 29, env: { DJ_FIXTURE_HANG: '1' } });
+    expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+    run.fixture.killGroup(signal);
+    const result = await run.fixture.exited;
+    expect(exitCode(result)).toBe(code);
+    expect(leftOver(created)).toEqual([]);
+    expectBystandersUntouched(bystanders);
+  });
+
+  it('SIGKILL of the whole process group: the watchdog cleans within 10 s', async () => {
+    const run = startJest('jest-cjs', { jest: 29, env: { DJ_FIXTURE_HANG: '1' } });
+    expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+    run.fixture.killGroup('SIGKILL');
+    await run.fixture.exited;
+    expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);
+    expectBystandersUntouched(bystanders);
+  });
+});
+
 describe('options', () => {
   /** A volume a bystander container uses: tracking it makes its removal fail ("in use"). */
   function volumeInUse(): string {

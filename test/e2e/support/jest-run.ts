@@ -8,9 +8,18 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
 import { buildImage, containerState, dockerSync, imageExists, makeDangling, runContainer, BASE_IMAGE } from '../../support/docker.js';
-import { BIN, FIXTURES, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { REPO_ROOT } from '../../support/engine.js';
+import { FIXTURES, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
-export const JEST = join(BIN, 'jest');
+/**
+ * The Jest binaries, named by version: `jest` is Jest 30, `jest29` an npm alias of Jest 29.7.
+ * (node_modules/.bin/jest may point at either: both packages ship that bin.)
+ */
+export const JEST = {
+  30: [process.execPath, join(REPO_ROOT, 'node_modules/jest/bin/jest.js')],
+  29: [process.execPath, join(REPO_ROOT, 'node_modules/jest29/bin/jest.js')],
+} as const;
+export type JestVersion = keyof typeof JEST;
 
 export interface Created {
   readonly kind: 'container' | 'network' | 'volume' | 'image' | 'ready';
@@ -30,11 +39,11 @@ export interface JestRun {
 }
 
 /** Start jest in `fixtures/<name>` with `env` added (knobs: DJ_FIXTURE_*). */
-export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): JestRun {
+export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args?: string[]; jest?: JestVersion } = {}): JestRun {
   const work = mkdtempSync(join(tmpdir(), 'dj-e2e-jest-'));
   const record = join(work, 'created.jsonl');
   const stateDir = tempStateDir();
-  const fixture = startFixture(join(FIXTURES, name), [JEST, ...(options.args ?? [])], {
+  const fixture = startFixture(join(FIXTURES, name), [...JEST[options.jest ?? 30], ...(options.args ?? [])], {
     DOCKER_JANITOR_STATE_DIR: stateDir,
     DJ_FIXTURE_RECORD: record,
     // A fresh cache: no timings, so Jest uses workers for the two test files.
@@ -66,7 +75,7 @@ export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args
   };
 }
 
-export async function runJest(name: string, options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
+export async function runJest(name: string, options: { env?: NodeJS.ProcessEnv; args?: string[]; jest?: JestVersion } = {}) {
   const run = startJest(name, options);
   const result = await run.fixture.exited;
   return { ...run, result, created: run.created() };
