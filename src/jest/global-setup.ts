@@ -30,10 +30,7 @@ export default async function globalSetup(globalConfig?: JestGlobalConfigLike, p
   try {
     const session = await openSession(options);
     state.session = session;
-    for (const [key, value] of Object.entries(session.env)) {
-      state.savedEnv[key] = process.env[key];
-      process.env[key] = value;
-    }
+    state.restoreEnv = session.exportEnv();
     if (options.signals) state.uninstallSignals = session.handleSignals();
   } catch (error) {
     if (error instanceof OptionsError) throw error;

@@ -41,10 +41,7 @@ export default async function globalTeardown(globalConfig?: JestGlobalConfigLike
   } finally {
     // The handlers stayed during teardown: Ctrl+C while cleaning still cleans and exits 130.
     state.uninstallSignals?.();
-    for (const [key, value] of Object.entries(state.savedEnv)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    state.restoreEnv?.();
     resetJestState();
   }
 

@@ -18,7 +18,8 @@ export interface JestJanitorState {
   /** Removes the SIGINT/SIGTERM/SIGHUP handlers installed at setup. */
   uninstallSignals: (() => void) | undefined;
   /** process.env values the session's variables replaced, restored at teardown (--watchAll). */
-  savedEnv: Record<string, string | undefined>;
+  /** Puts back the environment variables the session set. */
+  restoreEnv?: (() => void) | undefined;
   /** Set by the reporter's constructor: without it the run's result is unknown. */
   reporterSeen: boolean;
   /** The run's result, from the reporter's `onRunComplete` (which runs before global teardown). */
@@ -48,7 +49,6 @@ function freshState(): JestJanitorState {
     session: undefined,
     openError: undefined,
     uninstallSignals: undefined,
-    savedEnv: {},
     reporterSeen: false,
     failed: undefined,
   };

@@ -54,6 +54,8 @@ export interface Session {
   cleanupSync(): void;
   /** Clean synchronously on SIGINT/SIGTERM/SIGHUP, then end with the signal. Returns an uninstaller. */
   handleSignals(): () => void;
+  /** Put {@link env} into `target` (default `process.env`, which test workers inherit). Returns the restorer. */
+  exportEnv(target?: NodeJS.ProcessEnv): () => void;
 }
 
 export interface OpenSessionContext {
@@ -159,6 +161,19 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     },
     handleSignals() {
       return installSignalHandlers(() => session.cleanupSync());
+    },
+    exportEnv(target = process.env) {
+      const saved = Object.entries(session.env).map(([key, value]) => {
+        const before = target[key];
+        target[key] = value;
+        return [key, before] as const;
+      });
+      return () => {
+        for (const [key, before] of saved) {
+          if (before === undefined) delete target[key];
+          else target[key] = before;
+        }
+      };
     },
   };
   return session;

@@ -50,10 +50,7 @@ async function open(project: TestProject, state: VitestJanitorState): Promise<Se
     return undefined;
   }
 
-  for (const [key, value] of Object.entries(session.env)) {
-    state.savedEnv[key] = process.env[key];
-    process.env[key] = value;
-  }
+  state.restoreEnv = session.exportEnv();
   if (options.signals) state.uninstallSignals = session.handleSignals();
   if (options.cleanBeforeRerun && !state.rerunHooked) {
     state.rerunHooked = true;
@@ -88,10 +85,7 @@ async function finish(project: TestProject, state: VitestJanitorState): Promise<
   } finally {
     // The handlers stayed during teardown: Ctrl+C while cleaning still cleans and exits 130.
     state.uninstallSignals?.();
-    for (const [key, value] of Object.entries(state.savedEnv)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    state.restoreEnv?.();
     resetVitestState();
   }
 

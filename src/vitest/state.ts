@@ -19,7 +19,8 @@ export interface VitestJanitorState {
   /** Removes the SIGINT/SIGTERM/SIGHUP handlers. */
   uninstallSignals: (() => void) | undefined;
   /** process.env values replaced by the session's variables, restored at the end. */
-  savedEnv: Record<string, string | undefined>;
+  /** Puts back the environment variables the session set. */
+  restoreEnv?: (() => void) | undefined;
   /** Whether the watch-mode rerun hook is registered (once per run, not per project). */
   rerunHooked: boolean;
 }
@@ -36,7 +37,6 @@ export function vitestState(): VitestJanitorState {
     options: undefined,
     openError: undefined,
     uninstallSignals: undefined,
-    savedEnv: {},
     rerunHooked: false,
   };
   return holder[KEY];
