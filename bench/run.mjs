@@ -53,7 +53,7 @@ const positive = (name, fallback) => {
   return value;
 };
 const quick = values.quick === true;
-const rounds = positive('rounds', quick ? 1 : 5);
+const rounds = positive('rounds', quick ? 1 : 4);
 // The seed's runs are long (a real 10 s `docker stop` each) and steady: fewer of them.
 const seedRounds = Math.min(rounds, positive('seed-rounds', quick ? 1 : 3));
 const overheadRuns = positive('overhead-runs', quick ? 3 : 7);
@@ -131,6 +131,7 @@ async function main() {
       .pop();
     overhead.push(JSON.parse(line ?? '{}'));
   }
+  const overheadLoad = os.loadavg()[0] ?? 0;
   log(`nothing to clean: ${overhead.map((o) => formatMs(o.openMs + o.teardownMs)).join(', ')}`);
   checkEndState(baseline, 'nothing-to-clean', []);
 
@@ -189,6 +190,7 @@ async function main() {
         `Images: the base image (busybox on scratch, built like the test suite does) is saved, N copies of its config, each with its own label${values.layers ? ' and its own one-file layer (`--layers`)' : ' (no layer of their own, like the LABEL-stage images of the test suite; `--layers` gives each its own one-file layer)'}, are written next to its layers under a manifest naming no tag, and \`docker load\` of that tarball leaves N distinct dangling images, made less than an hour before (so the seed's \`until=1h\` prune keeps them, as right after a real test run). Containers are created and started through the Engine API on a kept-alive socket, 4 at a time.`,
       totalSeconds: (performance.now() - benchStarted) / 1000,
       load: [loadBefore, os.loadavg()[0] ?? 0],
+      overheadLoad,
     },
     sizes: results,
     overhead,

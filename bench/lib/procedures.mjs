@@ -32,6 +32,8 @@ export const CLI_BIN = join(REPO_ROOT, 'dist/cli/bin.js');
  * @property {number} processes     docker processes spawned (for the seed: spawned + the ones the bound skipped)
  * @property {number} [measuredMs]  seed: the part actually timed
  * @property {number} [imagesMs]    seed: its image part alone (prune, listing, loop; extrapolated like ms)
+ * @property {number} [perContainerMs]  seed: measured `docker stop` + `docker rm` per container
+ * @property {number} [perImageMs]      seed: measured `docker image rm` per image
  * @property {{ containers: number, images: number, perContainerMs: number, perImageMs: number }} [extrapolated]
  * @property {string[]} problems    what the procedure itself reported as failed / warned
  * @property {{ at: number, args: string[] }[]} [commands]  docker-janitor: each docker command and when it started (ms into teardown)
@@ -111,6 +113,8 @@ async function seed(ctx) {
     ms: measuredMs + extra,
     measuredMs,
     imagesMs: fixedMs + imageMs + skippedImages.length * perImageMs,
+    perContainerMs,
+    perImageMs,
     processes: processes + 2 * skippedContainers.length + skippedImages.length,
     ...(extra > 0
       ? { extrapolated: { containers: skippedContainers.length, images: skippedImages.length, perContainerMs, perImageMs } }
