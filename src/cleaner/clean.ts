@@ -24,6 +24,8 @@ export interface CleanContext {
   readonly scope?: ReadonlySet<string>;
   /** Dangling image IDs already listed by the caller (saves one docker call). */
   readonly danglingIds?: readonly string[];
+  /** Image IDs per `docker image rm` call; default `BATCH_SIZE` of docker/images.ts (400). */
+  readonly batchSize?: number;
 }
 
 export type CleanImagesOptions = Pick<ImageCleanOptions, 'dryRun' | 'olderThan' | 'labels' | 'excludeLabels' | 'removeDigested'>;
@@ -80,7 +82,7 @@ export async function cleanImages(docker: DockerClient, options: CleanImagesOpti
       pending = pending.filter((image) => !pruned.deleted.has(image.id));
       noteParents(pruned.deleted, 'prune');
     }
-    for (const batch of chunks(pending)) {
+    for (const batch of chunks(pending, context.batchSize)) {
       const byId = new Map(batch.map((image) => [image.id, image]));
       const { outcomes, deleted } = await removeBatch(docker, [...byId.keys()]);
       for (const [id, outcome] of outcomes) {

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanImages } from '../../../src/cleaner/clean.js';
 import { createDockerClient } from '../../../src/docker/client.js';
 import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../../../src/docker/errors.js';
-import { BATCH_SIZE } from '../../../src/docker/images.js';
+/** A smaller batch than the default, so the test needs fewer images. */
+const BATCH = 100;
 import { imageCleanOptionsSchema, parseOptions } from '../../../src/options/schema.js';
 import {
   buildImage,
@@ -148,19 +149,19 @@ describe('the engine stopped in the middle of a sweep', () => {
     expect(sorted(danglingOn(target))).toEqual(sorted(ids));
   });
 
-  it(`stopped between two batches of ${BATCH_SIZE}: a partial result, matching what the engine shows after restart`, async () => {
+  it(`stopped between two batches of ${BATCH}: a partial result, matching what the engine shows after restart`, async () => {
     const target = engine();
     target.docker(['image', 'prune', '--force']);
-    const ids = fillWithDanglingImages((args) => target.docker(args), BATCH_SIZE + 5);
-    expect(ids).toHaveLength(BATCH_SIZE + 5);
+    const ids = fillWithDanglingImages((args) => target.docker(args), BATCH + 5);
+    expect(ids).toHaveLength(BATCH + 5);
     // A scope keeps the prune out, so the batched sweep does the work.
     const { docker, commands, wasStopped } = stoppingClient(target, isImageRemoval, 2);
 
-    const result = await cleanImages(docker, defaults(), { scope: new Set(ids) });
+    const result = await cleanImages(docker, defaults(), { scope: new Set(ids), batchSize: BATCH });
 
     expect(wasStopped()).toBe(true);
-    expect(commands.filter(isImageRemoval).map((args) => args.length - 2)).toEqual([BATCH_SIZE, 5]);
-    expect(result.removed).toHaveLength(BATCH_SIZE);
+    expect(commands.filter(isImageRemoval).map((args) => args.length - 2)).toEqual([BATCH, 5]);
+    expect(result.removed).toHaveLength(BATCH);
     expect(result.failed).toHaveLength(5);
     expect(result.skipped).toEqual([]);
     for (const item of result.failed) expect(item.message).toMatch(/not reachable/);
