@@ -3,7 +3,7 @@
  * private engine, with its own state directory, cache directory and record file (the fixtures'
  * tests append one JSON line per Docker object they create). Assertions read the engine.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
@@ -59,6 +59,8 @@ export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args
   void fixture.exited.then(() => (exited = true));
   onTestFinished(() => {
     if (!exited) fixture.killGroup('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
   });
   const created = (): Created[] =>
     existsSync(record)
