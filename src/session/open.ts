@@ -4,7 +4,7 @@
  * the handle whose `teardown()` cleans everything at the end.
  */
 import { hostname } from 'node:os';
-import { createDockerClient, type DockerClient, type DockerClientOptions } from '../docker/client.js';
+import type { DockerClient, DockerClientOptions } from '../docker/client.js';
 import { isDockerError } from '../docker/errors.js';
 import { listImageIds } from '../docker/images.js';
 import { janitorOptionsSchema, parseOptions, type JanitorOptions, type JanitorOptionsInput } from '../options/schema.js';
@@ -25,8 +25,8 @@ import {
   writeSessionRecord,
   type SessionRecord,
 } from './store.js';
-import { sweepDeadSessions, type SweptSession } from './sweep.js';
-import { adoptedSync, teardownSession } from './teardown.js';
+import { clientFor, sweepDeadSessions, type SweptSession } from './sweep.js';
+import { teardownSession } from './teardown.js';
 import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './tracking.cjs';
 
 export interface Session {
@@ -92,13 +92,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   };
   writeSessionRecord(dir, record);
 
-  const docker = createDockerClient({
-    ...(record.docker.path ? { dockerPath: record.docker.path } : {}),
-    ...(record.docker.host ? { host: record.docker.host } : record.docker.context ? { context: record.docker.context } : {}),
-    timeoutMs: options.docker.timeoutMs,
-    env,
-    ...onCommand(context),
-  });
+  const docker = clientFor(record, { env, ...onCommand(context) });
 
   if (options.images === 'session') {
     try {
@@ -153,8 +147,16 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       if (closed) return;
       try {
         // Adopted containers too: without a watchdog nobody recorded them as they appeared.
-        const tracked = [...readTracked(dir), ...adoptedSync(docker, record)];
-        driveSync(docker, sessionObjectSteps({ sessionId: id, tracked, stopTimeout: 0, keep: false }));
+        driveSync(
+          docker,
+          sessionObjectSteps({
+            sessionId: id,
+            tracked: readTracked(dir),
+            stopTimeout: 0,
+            keep: false,
+            adopt: { filters: record.adopt, sinceMs: record.startedAt },
+          }),
+        );
       } finally {
         close(false);
       }

@@ -7,7 +7,9 @@
 import type { DockerClient, DockerResult } from '../docker/client.js';
 import { parseIdLines } from '../docker/parse.js';
 import {
+  containerCreateEventsArgs,
   inspectKindArgs,
+  parseCreateEvents,
   listByLabelArgs,
   mapObjectErrors,
   removeContainersArgs,
@@ -15,6 +17,7 @@ import {
   removeVolumesArgs,
   stopContainersArgs,
 } from '../docker/resources.js';
+import { adoptionEnabled, selectAdopted, type AdoptOptions } from './adopt.js';
 import type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef } from './result.js';
 import type { TrackedEntry } from './store.js';
 import { SESSION_LABEL } from './tracking.cjs';
@@ -22,10 +25,17 @@ import { SESSION_LABEL } from './tracking.cjs';
 export type Batch = ReadonlyArray<readonly string[]>;
 export type Steps<T> = Generator<Batch, T, DockerResult[]>;
 
+/** A `docker events --until` replay returns at once; it gets a shorter bound than other calls. */
+const EVENTS_TIMEOUT_MS = 15_000;
+
+function runOptions(args: readonly string[]) {
+  return args[0] === 'events' ? { allowFailure: true, timeoutMs: EVENTS_TIMEOUT_MS } : { allowFailure: true };
+}
+
 export async function drive<T>(docker: DockerClient, steps: Steps<T>): Promise<T> {
   let next = steps.next([]);
   while (!next.done) {
-    const results = await Promise.all(next.value.map((args) => docker.run(args, { allowFailure: true })));
+    const results = await Promise.all(next.value.map((args) => docker.run(args, runOptions(args))));
     next = steps.next(results);
   }
   return next.value;
@@ -34,7 +44,7 @@ export async function drive<T>(docker: DockerClient, steps: Steps<T>): Promise<T
 export function driveSync<T>(docker: DockerClient, steps: Steps<T>): T {
   let next = steps.next([]);
   while (!next.done) {
-    next = steps.next(next.value.map((args) => docker.runSync(args, { allowFailure: true })));
+    next = steps.next(next.value.map((args) => docker.runSync(args, runOptions(args))));
   }
   return next.value;
 }
@@ -47,6 +57,11 @@ export interface SessionTargets {
   readonly keep: boolean;
   /** List what would be removed, remove nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Also take the containers created since `sinceMs` (ms since the epoch) that match the
+   * adoption filters, from a bounded replay of Docker's create events.
+   */
+  readonly adopt?: { readonly filters: AdoptOptions; readonly sinceMs: number };
 }
 
 export interface SessionObjectsReport {
@@ -60,12 +75,16 @@ export interface SessionObjectsReport {
 export function* sessionObjectSteps(targets: SessionTargets): Steps<SessionObjectsReport> {
   const warnings: string[] = [];
   const list = listByLabelArgs(`${SESSION_LABEL}=${targets.sessionId}`);
-  const [c, n, v] = yield [list.containers, list.networks, list.volumes];
+  const adopt = targets.adopt && adoptionEnabled(targets.adopt.filters) ? targets.adopt : undefined;
+  const listing: string[][] = [list.containers, list.networks, list.volumes];
+  if (adopt) listing.push(containerCreateEventsArgs(Math.floor(adopt.sinceMs / 1000), (Date.now() / 1000).toFixed(3)));
+  const [c, n, v, events] = yield listing;
   const ids: Record<ResourceKind, Set<string>> = {
     container: new Set(listed(c, warnings)),
     network: new Set(listed(n, warnings)),
     volume: new Set(listed(v, warnings)),
   };
+  if (adopt && events) for (const id of selectAdopted(parseCreateEvents(events.stdout), adopt.filters)) ids.container.add(id);
 
   const unknown: string[] = [];
   for (const entry of targets.tracked) {

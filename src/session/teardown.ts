@@ -7,12 +7,10 @@ import { cleanImages } from '../cleaner/clean.js';
 import type { DockerClient } from '../docker/client.js';
 import { isDockerError } from '../docker/errors.js';
 import { listDanglingImageIds } from '../docker/images.js';
-import { containerCreateEventsArgs, parseCreateEvents } from '../docker/resources.js';
 import type { JanitorOptions } from '../options/schema.js';
-import { adoptionEnabled, selectAdopted } from './adopt.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
 import { drive, sessionObjectSteps, type SessionObjectsReport } from './steps.js';
-import { readImagesBefore, readTracked, type SessionRecord, type TrackedEntry } from './store.js';
+import { readImagesBefore, readTracked, type SessionRecord } from './store.js';
 
 export interface TeardownContext {
   readonly record: SessionRecord;
@@ -39,14 +37,14 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
   let reachable = true;
   let dockerUnavailable: string | undefined;
   try {
-    const tracked: TrackedEntry[] = [...readTracked(context.dir), ...(await adopted(docker, record))];
     objects = await drive(
       docker,
       sessionObjectSteps({
         sessionId: record.id,
-        tracked,
+        tracked: readTracked(context.dir),
         stopTimeout: options.stopTimeout,
         keep: options.keepOnFailure && context.failed === true,
+        adopt: { filters: record.adopt, sinceMs: record.startedAt },
       }),
     );
     warnings.push(...objects.warnings);
@@ -90,24 +88,6 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
     hasProblems,
     durationMs: performance.now() - started,
   };
-}
-
-/** Containers created since the session started that match the adoption filters. */
-export async function adopted(docker: DockerClient, record: SessionRecord): Promise<TrackedEntry[]> {
-  if (!adoptionEnabled(record.adopt)) return [];
-  const result = await docker.run(adoptionEventsArgs(record), { allowFailure: true, timeoutMs: 15_000 });
-  return selectAdopted(parseCreateEvents(result.stdout), record.adopt).map((id) => ({ id, kind: 'container' as const }));
-}
-
-/** {@link adopted}, synchronously: for signal handlers (without a watchdog recording adoptions). */
-export function adoptedSync(docker: DockerClient, record: SessionRecord): TrackedEntry[] {
-  if (!adoptionEnabled(record.adopt)) return [];
-  const result = docker.runSync(adoptionEventsArgs(record), { allowFailure: true, timeoutMs: 15_000 });
-  return selectAdopted(parseCreateEvents(result.stdout), record.adopt).map((id) => ({ id, kind: 'container' as const }));
-}
-
-function adoptionEventsArgs(record: SessionRecord): string[] {
-  return containerCreateEventsArgs(Math.floor(record.startedAt / 1000), (Date.now() / 1000).toFixed(3));
 }
 
 /** The `session` image scope: dangling images that did not exist when the session opened. */

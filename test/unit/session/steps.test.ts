@@ -68,6 +68,23 @@ describe('sessionObjectSteps', () => {
     expect(report.networks.removed).toEqual([]);
   });
 
+  it('with adoption, replays create events in the first batch and removes the matching containers', () => {
+    const event = (id: string, labels: Record<string, string>) => JSON.stringify({ id, Actor: { ID: id, Attributes: labels } });
+    const { report, batches } = run(
+      { ...base, adopt: { filters: { labels: ['org.testcontainers=true'], all: false }, sinceMs: 1_700_000_000_500 } },
+      (args) => (args[0] === 'events' ? { stdout: `${event(C1, { 'org.testcontainers': 'true' })}\n${event(C2, { other: 'x' })}\n` } : {}),
+    );
+    expect(batches[0]).toHaveLength(4);
+    expect(batches[0]?.[3]?.slice(0, 3)).toEqual(['events', '--since', '1700000000']);
+    expect(batches[1]).toEqual([['container', 'rm', '--force', '--volumes', C1]]);
+    expect(report.containers.removed).toEqual([{ kind: 'container', id: C1 }]);
+  });
+
+  it('without adoption filters, no events are asked for', () => {
+    const { batches } = run({ ...base, adopt: { filters: { labels: [], all: false }, sinceMs: 0 } }, () => ({}));
+    expect(batches[0]).toHaveLength(3);
+  });
+
   it('with keep, only stops the containers and keeps networks and volumes', () => {
     const { report, batches } = run({ ...base, keep: true, stopTimeout: 3 }, (args) => {
       if (args[0] === 'container' && args[1] === 'ls') return { stdout: C1 };
