@@ -6,7 +6,6 @@
  * run's result unless `failOnCleanupError` asks for it: then the exit code becomes 1 (also with
  * `--forceExit`), and Jest still writes its results.
  */
-import type { JanitorOptions } from '../options/schema.js';
 import { summaryStream, type JestGlobalConfigLike, type JestProjectConfigLike } from './options.js';
 import { openFailedOutput, setupWarnings, teardownOutput, type TeardownOutput } from './output.js';
 import { print, useColor } from './print.js';
@@ -37,7 +36,7 @@ export default async function globalTeardown(globalConfig?: JestGlobalConfigLike
     }
   } catch (error) {
     // Not a Docker problem (those are outcomes): still never the run's result, unless asked.
-    output = openFailedOutput(error instanceof Error ? error.message : String(error), failOption(options), color);
+    output = openFailedOutput(error instanceof Error ? error.message : String(error), options, color);
   } finally {
     // The handlers stayed during teardown: Ctrl+C while cleaning still cleans and exits 130.
     state.uninstallSignals?.();
@@ -47,10 +46,6 @@ export default async function globalTeardown(globalConfig?: JestGlobalConfigLike
 
   if (output?.text) print(stream, output.text);
   if (output?.failRun) failRun();
-}
-
-function failOption(options: JanitorOptions | undefined): Pick<JanitorOptions, 'failOnCleanupError'> {
-  return { failOnCleanupError: options?.failOnCleanupError ?? false };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { TeardownResult } from '../session/result.js';
 import { teardownOutput as sharedTeardownOutput, type TeardownOutput } from '../render/teardown-output.js';
 
 export type { TeardownOutput };
-export { openFailedOutput } from '../render/teardown-output.js';
+export { openFailedOutput, setupWarnings } from '../render/teardown-output.js';
 
 export interface JestTeardownOutputContext {
   readonly options: Pick<JanitorOptions, 'summary' | 'failOnCleanupError' | 'keepOnFailure'>;
@@ -30,9 +30,4 @@ export function teardownOutput(result: TeardownResult, context: JestTeardownOutp
   const c = createColors({ color: context.color });
   const line = `${c.yellow(figures.warning)} docker-janitor: ${REPORTER_MISSING}`;
   return { ...output, text: output.text ? `${line}\n${output.text}` : line };
-}
-
-/** Setup warnings worth showing at teardown ("Docker is not available" is said by teardown). */
-export function setupWarnings(warnings: readonly string[]): string[] {
-  return warnings.filter((warning) => !warning.startsWith('Docker is not available'));
 }

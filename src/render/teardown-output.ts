@@ -43,12 +43,25 @@ export function teardownOutput(result: TeardownResult, context: TeardownOutputCo
   return { text: lines.length > 0 ? lines.join('\n') : undefined, failRun };
 }
 
-/** The session could not be opened at all (state directory unwritable…): one line. */
-export function openFailedOutput(message: string, options: Pick<JanitorOptions, 'failOnCleanupError'>, color: boolean): TeardownOutput {
+/**
+ * The session could not be opened at all (state directory unwritable…), or teardown threw: one
+ * line. Without options (they were never parsed) the run's result is left alone.
+ */
+export function openFailedOutput(
+  message: string,
+  options: Pick<JanitorOptions, 'failOnCleanupError'> | undefined,
+  color: boolean,
+): TeardownOutput {
   const c = createColors({ color });
+  const failRun = options?.failOnCleanupError ?? false;
   const lines = [`${c.yellow(figures.warning)} docker-janitor: could not start a session, nothing was cleaned: ${firstLine(message)}`];
-  if (options.failOnCleanupError) lines.push(`${c.red(figures.cross)} docker-janitor: cleanup problems fail the run (failOnCleanupError)`);
-  return { text: lines.join('\n'), failRun: options.failOnCleanupError };
+  if (failRun) lines.push(`${c.red(figures.cross)} docker-janitor: cleanup problems fail the run (failOnCleanupError)`);
+  return { text: lines.join('\n'), failRun };
+}
+
+/** Setup warnings worth showing at teardown ("Docker is not available" is said by teardown itself). */
+export function setupWarnings(warnings: readonly string[]): string[] {
+  return warnings.filter((warning) => !warning.startsWith('Docker is not available'));
 }
 
 function firstLine(text: string): string {

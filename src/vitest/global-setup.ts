@@ -9,11 +9,11 @@
  * runs no teardown on them); the watchdog covers SIGKILL.
  */
 import type { TestProject } from 'vitest/node';
-import { janitorOptionsSchema, OptionsError, parseOptions, type JanitorOptions } from '../options/schema.js';
+import { janitorOptionsSchema, OptionsError, parseOptions } from '../options/schema.js';
 import { colorEnabled } from '../render/colors.js';
 import { openSession, type Session } from '../session/open.js';
 import { OPTIONS_KEY, providedOptions, runFailed, summaryStream } from './context.js';
-import { openFailedOutput, teardownOutput, type TeardownOutput } from '../render/teardown-output.js';
+import { openFailedOutput, setupWarnings, teardownOutput, type TeardownOutput } from '../render/teardown-output.js';
 import { resetVitestState, vitestState, type VitestJanitorState } from './state.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -75,13 +75,13 @@ async function finish(project: TestProject, state: VitestJanitorState): Promise<
     const session = await state.opening?.catch(() => undefined);
     if (session) {
       const result = await session.teardown({ failed: runFailed(vitest.state, process.exitCode) });
-      output = teardownOutput(result, { options: session.options, color, setupWarnings: setupWarnings(session) });
+      output = teardownOutput(result, { options: session.options, color, setupWarnings: setupWarnings(session.warnings) });
     } else if (state.openError !== undefined && options) {
       output = openFailedOutput(state.openError, options, color);
     }
   } catch (error) {
     // Not a Docker problem (those are outcomes): still never the run's result, unless asked.
-    output = openFailedOutput(error instanceof Error ? error.message : String(error), failOption(options), color);
+    output = openFailedOutput(error instanceof Error ? error.message : String(error), options, color);
   } finally {
     // The handlers stayed during teardown: Ctrl+C while cleaning still cleans and exits 130.
     state.uninstallSignals?.();
@@ -94,15 +94,6 @@ async function finish(project: TestProject, state: VitestJanitorState): Promise<
     else vitest.logger.log(output.text);
   }
   if (output?.failRun) failRun();
-}
-
-/** Setup warnings worth showing (the "Docker is not available" one is said by teardown). */
-function setupWarnings(session: Session): string[] {
-  return session.warnings.filter((warning) => !warning.startsWith('Docker is not available'));
-}
-
-function failOption(options: JanitorOptions | undefined): Pick<JanitorOptions, 'failOnCleanupError'> {
-  return { failOnCleanupError: options?.failOnCleanupError ?? false };
 }
 
 /**
