@@ -5,7 +5,7 @@
  * package exactly through its `exports` map, like a user's project.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/engine.js';
@@ -100,6 +100,15 @@ export async function waitFor(predicate: () => boolean, timeoutMs: number, every
     if (Date.now() > end) return false;
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** The records a fixture's tests append, one JSON object a line (none yet: empty). */
+export function readJsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }
 
 export function removeDir(dir: string): void {

@@ -3,13 +3,13 @@
  * private engine, with its own state directory, cache directory and record file (the fixtures'
  * tests append one JSON line per Docker object they create). Assertions read the engine.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
 import { buildImage, containerState, dockerSync, imageExists, makeDangling, runContainer, BASE_IMAGE } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
-import { FIXTURES, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
 /**
  * The Jest binaries, named by version: `jest` is Jest 30, `jest29` an npm alias of Jest 29.7.
@@ -62,13 +62,7 @@ export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args
     rmSync(work, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
   });
-  const created = (): Created[] =>
-    existsSync(record)
-      ? readFileSync(record, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Created)
-      : [];
+  const created = (): Created[] => readJsonLines<Created>(record);
   return {
     fixture,
     stateDir,

@@ -4,13 +4,13 @@
  * directory and record file (the fixtures' tests append one JSON line of what they created).
  * Assertions read the engine.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { REPO_ROOT } from '../../support/engine.js';
 import { buildImage, containerState, dockerSync, imageExists, runContainer, BASE_IMAGE } from '../../support/docker.js';
-import { BIN, FIXTURES, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { BIN, FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
 export const VITEST_VERSIONS = {
   4: [join(BIN, 'vitest'), 'run'],
@@ -78,13 +78,7 @@ export function startVitest(name: string, options: RunOptions = {}): VitestRun {
     DJ_FIXTURE_READY: readyFile,
     ...options.env,
   });
-  const created = (): Created[] =>
-    existsSync(record)
-      ? readFileSync(record, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Created)
-      : [];
+  const created = (): Created[] => readJsonLines<Created>(record);
   return { fixture, stateDir, readyFile, created };
 }
 
