@@ -1,156 +1,258 @@
 /**
- * The safe image cleaner: the seed's two steps, done right.
- *   1. server-side prune of dangling images (only when it removes exactly what the plan says);
- *   2. batched `docker image rm ID…` of what remains, never forced, children before parents,
- *      every answer mapped back to its image.
- * Listing failures throw (nothing was done); failures once removal started become a partial
- * result with `failed` entries, never a crash.
+ * The safe image cleaner, over the typed {@link Engine}:
+ *   1. list the dangling images, every image and every container (in parallel) and plan (pure);
+ *   2. give each image to remove a unique temporary reference (`docker-janitor-remove:<run>-<n>`);
+ *   3. remove those references, never forced, children first. Docker deletes an image only when
+ *      no other reference remains and no container uses it, checked inside the daemon at removal
+ *      time: a tag, a digest or a container that appeared after the listing keeps the image;
+ *   4. read every answer: what stayed is re-inspected and reported (`changed`, in use, children),
+ *      an `Untagged:` of anything but our reference is a warning, never a plain removal.
+ * Never the daemon's prune, never a removal by ID, never force. Listing failures throw (nothing
+ * was done); failures once removal started become a partial result, never a crash.
  */
-import type { DockerClient } from '../docker/client.js';
-import { classifyRemoveFailure } from '../docker/classify.js';
+import type { Engine, FullImageId, ImageRef, ImageRemoval } from '../docker/engine.js';
 import { isDockerError } from '../docker/errors.js';
-import { chunks, inspectImages, listContainers, listDanglingImageIds, listImageIds, pruneDanglingImages, removeImages } from '../docker/images.js';
-import { parseDeletedIds } from '../docker/parse.js';
-import type { ImageInfo } from '../docker/types.js';
-import { pruneFilters, type ImageCleanOptions } from '../options/schema.js';
-import { mapBatchAnswer, outcomeOf, type RemoveOutcome } from './outcomes.js';
-import { planImageCleanup } from './plan.js';
-import type { CleanResult, FailedImage, RemovedImage, SkippedImage } from './result.js';
+import type { ContainerInfo, ImageInfo } from '../docker/types.js';
+import { isRunning } from '../docker/types.js';
+import type { ImageCleanOptions } from '../options/schema.js';
+import { planImageCleanup, realTags, type ImageScope } from './plan.js';
+import type { CleanResult, ContainerRef, FailedImage, RemovedImage, SkippedImage } from './result.js';
+import { isTemporaryReference, newRunId, onlyTemporaryTags, temporaryTag } from './temporary.js';
 
 export interface CleanContext {
   /** Milliseconds since the epoch; default `Date.now()`. */
   readonly now?: number;
-  /** Only these image IDs are in scope (e.g. what a test run left dangling). */
-  readonly scope?: ReadonlySet<string>;
-  /** Dangling image IDs already listed by the caller (saves one docker call). */
-  readonly danglingIds?: readonly string[];
-  /** Image IDs per `docker image rm` call; default `BATCH_SIZE` of docker/images.ts (400). */
-  readonly batchSize?: number;
+  /** Which images may be touched at all; default every dangling image. */
+  readonly scope?: ImageScope;
+  /** Names this run's temporary references; default a random 12-hex ID. */
+  readonly runId?: string;
+  /** Parallel `tag` calls; default 8. */
+  readonly tagConcurrency?: number;
 }
 
 export type CleanImagesOptions = Pick<ImageCleanOptions, 'dryRun' | 'olderThan' | 'labels' | 'excludeLabels' | 'removeDigested'>;
 
-export async function cleanImages(docker: DockerClient, options: CleanImagesOptions, context: CleanContext = {}): Promise<CleanResult> {
+/** One image on its way out: the references removed for it (ours only). */
+interface Pending {
+  readonly image: ImageInfo;
+  readonly refs: string[];
+}
+
+export async function cleanImages(engine: Engine, options: CleanImagesOptions, context: CleanContext = {}): Promise<CleanResult> {
   const started = performance.now();
   const now = context.now ?? Date.now();
-  const ids = context.danglingIds ?? (await listDanglingImageIds(docker));
-  if (ids.length === 0) return emptyResult(options.dryRun, started);
 
-  // Every image ID (intermediates too), to recognise the untagged parents Docker removes along
-  // with a child among the `Deleted:` lines (which also name layers).
-  const [images, containers, allImageIds] = await Promise.all([
-    inspectImages(docker, ids),
-    listContainers(docker),
-    options.dryRun ? undefined : listImageIds(docker, { all: true }).then((list) => new Set(list)),
+  // The dangling listing gives the candidates; the full one the temporary-tagged leftovers of an
+  // earlier clean and every image ID (to recognise the untagged parents Docker deletes with a child).
+  const [dangling, every, containers] = await Promise.all([
+    engine.listImages({ dangling: true }),
+    engine.listImages({ all: true }),
+    engine.listContainers(),
   ]);
-  const plan = planImageCleanup({ images, containers, options, now, scope: context.scope });
+  const leftovers = every.filter((image) => onlyTemporaryTags(image.repoTags));
+  const plan = planImageCleanup({ images: [...dangling, ...leftovers], containers, options, now, scope: context.scope });
   const skipped: SkippedImage[] = [...plan.skip];
+  const prune = { ran: false, reclaimed: 0, skippedBecause: plan.prune.skippedBecause };
 
   if (options.dryRun) {
     return {
       dryRun: true,
-      removed: plan.remove.map((image) => ({ id: image.id, size: image.size, step: plan.prune.run ? 'prune' : 'remove' })),
+      removed: plan.remove.map((image) => ({ id: image.id, size: image.size, step: 'remove' as const })),
       skipped,
       failed: [],
       filtered: plan.filtered.length,
       bytesReclaimed: 0,
-      prune: { ran: false, reclaimed: 0, ...(plan.prune.skippedBecause ? { skippedBecause: plan.prune.skippedBecause } : {}) },
+      prune,
+      warnings: [],
       durationMs: performance.now() - started,
     };
   }
 
+  const allIds = new Set(every.map((image) => image.id));
+  const planned = new Set(plan.remove.map((image) => image.id));
   const removed: RemovedImage[] = [];
   const failed: FailedImage[] = [];
-  let pending: ImageInfo[] = [...plan.remove];
-  let pruneReclaimed = 0;
-  let pruneRan = false;
-  const planned = new Set(plan.remove.map((image) => image.id));
-  const noteParents = (deleted: ReadonlySet<string>, step: RemovedImage['step']) => {
-    for (const id of deleted) {
-      if (allImageIds?.has(id) && !planned.has(id) && !removed.some((item) => item.id === id)) {
-        removed.push({ id, size: 0, step, withChild: true });
-      }
-    }
-  };
+  const warnings: string[] = [];
+  let remaining: readonly ImageInfo[] = plan.remove;
 
   try {
-    if (plan.prune.run) {
-      const pruned = await pruneDanglingImages(docker, pruneFilters(options, now));
-      pruneRan = true;
-      pruneReclaimed = pruned.reclaimed;
-      for (const image of pending) if (pruned.deleted.has(image.id)) removed.push({ id: image.id, size: image.size, step: 'prune' });
-      pending = pending.filter((image) => !pruned.deleted.has(image.id));
-      noteParents(pruned.deleted, 'prune');
+    // 2. Temporary references (a leftover keeps the ones it has).
+    const runId = context.runId ?? newRunId();
+    const pending: Pending[] = [];
+    let index = 0;
+    const toTag: { image: ImageInfo; repo: string; tag: string; reference: string }[] = [];
+    for (const image of plan.remove) {
+      // A leftover keeps its temporary references; a digest-only image (planned only with
+      // removeDigested) goes through the digest references listed, which is what was asked.
+      const refs = [...image.repoTags.filter(isTemporaryReference), ...image.repoDigests];
+      if (refs.length > 0) pending.push({ image, refs });
+      else toTag.push({ image, ...temporaryTag(runId, index++) });
     }
-    for (const batch of chunks(pending, context.batchSize)) {
-      const byId = new Map(batch.map((image) => [image.id, image]));
-      const { outcomes, deleted } = await removeBatch(docker, [...byId.keys()]);
-      for (const [id, outcome] of outcomes) {
-        const image = byId.get(id);
-        if (!image) continue;
-        record(image, outcome, removed, skipped, failed);
-        byId.delete(id);
+    const tagged = await inBatches(toTag, context.tagConcurrency ?? 8, (item) => engine.tagImage(item.image.id as FullImageId, item.repo, item.tag));
+    toTag.forEach((item, position) => {
+      if (tagged[position] === 'gone') skipped.push({ id: item.image.id, reason: 'gone', containers: [], size: item.image.size });
+      else pending.push({ image: item.image, refs: [item.reference] });
+    });
+    const order = new Map(plan.remove.map((image, position) => [image.id, position]));
+    pending.sort((a, b) => (order.get(a.image.id) ?? 0) - (order.get(b.image.id) ?? 0));
+    remaining = pending.map((item) => item.image);
+
+    // 3. Remove those references, never forced. Round k removes the k-th reference of each image
+    //    (an image with several goes in order, never two of its references at once); within a
+    //    round children come before parents.
+    const owner = new Map<ImageRef, Pending>();
+    const answers = new Map<ImageRef, ImageRemoval>();
+    const rounds = Math.max(0, ...pending.map((item) => item.refs.length));
+    for (let round = 0; round < rounds; round++) {
+      const refs: ImageRef[] = [];
+      for (const item of pending) {
+        const reference = item.refs[round];
+        if (reference === undefined) continue;
+        const ref: ImageRef = { reference };
+        refs.push(ref);
+        owner.set(ref, item);
       }
-      pending = pending.filter((image) => !outcomes.has(image.id));
-      noteParents(deleted, 'remove');
+      for (const [ref, answer] of await engine.removeImages(refs)) answers.set(ref, answer);
     }
+
+    // 4. Read the answers.
+    const deletedAnywhere = new Set<string>();
+    const byImage = new Map<string, ImageRemoval[]>();
+    for (const [ref, answer] of answers) {
+      const item = owner.get(ref);
+      if (!item) continue;
+      const list = byImage.get(item.image.id) ?? [];
+      list.push(answer);
+      byImage.set(item.image.id, list);
+      if (answer.kind === 'removed') for (const id of answer.deleted) deletedAnywhere.add(id);
+      if (answer.kind === 'removed' || answer.kind === 'untagged') {
+        const foreign = answer.untagged.filter((reference) => !item.refs.some((own) => sameReference(own, reference)));
+        if (foreign.length > 0) {
+          warnings.push(
+            `Removing ${short(item.image.id)} through ${item.refs.join(', ')} also untagged ${foreign.join(', ')}: ` +
+              'a reference was added while Docker removed the image (daemon-side race). Check that nothing needed it.',
+          );
+        }
+      }
+    }
+
+    const recheck: Pending[] = [];
+    for (const item of pending) {
+      const list = byImage.get(item.image.id) ?? [];
+      const { image } = item;
+      if (list.some((answer) => answer.kind === 'removed' && answer.deleted.includes(image.id as FullImageId))) {
+        removed.push({ id: image.id, size: image.size, step: 'remove' });
+        continue;
+      }
+      const conflict = list.find((answer) => answer.kind === 'conflict');
+      const failure = list.find((answer) => answer.kind === 'failed');
+      if (conflict?.kind === 'conflict') {
+        const reason = conflict.reason === 'multiple-repositories' ? 'changed' : conflict.reason;
+        const keptRef = conflict.reason === 'has-children' ? undefined : item.refs[0];
+        skipped.push({
+          id: image.id,
+          reason,
+          containers: conflict.containers.map((id) => ({ id })),
+          size: image.size,
+          message: conflict.message,
+          ...(keptRef ? { temporaryReference: keptRef } : {}),
+        });
+        if (keptRef) {
+          warnings.push(
+            `${short(image.id)} is in use since the listing: its temporary reference ${keptRef} stays until the container is gone; a later clean removes it (never forced).`,
+          );
+        }
+      } else if (failure?.kind === 'failed') {
+        failed.push({ id: image.id, message: failure.message });
+      } else if (list.length > 0 && list.every((answer) => answer.kind === 'gone')) {
+        skipped.push({ id: image.id, reason: 'gone', containers: [], size: image.size });
+      } else {
+        // Only untagged (or an answer we did not get): the image may be gone with a child, or
+        // kept because it changed. Ask the engine as it is now.
+        recheck.push(item);
+      }
+    }
+
+    if (recheck.length > 0) {
+      const [now, users] = await Promise.all([
+        Promise.all(recheck.map((item) => engine.inspectImage(item.image.id as FullImageId))),
+        engine.listContainers(),
+      ]);
+      recheck.forEach((item, position) => {
+        const current = now[position];
+        const { image } = item;
+        if (!current) {
+          if (deletedAnywhere.has(image.id)) removed.push({ id: image.id, size: image.size, step: 'remove' });
+          else skipped.push({ id: image.id, reason: 'gone', containers: [], size: image.size });
+          return;
+        }
+        skipped.push(changed(current, image, users));
+      });
+    }
+
+    for (const id of deletedAnywhere) {
+      if (allIds.has(id) && !planned.has(id) && !removed.some((item) => item.id === id)) {
+        removed.push({ id, size: 0, step: 'remove', withChild: true });
+      }
+    }
+    remaining = [];
   } catch (error) {
     if (!isDockerError(error)) throw error;
-    // The engine went away or a call hung: report what happened so far, and the rest as failed.
+    // The engine went away or a call hung: what was not answered is failed (re-read by the caller).
     const message = error.message.split('\n')[0] ?? String(error);
-    for (const image of pending) {
-      if (!removed.some((item) => item.id === image.id)) failed.push({ id: image.id, message });
-    }
+    const known = new Set([...removed, ...skipped, ...failed].map((item) => item.id));
+    for (const image of remaining) if (!known.has(image.id)) failed.push({ id: image.id, message });
   }
 
-  const removedOneByOne = removed.filter((item) => item.step === 'remove').reduce((sum, item) => sum + item.size, 0);
+  const bytes = removed.reduce((sum, item) => sum + item.size, 0);
   return {
     dryRun: false,
     removed,
     skipped,
     failed,
     filtered: plan.filtered.length,
-    bytesReclaimed: pruneReclaimed + removedOneByOne,
-    prune: { ran: pruneRan, reclaimed: pruneReclaimed, ...(plan.prune.skippedBecause ? { skippedBecause: plan.prune.skippedBecause } : {}) },
+    bytesReclaimed: bytes,
+    prune,
+    warnings,
     durationMs: performance.now() - started,
   };
 }
 
-/** One batched call; whatever its answer does not tell is asked again one image at a time. */
-async function removeBatch(docker: DockerClient, ids: string[]): Promise<{ outcomes: Map<string, RemoveOutcome>; deleted: Set<string> }> {
-  const batch = await removeImages(docker, ids);
-  const answer = mapBatchAnswer(ids, batch);
-  const outcomes = new Map(answer.outcomes);
-  const deleted = parseDeletedIds(batch.stdout);
-  for (const id of answer.unresolved) {
-    const single = await removeImages(docker, [id]);
-    for (const other of parseDeletedIds(single.stdout)) deleted.add(other);
-    if (single.exitCode === 0) {
-      outcomes.set(id, { kind: 'removed' });
-    } else {
-      const line = single.stderr.trim().split('\n').pop() ?? single.stderr;
-      outcomes.set(id, outcomeOf(classifyRemoveFailure(line.replace(/^Error response from daemon:\s*/, ''))));
-    }
-  }
-  return { outcomes, deleted };
-}
-
-function record(image: ImageInfo, outcome: RemoveOutcome, removed: RemovedImage[], skipped: SkippedImage[], failed: FailedImage[]): void {
-  if (outcome.kind === 'removed') removed.push({ id: image.id, size: image.size, step: 'remove' });
-  else if (outcome.kind === 'skipped')
-    skipped.push({ id: image.id, reason: outcome.reason, containers: outcome.containers, size: image.size, message: outcome.message });
-  else failed.push({ id: image.id, message: outcome.message });
-}
-
-function emptyResult(dryRun: boolean, started: number): CleanResult {
+/** Why an image Docker kept after its temporary reference went is still there. */
+function changed(current: ImageInfo, listed: ImageInfo, containers: readonly ContainerInfo[]): SkippedImage {
+  const users = containers.filter((container) => container.imageId === current.id);
+  const tags = realTags(current);
+  const temporary = current.repoTags.filter(isTemporaryReference);
+  const what: string[] = [];
+  if (tags.length > 0) what.push(`tagged ${tags.join(', ')}`);
+  const newDigests = current.repoDigests.filter((digest) => !listed.repoDigests.includes(digest));
+  if (newDigests.length > 0) what.push(`got the digest reference ${newDigests.join(', ')}`);
+  if (users.length > 0) what.push(`used by ${users.some(isRunning) ? 'a running' : 'a'} container`);
+  const reason = users.length > 0 && tags.length === 0 && newDigests.length === 0 ? (users.some(isRunning) ? 'in-use-running' : 'in-use-stopped') : 'changed';
   return {
-    dryRun,
-    removed: [],
-    skipped: [],
-    failed: [],
-    filtered: 0,
-    bytesReclaimed: 0,
-    prune: { ran: false, reclaimed: 0, skippedBecause: 'no dangling images' },
-    durationMs: performance.now() - started,
+    id: current.id,
+    reason,
+    containers: users.map((container): ContainerRef => ({ id: container.id, name: container.name, state: container.state })),
+    size: listed.size,
+    message: what.length > 0 ? `changed after the listing: ${what.join('; ')}` : 'Docker kept it (it may have gained a child image)',
+    ...(temporary[0] ? { temporaryReference: temporary[0] } : {}),
   };
+}
+
+/** Docker answers familiar names: `docker-janitor-remove:x` for `docker.io/library/docker-janitor-remove:x`. */
+function sameReference(a: string, b: string): boolean {
+  const familiar = (reference: string) => reference.replace(/^(docker\.io\/)?(library\/)?/, '');
+  return familiar(a) === familiar(b);
+}
+
+async function inBatches<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += Math.max(1, size)) {
+    results.push(...(await Promise.all(items.slice(start, start + Math.max(1, size)).map(run))));
+  }
+  return results;
+}
+
+function short(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
 }

@@ -1,11 +1,13 @@
 /**
  * The pure heart of the cleaner: from what the engine holds, decide what may go. No I/O.
- * Removal itself never forces; Docker's conflict answer remains the last guard.
+ * Removal itself never forces and goes through a temporary reference (see `temporary.ts`), so
+ * Docker's own checks at removal time remain the last guard against what changed since.
  */
 import type { ContainerInfo, ImageInfo } from '../docker/types.js';
 import { isRunning } from '../docker/types.js';
 import { matchesLabel, matchesLabelFilters } from '../options/labels.js';
 import type { ContainerRef, SkippedImage } from './result.js';
+import { isTemporaryReference, onlyTemporaryTags } from './temporary.js';
 
 export interface PlanOptions {
   /** Seconds: only images created more than this long ago. */
@@ -15,16 +17,42 @@ export interface PlanOptions {
   readonly removeDigested: boolean;
 }
 
+/**
+ * Which dangling images the cleaner may touch at all.
+ *  - `all`: every dangling image on the engine (the CLI's `clean`; `images: 'all'`).
+ *  - `ids`: exactly these image IDs.
+ *  - `session`: decided from what the session recorded at setup (`before`: every image ID then,
+ *    tagged ones too) and its label: `before-and-own` takes the images that existed before the
+ *    session plus those labelled with the session's ID (never an image another process made
+ *    during the run); `made-during` takes the images that did not exist at setup (the older
+ *    `images: 'session'`), plus the labelled ones.
+ * Images whose only tags are temporary references (a removal left unfinished) are always in scope.
+ */
+export type ImageScope =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'ids'; readonly ids: ReadonlySet<string> }
+  | {
+      readonly kind: 'session';
+      readonly mode: 'before-and-own' | 'made-during';
+      /** Every image ID at setup; undefined when setup could not list them (then only labelled images). */
+      readonly before: ReadonlySet<string> | undefined;
+      /** `[key, value]` of the session label. */
+      readonly label: readonly [string, string];
+    };
+
 export interface PlanInput {
-  /** Inspected dangling images. */
+  /**
+   * The candidates: the dangling images, and the images whose only tags are temporary
+   * references. Temporary tags count as no tag.
+   */
   readonly images: readonly ImageInfo[];
   /** Every container on the engine, any state. */
   readonly containers: readonly ContainerInfo[];
   readonly options: PlanOptions;
   /** Milliseconds since the epoch. */
   readonly now: number;
-  /** When set, only these image IDs are in scope (e.g. the images a test run left dangling). */
-  readonly scope?: ReadonlySet<string> | undefined;
+  /** Default `{ kind: 'all' }`. */
+  readonly scope?: ImageScope | undefined;
 }
 
 export interface ImagePlan {
@@ -34,10 +62,28 @@ export interface ImagePlan {
   /** Dangling images outside the filters or the scope: left alone, not reported one by one. */
   readonly filtered: readonly ImageInfo[];
   /**
-   * Whether the server-side prune may run. It removes every unused dangling image matching the
-   * filters, so it only runs when that set is exactly `remove`.
+   * The daemon's prune is never planned: on Engine 20.10 it deletes digest-only images, skips its
+   * label check for images without a Config, and takes dangling images made after the listing by
+   * other processes (docs/safety.md). Kept in the plan so the result can say why.
    */
-  readonly prune: { readonly run: boolean; readonly skippedBecause?: string };
+  readonly prune: { readonly run: false; readonly skippedBecause: string };
+}
+
+export const PRUNE_NOT_USED = "not used: the daemon's prune is not exact (see docs/safety.md)";
+
+/** Whether the scope lets the cleaner touch `image`. Pure. */
+export function inScope(image: ImageInfo, scope: ImageScope | undefined): boolean {
+  if (!scope || scope.kind === 'all' || onlyTemporaryTags(image.repoTags)) return true;
+  if (scope.kind === 'ids') return scope.ids.has(image.id);
+  const [key, value] = scope.label;
+  if (Object.hasOwn(image.labels, key) && image.labels[key] === value) return true;
+  if (!scope.before) return false;
+  return scope.mode === 'before-and-own' ? scope.before.has(image.id) : !scope.before.has(image.id);
+}
+
+/** Tags a user gave (every tag but our temporary references). */
+export function realTags(image: Pick<ImageInfo, 'repoTags'>): string[] {
+  return image.repoTags.filter((tag) => !isTemporaryReference(tag));
 }
 
 export function planImageCleanup(input: PlanInput): ImagePlan {
@@ -52,18 +98,19 @@ export function planImageCleanup(input: PlanInput): ImagePlan {
   const remove: ImageInfo[] = [];
   const skip: SkippedImage[] = [];
   const filtered: ImageInfo[] = [];
-  let digestedInFilter = false;
+  const seen = new Set<string>();
 
   for (const image of input.images) {
+    if (seen.has(image.id)) continue;
+    seen.add(image.id);
     const inFilter = matchesFilters(image, options, input.now);
-    if (!inFilter || (input.scope && !input.scope.has(image.id))) {
+    if (!inFilter || !inScope(image, input.scope)) {
       filtered.push(image);
       continue;
     }
     const users = usedBy.get(image.id) ?? [];
-    const digestOnly = image.repoTags.length === 0 && image.repoDigests.length > 0;
-    // Prune never touches an image in use, so only unused digest-only images make it unsafe.
-    if (digestOnly && users.length === 0) digestedInFilter = true;
+    const tags = realTags(image);
+    const digestOnly = tags.length === 0 && image.repoDigests.length > 0;
     if (users.length > 0) {
       skip.push({
         id: image.id,
@@ -71,7 +118,7 @@ export function planImageCleanup(input: PlanInput): ImagePlan {
         containers: users.map(toRef),
         size: image.size,
       });
-    } else if (image.repoTags.length > 0) {
+    } else if (tags.length > 0) {
       skip.push({ id: image.id, reason: 'tagged', containers: [], size: image.size });
     } else if (digestOnly && !options.removeDigested) {
       skip.push({ id: image.id, reason: 'digested', containers: [], size: image.size });
@@ -80,19 +127,7 @@ export function planImageCleanup(input: PlanInput): ImagePlan {
     }
   }
 
-  const prune =
-    remove.length === 0
-      ? { run: false, skippedBecause: 'nothing to remove' }
-      : input.scope
-        ? { run: false, skippedBecause: 'scope limits removal to some images' }
-        : digestedInFilter && !options.removeDigested
-          ? { run: false, skippedBecause: 'digest-only images are present and prune would remove them' }
-          : options.excludeLabels.length > 1
-            ? // Docker's prune spares an image only when it matches every `label!=` filter.
-              { run: false, skippedBecause: 'several exclude-label filters: prune would only spare images matching all of them' }
-            : { run: true };
-
-  return { remove: childrenFirst(remove), skip, filtered, prune };
+  return { remove: childrenFirst(remove), skip, filtered, prune: { run: false, skippedBecause: remove.length === 0 ? 'nothing to remove' : PRUNE_NOT_USED } };
 }
 
 /** Docker's prune semantics for `until`, `label=` and `label!=`, applied to one image. */

@@ -23,7 +23,12 @@ export type SkipReason =
   /** Untagged but still has a repository digest (pulled by digest); kept unless `removeDigested`. */
   | 'digested'
   /** Already removed by someone else. */
-  | 'gone';
+  | 'gone'
+  /**
+   * It changed after the listing (gained a tag, a digest, a container or a child) and Docker kept
+   * it when its temporary reference was removed: left alone.
+   */
+  | 'changed';
 
 export interface RemovedImage {
   readonly id: string;
@@ -45,6 +50,11 @@ export interface SkippedImage {
   readonly size: number;
   /** The daemon's own words, when the skip came from its answer. */
   readonly message?: string;
+  /**
+   * The temporary reference (`docker-janitor-remove:…`) Docker kept on it (a container appeared
+   * in the window): a later clean removes that reference, never forced, once the image is unused.
+   */
+  readonly temporaryReference?: string;
 }
 
 export interface FailedImage {
@@ -65,6 +75,15 @@ export interface CleanResult {
    * images removed one by one (which can count layers shared with other images).
    */
   readonly bytesReclaimed: number;
+  /**
+   * The daemon's server-side prune. Never run by this version (it is not exact on the engines we
+   * know, see docs/safety.md): `ran` is false and `skippedBecause` says why.
+   */
   readonly prune: { readonly ran: boolean; readonly reclaimed: number; readonly skippedBecause?: string };
+  /**
+   * Things the user must know: a removal answer that untagged a reference other than our
+   * temporary one, a temporary reference left behind. Empty when all went as planned.
+   */
+  readonly warnings: readonly string[];
   readonly durationMs: number;
 }

@@ -154,6 +154,8 @@ function imageLines(result: CleanResult, c: Colors, options: RenderOptions): str
     lines.push(fail(c, `Failed to remove ${noun(result.failed.length, 'image', 'images')}`));
     for (const image of result.failed) lines.push(item(c, image.id, firstLine(image.message)));
   }
+  // Loud: a reference other than ours was untagged, a temporary reference was left behind.
+  for (const warning of result.warnings ?? []) lines.push(warn(c, firstLine(warning)));
   return lines;
 }
 
@@ -184,6 +186,10 @@ const SKIP_GROUPS: readonly SkipGroup[] = [
     reasons: ['gone'],
     heading: (count) => `Skipped ${noun(count, 'image', 'images')} already removed by someone else`,
   },
+  {
+    reasons: ['changed'],
+    heading: (count) => `Left ${noun(count, 'image', 'images')} alone that changed after the listing (safe)`,
+  },
 ];
 
 /** The reason for one skipped image, in words. */
@@ -192,7 +198,7 @@ function explain(image: SkippedImage): string {
     case 'in-use-running':
     case 'in-use-stopped':
     case 'in-use':
-      return usedBy(image);
+      return `${usedBy(image)}${image.temporaryReference ? ` (temporary reference ${image.temporaryReference} kept until it is unused)` : ''}`;
     case 'has-children':
       return 'other images are built on it';
     case 'tagged':
@@ -203,6 +209,8 @@ function explain(image: SkippedImage): string {
       return 'no tag, but a repository digest (pulled by digest)';
     case 'gone':
       return 'already gone';
+    case 'changed':
+      return `${image.message ?? 'changed after the listing'}${image.temporaryReference ? ` (temporary reference ${image.temporaryReference} kept)` : ''}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { childrenFirst, matchesFilters, planImageCleanup, type PlanOptions } from '../../../src/cleaner/plan.js';
+import { childrenFirst, inScope, matchesFilters, planImageCleanup, PRUNE_NOT_USED, type PlanOptions } from '../../../src/cleaner/plan.js';
 import { parseContainerLines, parseIdLines, parseImageInspect } from '../../../src/docker/parse.js';
 import type { ContainerInfo, ImageInfo } from '../../../src/docker/types.js';
 import { idOf, recorded } from '../fixtures/corpus.js';
@@ -89,14 +89,14 @@ describe('planImageCleanup over the recorded engine', () => {
     });
   });
 
-  it('keeps the digest-only image by default, and then does not prune (Engine 20.10 prune would remove it)', () => {
+  it('keeps the digest-only image by default, and never plans the prune (Engine 20.10 prune would remove it)', () => {
     expect(skipOf('digested')).toEqual({ id: engine.id('digested'), reason: 'digested', containers: [], size: expect.any(Number) });
-    expect(plan.prune).toEqual({ run: false, skippedBecause: 'digest-only images are present and prune would remove them' });
+    expect(plan.prune).toEqual({ run: false, skippedBecause: PRUNE_NOT_USED });
     // What the recorded plain prune did with it:
     expect(recorded('image-prune-dangling').stdout).toContain(`deleted: ${engine.id('digested')}`);
   });
 
-  it('with removeDigested, removes the digest-only image too and lets prune run', () => {
+  it('with removeDigested, removes the digest-only image too (still without the prune)', () => {
     const withDigested = planImageCleanup({
       images: engine.images,
       containers: engine.containers,
@@ -105,7 +105,7 @@ describe('planImageCleanup over the recorded engine', () => {
     });
     expect(ids(withDigested.remove)).toContain(engine.id('digested'));
     expect(withDigested.skip.map((item) => item.reason).sort()).toEqual(['in-use-running', 'in-use-running', 'in-use-stopped', 'in-use-stopped']);
-    expect(withDigested.prune).toEqual({ run: true });
+    expect(withDigested.prune).toEqual({ run: false, skippedBecause: PRUNE_NOT_USED });
   });
 
   it('olderThan 1h on images younger than 1h removes nothing, as the recorded `until=3600s` prune did', () => {
@@ -142,7 +142,7 @@ describe('planImageCleanup over the recorded engine', () => {
     });
     expect(ids(labelled.remove).sort()).toEqual([engine.id('labelled'), engine.id('removable2')].sort());
     expect(labelled.filtered).toHaveLength(engine.images.length - 2);
-    expect(labelled.prune).toEqual({ run: true });
+    expect(labelled.prune.run).toBe(false);
     expect(recorded('image-prune-label').stdout).toContain(`deleted: ${engine.id('labelled')}`);
   });
 
@@ -243,64 +243,11 @@ describe('planImageCleanup: what is kept', () => {
   });
 });
 
-describe('planImageCleanup: the prune decision', () => {
-  it('runs when what it would remove is exactly the plan', () => {
-    const plan = planImageCleanup({ images: [image(), image()], containers: [], options: DEFAULTS, now: NOW });
-    expect(plan.prune).toEqual({ run: true });
-  });
-
-  it('runs alongside in-use and tagged images (prune never removes those)', () => {
-    const used = image();
-    const plan = planImageCleanup({
-      images: [image(), used, image({ repoTags: ['app:v1'] })],
-      containers: [container(used.id, 'exited')],
-      options: DEFAULTS,
-      now: NOW,
-    });
-    expect(plan.prune).toEqual({ run: true });
-  });
-
-  it('does not run with nothing to remove', () => {
-    const used = image();
-    const plan = planImageCleanup({ images: [used], containers: [container(used.id, 'created')], options: DEFAULTS, now: NOW });
-    expect(plan.prune).toEqual({ run: false, skippedBecause: 'nothing to remove' });
-    expect(planImageCleanup({ images: [], containers: [], options: DEFAULTS, now: NOW }).prune).toEqual({
-      run: false,
-      skippedBecause: 'nothing to remove',
-    });
-  });
-
-  it('does not run with a scope (prune would remove dangling images outside it)', () => {
-    const inScope = image();
-    const plan = planImageCleanup({ images: [inScope, image()], containers: [], options: DEFAULTS, now: NOW, scope: new Set([inScope.id]) });
-    expect(plan.prune).toEqual({ run: false, skippedBecause: 'scope limits removal to some images' });
-  });
-
-  it('does not run when a digest-only image matches the filters, unless removeDigested', () => {
-    const input = { images: [image(), image({ repoDigests: ['r@sha256:' + 'a'.repeat(64)] })], containers: [], now: NOW };
-    expect(planImageCleanup({ ...input, options: DEFAULTS }).prune).toEqual({
-      run: false,
-      skippedBecause: 'digest-only images are present and prune would remove them',
-    });
-    expect(planImageCleanup({ ...input, options: { ...DEFAULTS, removeDigested: true } }).prune).toEqual({ run: true });
-  });
-
-  it('runs when the only digest-only image is in use (prune never removes an image in use)', () => {
-    const digested = image({ repoDigests: ['r@sha256:' + 'a'.repeat(64)] });
-    const plan = planImageCleanup({ images: [image(), digested], containers: [container(digested.id, 'running')], options: DEFAULTS, now: NOW });
-    expect(plan.prune).toEqual({ run: true });
-    expect(plan.skip).toEqual([expect.objectContaining({ id: digested.id, reason: 'in-use-running' })]);
-  });
-
-  it('runs when the digest-only image is outside the filters (prune gets the same filters)', () => {
-    const plan = planImageCleanup({
-      images: [image(), image({ repoDigests: ['r@sha256:' + 'a'.repeat(64)], labels: { keep: 'yes' } })],
-      containers: [],
-      options: { ...DEFAULTS, excludeLabels: ['keep'] },
-      now: NOW,
-    });
-    expect(plan.filtered).toHaveLength(1);
-    expect(plan.prune).toEqual({ run: true });
+describe('planImageCleanup: the prune is never planned', () => {
+  it('says "nothing to remove" with nothing to remove, and why not otherwise', () => {
+    expect(planImageCleanup({ images: [], containers: [], options: DEFAULTS, now: NOW }).prune).toEqual({ run: false, skippedBecause: 'nothing to remove' });
+    const plan = planImageCleanup({ images: [image(), image()], containers: [], options: { ...DEFAULTS, removeDigested: true }, now: NOW });
+    expect(plan.prune).toEqual({ run: false, skippedBecause: PRUNE_NOT_USED });
   });
 });
 
@@ -390,11 +337,40 @@ describe('planImageCleanup: scope', () => {
       containers: [container(mineUsed.id, 'running'), container(theirsUsed.id, 'running')],
       options: DEFAULTS,
       now: NOW,
-      scope: new Set([mine.id, mineUsed.id]),
+      scope: { kind: 'ids', ids: new Set([mine.id, mineUsed.id]) },
     });
     expect(ids(plan.remove)).toEqual([mine.id]);
     expect(ids(plan.skip)).toEqual([mineUsed.id]);
     expect(ids(plan.filtered)).toEqual([theirs.id, theirsUsed.id]);
+  });
+
+  const label = ['docker-janitor.session', 's1'] as const;
+  const old = image();
+  const fresh = image();
+  const own = image({ labels: { 'docker-janitor.session': 's1' } });
+  const otherRun = image({ labels: { 'docker-janitor.session': 's2' } });
+  const leftover = image({ repoTags: ['docker-janitor-remove:abc-0'] });
+  const before = new Set([old.id]);
+
+  it('before-and-own (the default): images from before the session and its own; not what others made during the run', () => {
+    const scope = { kind: 'session', mode: 'before-and-own', before, label } as const;
+    expect([old, fresh, own, otherRun, leftover].map((item) => inScope(item, scope))).toEqual([true, false, true, false, true]);
+    expect(inScope(old, { ...scope, before: undefined })).toBe(false);
+  });
+
+  it('made-during (images: session): images that did not exist at setup, and its own', () => {
+    const scope = { kind: 'session', mode: 'made-during', before, label } as const;
+    expect([old, fresh, own, otherRun].map((item) => inScope(item, scope))).toEqual([false, true, true, true]);
+    expect(inScope(fresh, { ...scope, before: undefined })).toBe(false);
+  });
+
+  it('an image whose only tags are temporary references is a candidate (a leftover), whatever the scope', () => {
+    const plan = planImageCleanup({ images: [leftover], containers: [], options: DEFAULTS, now: NOW, scope: { kind: 'ids', ids: new Set() } });
+    expect(ids(plan.remove)).toEqual([leftover.id]);
+    const tagged = image({ repoTags: ['docker-janitor-remove:abc-1', 'user/app:1'] });
+    expect(planImageCleanup({ images: [tagged], containers: [], options: DEFAULTS, now: NOW }).skip).toEqual([
+      expect.objectContaining({ id: tagged.id, reason: 'tagged' }),
+    ]);
   });
 });
 

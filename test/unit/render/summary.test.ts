@@ -15,6 +15,7 @@ const base: CleanResult = {
   filtered: 0,
   bytesReclaimed: 0,
   prune: { ran: false, reclaimed: 0, skippedBecause: 'no dangling images' },
+  warnings: [],
   durationMs: 12,
 };
 
