@@ -60,10 +60,17 @@ export const imageCleanOptionsSchema = z.strictObject({
  */
 export const janitorOptionsSchema = z.strictObject({
   /**
-   * Which dangling images the cleaner may remove at teardown: `all` dangling images on the
-   * engine, only those that became dangling during this `session`, or `off`.
+   * Which dangling images the cleaner may remove at teardown:
+   *  - `before-and-own` (default): those that existed before the session started, plus the
+   *    run's own (labelled `docker-janitor.session=<id>`); images other processes make during
+   *    the run are left alone, so concurrent runs never lose each other's images;
+   *  - `all`: every unused dangling image on the engine (explicit opt-in: on a shared engine it
+   *    can remove the fresh untagged image another run just built);
+   *  - `session`: those that did not exist when the session opened, plus the labelled ones (also
+   *    catches other processes' images made during the run);
+   *  - `off`.
    */
-  images: z.enum(['all', 'session', 'off']).default('all'),
+  images: z.enum(['before-and-own', 'all', 'session', 'off']).default('before-and-own'),
   olderThan: duration.optional(),
   labels: z.array(labelFilter).default([]),
   excludeLabels: z.array(labelFilter).default([]),

@@ -94,7 +94,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
 
   const docker = clientFor(record, { env, ...onCommand(context) });
 
-  if (options.images === 'session') {
+  if (options.images === 'session' || options.images === 'before-and-own') {
     try {
       writeImagesBefore(dir, await listImageIds(docker, { all: true }));
     } catch (error) {

@@ -4,13 +4,16 @@
  * result; whether they fail the run is the caller's decision (failOnCleanupError).
  */
 import { cleanImages } from '../cleaner/clean.js';
+import type { ImageScope } from '../cleaner/plan.js';
 import type { DockerClient } from '../docker/client.js';
+import { engineFromOptions } from '../docker/create.js';
+import type { Engine } from '../docker/engine.js';
 import { isDockerError } from '../docker/errors.js';
-import { listDanglingImageIds } from '../docker/images.js';
 import type { JanitorOptions } from '../options/schema.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
 import { drive, sessionObjectSteps, type SessionObjectsReport } from './steps.js';
 import { readImagesBefore, readTracked, type SessionRecord } from './store.js';
+import { SESSION_LABEL } from './tracking.cjs';
 
 export interface TeardownContext {
   readonly record: SessionRecord;
@@ -20,6 +23,8 @@ export interface TeardownContext {
   readonly failed?: boolean;
   /** Only the session's objects; no image cleaning (watch-mode reruns). */
   readonly objectsOnly?: boolean;
+  /** The engine for the image cleaner; default one from the options and the record's endpoint. */
+  readonly engine?: Engine;
 }
 
 const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
@@ -29,9 +34,6 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
   const { record, options } = context;
   const warnings: string[] = [];
   const cleanImagesToo = options.images !== 'off' && !context.objectsOnly;
-
-  // Listing dangling images does not depend on the containers: ask at once, in parallel.
-  const dangling = cleanImagesToo ? listDanglingImageIds(docker).then(ok<string[]>, fail<string[]>) : undefined;
 
   let objects: SessionObjectsReport = { containers: EMPTY, networks: EMPTY, volumes: EMPTY, warnings: [] };
   let reachable = true;
@@ -56,21 +58,23 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
   }
 
   let images: TeardownResult['images'];
-  if (dangling && reachable) {
-    const listed = await dangling;
-    if (listed.value === undefined) {
-      warnings.push(`Could not list dangling images: ${firstLine(listed.error)}`);
-    } else {
-      try {
-        const scope = options.images === 'session' ? madeDuringSession(listed.value, readImagesBefore(context.dir)) : undefined;
-        images = await cleanImages(docker, options, { danglingIds: listed.value, ...(scope ? { scope } : {}) });
-      } catch (error) {
-        if (!isDockerError(error)) throw error;
-        warnings.push(`Could not clean images: ${firstLine(error)}`);
-      }
+  if (cleanImagesToo && reachable) {
+    let engine = context.engine;
+    try {
+      engine ??= engineFromOptions({
+        transport: options.docker.transport,
+        host: record.docker.host,
+        context: record.docker.context,
+        path: options.docker.path,
+        timeoutMs: options.docker.timeoutMs,
+      }).engine;
+      images = await cleanImages(engine, options, { scope: imageScope(options.images, record.id, readImagesBefore(context.dir)) });
+    } catch (error) {
+      if (!isDockerError(error)) throw error;
+      warnings.push(`Could not clean images: ${firstLine(error)}`);
+    } finally {
+      if (!context.engine) engine?.close();
     }
-  } else if (dangling) {
-    await dangling; // settle it; the engine is gone
   }
 
   const hasProblems =
@@ -90,17 +94,14 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
   };
 }
 
-/** The `session` image scope: dangling images that did not exist when the session opened. */
-function madeDuringSession(dangling: readonly string[], before: Set<string> | undefined): Set<string> {
-  return new Set(before ? dangling.filter((id) => !before.has(id)) : []);
-}
-
-type Settled<T> = { value: T; error?: undefined } | { value?: undefined; error: unknown };
-function ok<T>(value: T): Settled<T> {
-  return { value };
-}
-function fail<T>(error: unknown): Settled<T> {
-  return { error };
+/**
+ * The images the session may touch. `before-and-own` (default): the images that existed at setup
+ * (every image, tagged too: a tag rebuilt during the run leaves its old image dangling) and the
+ * images labelled with this session; never an image another process made during the run.
+ */
+function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined): ImageScope {
+  if (mode === 'all') return { kind: 'all' };
+  return { kind: 'session', mode: mode === 'session' ? 'made-during' : 'before-and-own', before, label: [SESSION_LABEL, sessionId] };
 }
 
 function firstLine(error: unknown): string {

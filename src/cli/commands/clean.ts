@@ -1,6 +1,6 @@
 /** `docker-janitor clean`: the safe image cleaner, from the command line. */
 import { cleanImages } from '../../cleaner/clean.js';
-import { createDockerClient } from '../../docker/client.js';
+import { engineFromOptions } from '../../docker/create.js';
 import { imageCleanOptionsSchema, OptionsError, parseOptions, type ImageCleanOptionsInput } from '../../options/schema.js';
 import { colorEnabled } from '../../render/colors.js';
 import { renderCleanSummary } from '../../render/summary.js';
@@ -67,14 +67,13 @@ export const cleanCommand: Command = {
       if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, dockerFlagAllowed));
       throw error;
     }
-    const docker = createDockerClient({
-      dockerPath: options.docker.path,
-      host: options.docker.host,
-      context: options.docker.context,
-      timeoutMs: options.docker.timeoutMs,
-      env: io.env,
-    });
-    const result = await cleanImages(docker, options);
+    const { engine } = engineFromOptions({ ...options.docker, env: io.env });
+    let result;
+    try {
+      result = await cleanImages(engine, options);
+    } finally {
+      engine.close();
+    }
     if (values.json === true) {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {

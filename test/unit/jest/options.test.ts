@@ -10,7 +10,7 @@ describe('jestOptions', () => {
       keepOnFailure: false,
       signals: true,
     });
-    expect(jestOptions({}).images).toBe('all');
+    expect(jestOptions({}).images).toBe('before-and-own');
     expect(jestOptions(undefined).watchdog).toBe(true);
   });
 

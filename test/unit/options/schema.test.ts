@@ -58,7 +58,7 @@ describe('imageCleanOptionsSchema defaults', () => {
 describe('janitorOptionsSchema defaults', () => {
   it('fills every field', () => {
     expect(parseOptions(janitorOptionsSchema, undefined)).toEqual({
-      images: 'all',
+      images: 'before-and-own',
       labels: [],
       excludeLabels: [],
       removeDigested: false,
