@@ -82,9 +82,10 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     let index = 0;
     const toTag: { image: ImageInfo; repo: string; tag: string; reference: string }[] = [];
     for (const image of plan.remove) {
-      // A leftover keeps its temporary references; a digest-only image (planned only with
-      // removeDigested) goes through the digest references listed, which is what was asked.
-      const refs = [...image.repoTags.filter(isTemporaryReference), ...image.repoDigests];
+      // A leftover keeps its temporary references. A digest-only image (planned only with
+      // removeDigested) gets one too: removing it leaves the image with its digest, then the
+      // last step below removes it by ID if it is still exactly what was listed.
+      const refs = image.repoTags.filter(isTemporaryReference);
       if (refs.length > 0) pending.push({ image, refs });
       else toTag.push({ image, ...temporaryTag(runId, index++) });
     }
@@ -178,6 +179,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
         Promise.all(recheck.map((item) => engine.inspectImage(item.image.id as FullImageId))),
         engine.listContainers(),
       ]);
+      const digestOnly: ImageInfo[] = [];
       recheck.forEach((item, position) => {
         const current = now[position];
         const { image } = item;
@@ -186,8 +188,42 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
           else skipped.push({ id: image.id, reason: 'gone', containers: [], size: image.size });
           return;
         }
+        if (image.repoDigests.length > 0 && current.repoTags.length === 0 && sameSet(current.repoDigests, image.repoDigests) && !users.some((c) => c.imageId === image.id)) {
+          digestOnly.push(image);
+          return;
+        }
         skipped.push(changed(current, image, users));
       });
+
+      // removeDigested: a digest-only image, unchanged a moment ago, by ID. Docker deletes it
+      // only if its references are still one repository's digests (a tag or digest of another
+      // repository since is a 409) and no container uses it.
+      if (digestOnly.length > 0) {
+        const refs = digestOnly.map((image): ImageRef => ({ id: image.id as FullImageId }));
+        const byId = await engine.removeImages(refs);
+        refs.forEach((ref, position) => {
+          const image = digestOnly[position] as ImageInfo;
+          const answer = byId.get(ref);
+          if (answer?.kind === 'removed') {
+            for (const id of answer.deleted) deletedAnywhere.add(id);
+            const foreign = answer.untagged.filter((reference) => !image.repoDigests.some((digest) => sameReference(digest, reference)));
+            if (foreign.length > 0) warnings.push(`Removing the digest-only image ${short(image.id)} also untagged ${foreign.join(', ')}: a reference was added while Docker removed it.`);
+            removed.push({ id: image.id, size: image.size, step: 'remove' });
+          } else if (answer?.kind === 'conflict') {
+            skipped.push({
+              id: image.id,
+              reason: answer.reason === 'multiple-repositories' ? 'changed' : answer.reason,
+              containers: answer.containers.map((id) => ({ id })),
+              size: image.size,
+              message: answer.message,
+            });
+          } else if (answer?.kind === 'gone') {
+            skipped.push({ id: image.id, reason: 'gone', containers: [], size: image.size });
+          } else {
+            failed.push({ id: image.id, message: answer?.kind === 'failed' ? answer.message : 'Docker only untagged it' });
+          }
+        });
+      }
     }
 
     for (const id of deletedAnywhere) {
@@ -237,6 +273,10 @@ function changed(current: ImageInfo, listed: ImageInfo, containers: readonly Con
     message: what.length > 0 ? `changed after the listing: ${what.join('; ')}` : 'Docker kept it (it may have gained a child image)',
     ...(temporary[0] ? { temporaryReference: temporary[0] } : {}),
   };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item) => b.includes(item));
 }
 
 /** Docker answers familiar names: `docker-janitor-remove:x` for `docker.io/library/docker-janitor-remove:x`. */

@@ -15,7 +15,7 @@ export interface TestEngine {
   /** `DELETE /v1.41/images/…` or `docker image rm …`, one line per request or invocation. */
   readonly log: string[];
   /** Every way the records break the cleaner's promises; empty when all is well. */
-  unsafe(options?: { allowDigestRefs?: boolean }): string[];
+  unsafe(options?: { allowIds?: boolean }): string[];
 }
 
 export type EngineHook = (method: string, args: readonly unknown[]) => void | Promise<void>;
@@ -51,15 +51,15 @@ export function hooked(engine: Engine, hook: EngineHook): Engine {
 }
 
 const isOurs = (reference: string) => reference.replace(/^(docker\.io\/)?(library\/)?/, '').startsWith(`${TEMPORARY_REPO}:`);
-const isDigestRef = (reference: string) => /@sha256:[0-9a-f]{64}$/.test(reference);
+const isFullId = (reference: string) => /^sha256:[0-9a-f]{64}$/.test(reference);
 
 /**
  * An image removal that forces, or names anything but one of our temporary references (or, with
- * `allowDigestRefs`, a digest reference: removeDigested); a prune; anything touching containers.
+ * `allowIds`, a full image ID: the last step of removeDigested); a prune; anything touching containers.
  */
-export function unsafeCalls(log: readonly string[], options: { allowDigestRefs?: boolean } = {}): string[] {
+export function unsafeCalls(log: readonly string[], options: { allowIds?: boolean } = {}): string[] {
   const problems: string[] = [];
-  const allowed = (reference: string) => isOurs(reference) || (options.allowDigestRefs === true && isDigestRef(reference));
+  const allowed = (reference: string) => isOurs(reference) || (options.allowIds === true && isFullId(reference));
   for (const line of log) {
     const api = /^(GET|POST|DELETE|PUT|HEAD) (\S+)$/.exec(line);
     if (api) {

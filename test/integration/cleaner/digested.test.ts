@@ -1,13 +1,15 @@
 /**
  * Digest-only images (no tag, but a repository digest: an image pulled by digest, such as a
  * kind node image) made for real: pushed to a throwaway local registry (Debian's
- * `docker-registry`), untagged, pulled back by digest. Kept by default in both steps of the
- * cleaner; removed with `removeDigested`.
+ * `docker-registry`), untagged, pulled back by digest. Kept by default; removed with
+ * `removeDigested` (a temporary reference, then by ID once it is still exactly what was listed;
+ * never the prune); and a
+ * digest reference added to a plain dangling image while it is being removed keeps it.
+ * Over both transports.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cleanImages, type CleanContext } from '../../../src/cleaner/clean.js';
 import type { CleanResult } from '../../../src/cleaner/result.js';
-import type { DockerClient } from '../../../src/docker/client.js';
 import { imageCleanOptionsSchema, parseOptions, type ImageCleanOptionsInput } from '../../../src/options/schema.js';
 import {
   buildImage,
@@ -18,16 +20,15 @@ import {
   engineImages,
   imageExists,
   makeDigestOnlyImage,
-  recordingClient,
   resetEngine,
   startRegistry,
-  unsafeImageRemovals,
   type LocalRegistry,
 } from '../../support/docker.js';
+import { TRANSPORTS, testEngine, type EngineHook, type TestEngine } from '../../support/engines.js';
 
 let registry: LocalRegistry | undefined;
-let docker: DockerClient;
-let commands: string[][];
+let current: TestEngine | undefined;
+let hook: EngineHook = () => {};
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -40,16 +41,14 @@ afterAll(() => {
 
 beforeEach(() => {
   resetEngine();
-  ({ docker, commands } = recordingClient());
+  hook = () => {};
 });
 
 afterEach(() => {
-  expect(unsafeImageRemovals(commands)).toEqual([]);
+  current?.engine.close();
+  expect(current?.unsafe({ allowIds: true }) ?? []).toEqual([]);
+  current = undefined;
 });
-
-function clean(input: ImageCleanOptionsInput = {}, context: CleanContext = {}): Promise<CleanResult> {
-  return cleanImages(docker, parseOptions(imageCleanOptionsSchema, input), context);
-}
 
 function digestOnly(): { id: string; digestRef: string } {
   if (!registry) throw new Error('no registry');
@@ -60,8 +59,6 @@ function digestOnly(): { id: string; digestRef: string } {
   return image;
 }
 
-const isPrune = (args: readonly string[]) => args[0] === 'image' && args[1] === 'prune';
-const removalArgs = () => commands.filter((args) => args[0] === 'image' && args[1] === 'rm').flatMap((args) => args.slice(2));
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 
 describe('the engine fact the cleaner designs around', () => {
@@ -77,97 +74,89 @@ describe('the engine fact the cleaner designs around', () => {
   });
 });
 
-describe('kept by default', () => {
-  it('is skipped as digested and the prune does not run at all', async () => {
-    const image = digestOnly();
-    const plain = buildImage();
+describe.each(TRANSPORTS)('over %s', (transport) => {
+  function clean(input: ImageCleanOptionsInput = {}, context: CleanContext = {}): Promise<CleanResult> {
+    current = testEngine(transport, { hook: (method, args) => hook(method, args) });
+    return cleanImages(current.engine, parseOptions(imageCleanOptionsSchema, input), context);
+  }
+  const removalLines = () => (current?.log ?? []).filter((line) => /^DELETE \S*\/images\/|^docker image rm /.test(line));
 
-    const result = await clean();
+  describe('kept by default', () => {
+    it('is skipped as digested; nothing but the plain image is asked to go', async () => {
+      const image = digestOnly();
+      const plain = buildImage();
 
-    expect(result.failed).toEqual([]);
-    expect(result.removed.map((item) => item.id)).toEqual([plain]);
-    expect(result.skipped).toEqual([expect.objectContaining({ id: image.id, reason: 'digested' })]);
-    expect(result.prune.ran).toBe(false);
-    expect(result.prune.skippedBecause).toMatch(/digest-only/);
-    expect(commands.some(isPrune)).toBe(false);
-    expect(removalArgs()).not.toContain(image.id);
-    expect(imageExists(image.id)).toBe(true);
-    expect(engineImages().find((item) => item.id === image.id)?.digests).toEqual([image.digestRef]);
-    expect(imageExists(plain)).toBe(false);
+      const result = await clean();
+
+      expect(result.failed).toEqual([]);
+      expect(result.removed.map((item) => item.id)).toEqual([plain]);
+      expect(result.skipped).toEqual([expect.objectContaining({ id: image.id, reason: 'digested' })]);
+      expect(result.prune.ran).toBe(false);
+      expect(removalLines().join('\n')).not.toContain(image.digestRef.split('@')[0]);
+      expect(imageExists(image.id)).toBe(true);
+      expect(engineImages().find((item) => item.id === image.id)?.digests).toEqual([image.digestRef]);
+      expect(imageExists(plain)).toBe(false);
+    });
+
+    it('a pull by digest that lands just before the removal keeps the image, reported as changed', async () => {
+      if (!registry) throw new Error('no registry');
+      const pushed = makeDigestOnlyImage(registry, { name: `dj-late-${transport}` });
+      // Make it a plain dangling image the registry also holds: drop its digest reference while a
+      // temporary tag keeps it, then drop that tag the way a rebuild does.
+      dockerSync(['tag', pushed.id, 'dj-hold:1']);
+      dockerSync(['rmi', pushed.digestRef]);
+      dockerSync(['tag', 'dj-test-base:latest', 'dj-hold:1']);
+      dockerSync(['rmi', 'dj-hold:1']);
+      expect(engineImages().find((item) => item.id === pushed.id)).toMatchObject({ tags: [], digests: [] });
+      hook = (method) => {
+        if (method === 'removeImages') dockerSync(['pull', '-q', pushed.digestRef]);
+      };
+
+      const result = await clean();
+
+      expect(imageExists(pushed.id)).toBe(true);
+      expect(engineImages().find((item) => item.id === pushed.id)?.digests).toEqual([pushed.digestRef]);
+      expect(result.removed).toEqual([]);
+      expect(result.skipped).toEqual([expect.objectContaining({ id: pushed.id, reason: 'changed', message: expect.stringContaining(pushed.digestRef) })]);
+    });
   });
 
-  it('is kept when an age filter leaves it out and the prune does run', async () => {
-    const old = buildImage();
-    await sleep(1_100);
-    const image = digestOnly();
-    const created = Date.parse(dockerSync(['image', 'inspect', '--format', '{{.Created}}', image.id]));
-    // `now` just after the digest-only image was built, a one-second filter: only `old` is in
-    // scope, so the prune runs. By the engine's own clock both are old by the time it does.
-    await sleepUntil(created + 1_500);
+  describe('removeDigested', () => {
+    it('removes it: its temporary reference, then by ID (still exactly what was listed)', async () => {
+      const image = digestOnly();
+      const plain = buildImage();
 
-    const result = await clean({ olderThan: 1 }, { now: created + 500 });
+      const result = await clean({ removeDigested: true });
 
-    expect(result.prune.ran).toBe(true);
-    expect(result.removed.map((item) => item.id)).toEqual([old]);
-    expect(imageExists(old)).toBe(false);
-    expect(imageExists(image.id)).toBe(true);
-  });
+      expect(result.failed).toEqual([]);
+      expect(sorted(result.removed.map((item) => item.id))).toEqual(sorted([image.id, plain]));
+      expect(imageExists(image.id)).toBe(false);
+      expect(imageExists(plain)).toBe(false);
+    });
 
-  it('is kept by the sweep alone too (scope: no prune)', async () => {
-    const image = digestOnly();
-    const plain = buildImage();
+    it('a tag added just before the removal keeps it', async () => {
+      const image = digestOnly();
+      hook = (method) => {
+        if (method === 'removeImages') dockerSync(['tag', image.id, 'user/keep:1']);
+      };
 
-    const result = await clean({}, { scope: new Set([image.id, plain]) });
+      const result = await clean({ removeDigested: true });
 
-    expect(result.removed.map((item) => item.id)).toEqual([plain]);
-    expect(result.skipped).toEqual([expect.objectContaining({ id: image.id, reason: 'digested' })]);
-    expect(removalArgs()).toEqual([plain]);
-    expect(imageExists(image.id)).toBe(true);
+      expect(imageExists(image.id)).toBe(true);
+      expect(engineImages().find((item) => item.id === image.id)?.tags).toEqual(['user/keep:1']);
+      expect(result.skipped).toEqual([expect.objectContaining({ id: image.id, reason: 'changed' })]);
+    });
+
+    it('still keeps one a container uses', async () => {
+      const image = digestOnly();
+      const container = createContainer(image.id);
+
+      const result = await clean({ removeDigested: true });
+
+      expect(result.removed).toEqual([]);
+      expect(result.skipped).toEqual([expect.objectContaining({ id: image.id, reason: 'in-use-stopped' })]);
+      expect(imageExists(image.id)).toBe(true);
+      expect(containerState(container)).toBe('created');
+    });
   });
 });
-
-describe('removeDigested', () => {
-  it('removes it (the prune may run then)', async () => {
-    const image = digestOnly();
-    const plain = buildImage();
-
-    const result = await clean({ removeDigested: true });
-
-    expect(result.failed).toEqual([]);
-    expect(sorted(result.removed.map((item) => item.id))).toEqual(sorted([image.id, plain]));
-    expect(imageExists(image.id)).toBe(false);
-    expect(imageExists(plain)).toBe(false);
-  });
-
-  it('removes it through the sweep by its full ID', async () => {
-    const image = digestOnly();
-
-    const result = await clean({ removeDigested: true }, { scope: new Set([image.id]) });
-
-    expect(result.failed).toEqual([]);
-    expect(result.removed).toEqual([expect.objectContaining({ id: image.id, step: 'remove' })]);
-    expect(removalArgs()).toEqual([image.id]);
-    expect(imageExists(image.id)).toBe(false);
-  });
-
-  it('still keeps one a container uses', async () => {
-    const image = digestOnly();
-    const container = createContainer(image.id);
-
-    const result = await clean({ removeDigested: true });
-
-    expect(result.removed).toEqual([]);
-    expect(result.skipped).toEqual([expect.objectContaining({ id: image.id, reason: 'in-use-stopped' })]);
-    expect(imageExists(image.id)).toBe(true);
-    expect(containerState(container)).toBe('created');
-  });
-});
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function sleepUntil(time: number): Promise<void> {
-  const rest = time - Date.now();
-  if (rest > 0) await sleep(rest);
-}

@@ -79,14 +79,26 @@ describe('cleanImages over the fake engine', () => {
     expect(engine.tagsOf(tagged)).toEqual(['app:1']);
   });
 
-  it('with removeDigested, removes a digest-only image through the digest reference listed (what the option asks), never by ID', async () => {
+  it('with removeDigested, removes a digest-only image: its temporary reference, then by ID once it is still exactly what was listed', async () => {
     const engine = new FakeEngine();
     const digest = 'localhost:5000/x@sha256:' + 'a'.repeat(64);
     const digested = engine.addImage({ digests: [digest] });
     const result = await clean(engine, { removeDigested: true });
     expect(ids(result.removed)).toEqual([digested]);
     expect(engine.has(digested)).toBe(false);
-    expect(removals(engine)).toEqual([{ reference: digest }]);
+    expect(removals(engine)).toEqual([{ reference: `${TEMPORARY_REPO}:run1-0` }, { id: digested }]);
+  });
+
+  it('with removeDigested, a tag of another repository added just before the by-ID step is a 409: kept, reported changed', async () => {
+    const engine = new FakeEngine();
+    const digested = engine.addImage({ digests: ['localhost:5000/x@sha256:' + 'a'.repeat(64)] });
+    let calls = 0;
+    engine.hooks.beforeCall = (call, e) => {
+      if (call.method === 'removeImages' && ++calls === 2) e.tag('user/keep:1', digested);
+    };
+    const result = await clean(engine, { removeDigested: true });
+    expect(engine.tagsOf(digested)).toEqual(['user/keep:1']);
+    expect(result.skipped).toEqual([expect.objectContaining({ id: digested, reason: 'changed', message: expect.stringContaining('multiple repositories') })]);
   });
 
   it('with removeDigested, a tag added meanwhile still keeps the digest-only image', async () => {
