@@ -232,6 +232,19 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
       }
     }
     remaining = [];
+
+    // The daemon's own window: a container created from an image in the instant Docker deleted
+    // it (no lock between the two on 20.10). No client prevents it; the cleaner says so.
+    if (deletedAnywhere.size > 0) {
+      for (const container of await engine.listContainers()) {
+        if (deletedAnywhere.has(container.imageId)) {
+          warnings.push(
+            `Container ${container.id.slice(0, 12)} (${container.name}) was created from ${short(container.imageId)} while Docker deleted that image ` +
+              "(the daemon's create/delete window): it keeps its layers, but the image record is gone.",
+          );
+        }
+      }
+    }
   } catch (error) {
     if (!isDockerError(error)) throw error;
     // The engine went away or a call hung: what was not answered is failed (re-read by the caller).

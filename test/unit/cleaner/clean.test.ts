@@ -213,6 +213,18 @@ describe('cleanImages over the fake engine', () => {
     expect(result.warnings).toEqual([expect.stringContaining('also untagged user/late:1')]);
   });
 
+  it('a container created inside the daemon window (after its check, before its delete) is reported loudly', async () => {
+    const engine = new FakeEngine();
+    const id = engine.addImage();
+    let container = '';
+    engine.hooks.insideRemoval = (target, e) => {
+      if (target === id && !container) container = e.addContainer(id, 'running');
+    };
+    const result = await clean(engine);
+    expect(engine.has(id)).toBe(false);
+    expect(result.warnings).toEqual([expect.stringContaining(`Container ${container.slice(0, 12)}`)]);
+  });
+
   it('the engine going away mid-clean: unanswered images are failed, nothing throws', async () => {
     const engine = new FakeEngine();
     const a = engine.addImage();
