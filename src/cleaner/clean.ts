@@ -175,10 +175,12 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     }
 
     if (recheck.length > 0) {
-      const [now, users] = await Promise.all([
+      const [now, users, images] = await Promise.all([
         Promise.all(recheck.map((item) => engine.inspectImage(item.image.id as FullImageId))),
         engine.listContainers(),
+        engine.listImages({ all: true }),
       ]);
+      const parents = new Set(images.map((image) => image.parent).filter((id): id is string => id !== undefined));
       const digestOnly: ImageInfo[] = [];
       recheck.forEach((item, position) => {
         const current = now[position];
@@ -192,7 +194,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
           digestOnly.push(image);
           return;
         }
-        skipped.push(changed(current, image, users));
+        skipped.push(changed(current, image, users, parents.has(image.id)));
       });
 
       // removeDigested: a digest-only image, unchanged a moment ago, by ID. Docker deletes it
@@ -268,7 +270,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
 }
 
 /** Why an image Docker kept after its temporary reference went is still there. */
-function changed(current: ImageInfo, listed: ImageInfo, containers: readonly ContainerInfo[]): SkippedImage {
+function changed(current: ImageInfo, listed: ImageInfo, containers: readonly ContainerInfo[], hasChildren: boolean): SkippedImage {
   const users = containers.filter((container) => container.imageId === current.id);
   const tags = realTags(current);
   const temporary = current.repoTags.filter(isTemporaryReference);
@@ -277,13 +279,16 @@ function changed(current: ImageInfo, listed: ImageInfo, containers: readonly Con
   const newDigests = current.repoDigests.filter((digest) => !listed.repoDigests.includes(digest));
   if (newDigests.length > 0) what.push(`got the digest reference ${newDigests.join(', ')}`);
   if (users.length > 0) what.push(`used by ${users.some(isRunning) ? 'a running' : 'a'} container`);
-  const reason = users.length > 0 && tags.length === 0 && newDigests.length === 0 ? (users.some(isRunning) ? 'in-use-running' : 'in-use-stopped') : 'changed';
+  if (hasChildren) what.push('an image was built on it');
+  const onlyUsers = tags.length === 0 && newDigests.length === 0;
+  const reason =
+    users.length > 0 && onlyUsers ? (users.some(isRunning) ? 'in-use-running' : 'in-use-stopped') : hasChildren && onlyUsers ? 'has-children' : 'changed';
   return {
     id: current.id,
     reason,
     containers: users.map((container): ContainerRef => ({ id: container.id, name: container.name, state: container.state })),
     size: listed.size,
-    message: what.length > 0 ? `changed after the listing: ${what.join('; ')}` : 'Docker kept it (it may have gained a child image)',
+    message: what.length > 0 ? `changed after the listing: ${what.join('; ')}` : 'Docker kept it when its temporary reference was removed',
     ...(temporary[0] ? { temporaryReference: temporary[0] } : {}),
   };
 }
