@@ -57,7 +57,7 @@ describe('a normal run', () => {
     expect(stdout).toMatch(/Removed 3 containers/);
     expect(stdout).toMatch(/Removed 1 network/);
     expect(stdout).toMatch(/Removed 1 volume/);
-    expect(stdout).toMatch(/Pruned: 1 <none> image/);
+    expect(stdout).toMatch(/Removed 1 <none> image/);
     expect(stdout).toMatch(/Skipped 1 in-use image \(safe\)/);
     expect(stdout).not.toMatch(/\u001b\[/); // no colour without a TTY
     expect(sessionDirs(run.stateDir)).toEqual([]);
@@ -215,7 +215,7 @@ describe('options', () => {
     expect(stdout).toMatch(/Kept 3 stopped containers of the failed run for debugging/);
     expect(stdout).toContain(`docker ps -a --filter label=docker-janitor.session=${created?.session}`);
     expect(stdout).toContain(`npx docker-janitor sweep --session ${created?.session}`);
-    expect(stdout).toMatch(/Pruned: 1 <none> image/); // images are still cleaned
+    expect(stdout).toMatch(/Removed 1 <none> image/); // images are still cleaned
     expectBystandersUntouched(bystanders);
     removeLeftovers(run.created);
   });

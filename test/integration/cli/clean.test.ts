@@ -75,7 +75,7 @@ describe('docker-janitor clean (built CLI, private engine)', () => {
 
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout.split('\n')[0]).toBe('🧹 Cleaning up dangling Docker images...');
-    expect(stdout).toMatch(/✓ Pruned: 3 <none> images, reclaimed \d/);
+    expect(stdout).toMatch(/✓ Removed 3 <none> images, reclaimed \d/);
     expect(stdout).toContain('✓ Skipped 2 in-use images (safe)');
     expect(stdout).toContain(`- ${shortId(s.forRunning)}  used by running container ${shortId(s.running)} (dj-cli-running)`);
     expect(stdout).toContain(`- ${shortId(s.forExited)}  used by stopped container ${shortId(s.exited)} (dj-cli-exited)`);
