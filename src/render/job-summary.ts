@@ -92,14 +92,14 @@ function sweepSection(sessions: readonly SweptSession[], dryRun: boolean): strin
   const lines = [`### 🧹 docker-janitor: sessions left by dead test runs${dryRun ? ' (dry run)' : ''}`, ''];
   if (sessions.length === 0) return [...lines, '✅ No dead sessions to sweep.', ''];
   lines.push(`| session | containers | networks | volumes | failed | note |`, '|---|---:|---:|---:|---:|---|');
-  const rows = sessions.map((session) => {
+  const row = (session: SweptSession) => {
     const report = session.report;
     if (!report) return `| \`${cell(session.sessionId)}\` | – | – | – | – | could not sweep: ${cell(session.error ?? 'unknown error')} |`;
     const failed = report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length;
     const note = report.warnings.length > 0 ? cell(report.warnings[0] ?? '') : '';
     return `| \`${cell(session.sessionId)}\` | ${report.containers.removed.length} | ${report.networks.removed.length} | ${report.volumes.removed.length} | ${failed} | ${note} |`;
-  });
-  lines.push(...capped(rows, 6), '');
+  };
+  lines.push(...capped(sessions, row, 6), '');
   const problems = sessions.some((s) => !s.report || s.report.containers.failed.length + s.report.networks.failed.length + s.report.volumes.failed.length > 0);
   lines.push(problems ? '⚠️ Sweep finished with problems.' : dryRun ? '✅ Dry run complete (nothing was removed).' : '✅ Sweep complete.', '');
   return lines;
@@ -112,14 +112,14 @@ function reclaimedLine(images: CleanResult): string[] {
 
 function skippedTable(skipped: readonly SkippedImage[]): string[] {
   if (skipped.length === 0) return [];
-  const rows = skipped.map((image) => `| \`${shortId(image.id)}\` | ${REASONS[image.reason]} | ${usedBy(image.containers)} |`);
-  return [`**Skipped images** (never forced)`, '', '| image | why | used by |', '|---|---|---|', ...capped(rows, 3), ''];
+  const row = (image: SkippedImage) => `| \`${shortId(image.id)}\` | ${REASONS[image.reason]} | ${usedBy(image.containers)} |`;
+  return [`**Skipped images** (never forced)`, '', '| image | why | used by |', '|---|---|---|', ...capped(skipped, row, 3), ''];
 }
 
 function failureTable(title: string, failures: ReadonlyArray<readonly [string, string]>): string[] {
   if (failures.length === 0) return [];
-  const rows = failures.map(([what, message]) => `| ${what} | ${cell(message)} |`);
-  return [`**${title}**`, '', '| what | error |', '|---|---|', ...capped(rows, 2), ''];
+  const row = ([what, message]: readonly [string, string]) => `| ${what} | ${cell(message)} |`;
+  return [`**${title}**`, '', '| what | error |', '|---|---|', ...capped(failures, row, 2), ''];
 }
 
 function warningList(warnings: readonly string[]): string[] {
@@ -150,10 +150,11 @@ function usedBy(containers: readonly ContainerRef[]): string {
   return shown.join(', ');
 }
 
-/** Table rows after at most MAX_ROWS, then one "… and N more" row with `columns` cells. */
-function capped(rows: readonly string[], columns: number): string[] {
-  if (rows.length <= MAX_ROWS) return [...rows];
-  return [...rows.slice(0, MAX_ROWS), `| … and ${rows.length - MAX_ROWS} more |${' |'.repeat(columns - 1)}`];
+/** The first MAX_ROWS items as table rows, then one "… and N more" row with `columns` cells. */
+function capped<T>(items: readonly T[], row: (item: T) => string, columns: number): string[] {
+  const rows = items.slice(0, MAX_ROWS).map(row);
+  if (items.length > MAX_ROWS) rows.push(`| … and ${items.length - MAX_ROWS} more |${' |'.repeat(columns - 1)}`);
+  return rows;
 }
 
 /**
@@ -171,7 +172,7 @@ function shortName(id: string): string {
 }
 
 /** Join the lines; past MAX_SECTION_BYTES, cut at a line and say so. */
-function bounded(lines: readonly string[]): string {
+export function bounded(lines: readonly string[]): string {
   const text = `${lines.join('\n').replace(/\n+$/, '')}\n`;
   if (Buffer.byteLength(text) <= MAX_SECTION_BYTES) return `\n${text}`;
   const kept: string[] = [];
