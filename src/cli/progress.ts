@@ -1,7 +1,7 @@
 /**
  * The progress line's writer: nothing for the first second (a quick run stays silent), then
- * one line on stderr redrawn in place (`\r` + erase to end of line) on each event and every
- * 250 ms, erased when the run ends so the summary starts on a clean line.
+ * one line on stderr redrawn in place (`\r` + erase to end of line) when it changes (an event,
+ * or the elapsed seconds, checked every 250 ms), erased when the run ends so the summary starts on a clean line.
  */
 import type { DockerClient, DockerResult } from '../docker/client.js';
 import { parseImageInspect, parsePruneOutput } from '../docker/parse.js';
@@ -28,12 +28,14 @@ export function createProgressWriter(stream: { write(text: string): unknown }, o
   const started = now();
   const delay = options.delayMs ?? 1000;
   let last: ProgressEvent = { done: 0 };
-  let shown = false;
+  let shown: string | undefined;
   let finished = false;
   const draw = () => {
     if (finished || now() - started < delay) return;
-    shown = true;
-    stream.write(`${ERASE_LINE}${renderProgressLine(options.what, last, now() - started)}`);
+    const line = renderProgressLine(options.what, last, now() - started);
+    if (line === shown) return; // nothing new: no redraw, no flicker
+    shown = line;
+    stream.write(`${ERASE_LINE}${line}`);
   };
   const timer = setInterval(draw, 250);
   timer.unref();
@@ -46,7 +48,7 @@ export function createProgressWriter(stream: { write(text: string): unknown }, o
       if (finished) return;
       finished = true;
       clearInterval(timer);
-      if (shown) stream.write(ERASE_LINE);
+      if (shown !== undefined) stream.write(ERASE_LINE);
     },
   };
 }
