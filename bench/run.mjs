@@ -3,7 +3,7 @@
  * `npm run bench`: teardown cost of the seed's procedure, docker-janitor and the raw-docker
  * floor, side by side on the same prepared states, on a private engine this script starts and
  * always removes (also on error and Ctrl+C). Prints the markdown report and writes
- * docs/benchmarks.md.
+ * docs/benchmarks.md and its chart, docs/benchmarks.svg.
  *
  *   node bench/run.mjs [--quick] [--layers] [--rounds N] [--seed-rounds N] [--sizes small,medium,large] [--overhead-runs N]
  *                      [--seed-containers N] [--seed-images N] [--out PATH | --no-write]
@@ -13,8 +13,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { chartDataFromReport, renderChart } from './lib/chart.mjs';
 import { buildBaseImage, engineVersions, REPO_ROOT, startEngine } from './lib/engine.mjs';
 import { CLI_BIN, countCliProcesses, loadOpenSession, PROCEDURES } from './lib/procedures.mjs';
 import { elideIds, formatMs, renderReport } from './lib/report.mjs';
@@ -195,12 +196,15 @@ async function main() {
     sizes: results,
     overhead,
   };
-  const markdown = renderReport(report);
+  // The chart is drawn from the same measurements as the tables, next to the document.
+  const chart = out ? out.replace(/\.md$/, '') + '.svg' : undefined;
+  const markdown = renderReport(report, chart ? { chartFile: basename(chart) } : {});
   process.stdout.write(`${markdown}\n`);
-  if (out) {
+  if (out && chart) {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${markdown}\n`);
-    log(`wrote ${out}`);
+    writeFileSync(chart, renderChart(chartDataFromReport(report)));
+    log(`wrote ${out} and ${chart}`);
   }
   if (results.some((result) => Object.values(result.endState).some((problems) => problems.length > 0))) {
     log('end-state mismatch: see "End state" in the report');

@@ -34,7 +34,10 @@ export {
   type JanitorOptions,
   type JanitorOptionsInput,
 } from './options/schema.js';
+export { REPORT_SCHEMA_VERSION, type Report, type ReportHeader, type SweepJson } from './publish/report.js';
+export { publishOptionsSchema, type PublishOptions } from './options/schema.js';
 export { colorEnabled } from './render/colors.js';
+export { renderJobSummary, type JobSummaryInput } from './render/job-summary.js';
 export { renderCleanSummary, renderTeardownSummary, type RenderOptions } from './render/summary.js';
 export type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from './session/result.js';
 export { openSession, type OpenSessionContext, type Session } from './session/open.js';

@@ -175,8 +175,9 @@ export function evaluateTargets(report) {
 /**
  * The markdown document (also printed to stdout).
  * @param {Report} report
+ * @param {{ chartFile?: string }} [options]  the chart's SVG, relative to the document
  */
-export function renderReport(report) {
+export function renderReport(report, options = {}) {
   const { meta } = report;
   const lines = [];
   lines.push('# Benchmarks: teardown cost');
@@ -207,6 +208,10 @@ export function renderReport(report) {
   lines.push('');
   lines.push('## Cleanup time (median)');
   lines.push('');
+  if (options.chartFile) {
+    lines.push(`![Cleanup time per size on a log scale: the seed's procedure, docker-janitor teardown() and the raw-docker floor](${options.chartFile})`);
+    lines.push('');
+  }
   lines.push('| size | seed | docker-janitor teardown() | rm + docker-janitor clean | floor | teardown ÷ floor | CLI ÷ floor | seed ÷ teardown |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const result of report.sizes) {

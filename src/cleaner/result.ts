@@ -82,8 +82,9 @@ export interface CleanResult {
   readonly prune: { readonly ran: boolean; readonly reclaimed: number; readonly skippedBecause?: string };
   /**
    * Things the user must know: a removal answer that untagged a reference other than our
-   * temporary one, a temporary reference left behind. Empty when all went as planned.
+   * temporary one, a temporary reference left behind. Empty when all went as planned. Always
+   * present in what `cleanImages` returns (optional for results written by older versions).
    */
-  readonly warnings: readonly string[];
+  readonly warnings?: readonly string[];
   readonly durationMs: number;
 }

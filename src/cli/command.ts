@@ -8,6 +8,8 @@ export interface CliIO {
   readonly stderr: { write(text: string): unknown };
   /** Whether stdout is a terminal: colours only then (and never with NO_COLOR). */
   readonly isTTY: boolean;
+  /** Whether stderr is a terminal: the progress line only then. */
+  readonly stderrIsTTY?: boolean;
 }
 
 export interface Command {

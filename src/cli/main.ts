@@ -2,19 +2,20 @@
  * The CLI entry: argv in, exit code out. Testable without spawning: the environment and the
  * streams are parameters. Commands live in one table; adding one (e.g. `sweep`) is one entry.
  */
-import { readFileSync } from 'node:fs';
 import { DockerApiError, DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../docker/errors.js';
 import { parseArgs } from './args.js';
 import { EXIT, UsageError, type CliIO, type Command } from './command.js';
 import { cleanCommand } from './commands/clean.js';
+import { sessionsCommand } from './commands/sessions.js';
 import { sweepCommand } from './commands/sweep.js';
+import { toolVersion as version } from '../publish/tool.js';
 import { renderHelp } from './usage.js';
 
 export type { CliIO, Command } from './command.js';
 export { EXIT } from './command.js';
 
 /** Every command the CLI knows, in help order. */
-export const commands: readonly Command[] = [cleanCommand, sweepCommand];
+export const commands: readonly Command[] = [cleanCommand, sweepCommand, sessionsCommand];
 
 const HELP_HINT = 'see docker-janitor --help';
 
@@ -74,10 +75,5 @@ function oneLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
 
-let cachedVersion: string | undefined;
-
-/** The package version, from the package.json next to `src/` or `dist/`. */
-export function version(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  return cachedVersion;
-}
+/** The package version (one reader for the CLI and the report file). */
+export { toolVersion as version } from '../publish/tool.js';

@@ -41,7 +41,9 @@ export function renderHelp(commands: readonly CommandSpec[], version: string, on
       ['3', 'Docker is not installed, or the engine is not reachable'],
     ]),
     '',
-    'Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_JANITOR_DOCKER_PATH; NO_COLOR turns colours off.',
+    'Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_JANITOR_DOCKER_PATH; NO_COLOR turns colours off;',
+    'GITHUB_STEP_SUMMARY gets a job summary section (clean, sweep); CI, NO_COLOR and TERM=dumb turn the',
+    'progress line off; DOCKER_JANITOR_STATE_DIR holds the session records (sweep, sessions).',
   );
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@
  * run's result unless `failOnCleanupError` asks for it: then the exit code becomes 1 (also with
  * `--forceExit`), and Jest still writes its results.
  */
+import { publishTeardown } from '../publish/teardown.js';
 import { summaryStream, type JestGlobalConfigLike, type JestProjectConfigLike } from './options.js';
 import { openFailedOutput, setupWarnings, teardownOutput, type TeardownOutput } from './output.js';
 import { print, useColor } from './print.js';
@@ -31,6 +32,7 @@ export default async function globalTeardown(globalConfig?: JestGlobalConfigLike
         setupWarnings: setupWarnings(session.warnings),
         resultKnown: state.reporterSeen && state.failed !== undefined,
       });
+      output = publishTeardown(result, session.options, output, { color, env: process.env, ...(globalConfig?.rootDir ? { cwd: globalConfig.rootDir } : {}) });
     } else if (state.openError !== undefined && options) {
       output = openFailedOutput(state.openError, options, color);
     }

@@ -10,6 +10,8 @@ export interface JestGlobalConfigLike {
   /** `--json`: results go to stdout, so the summary must not. */
   readonly json?: boolean;
   readonly outputFile?: string | undefined;
+  /** The project's root: where a relative `reportFile` starts. */
+  readonly rootDir?: string | undefined;
 }
 
 /** The parts of Jest's project config docker-janitor reads. */

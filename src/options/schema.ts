@@ -55,6 +55,22 @@ export const imageCleanOptionsSchema = z.strictObject({
 });
 
 /**
+ * Where a run's result goes besides the terminal: shared by the runner plugins (with the
+ * other options) and the CLI's `clean` and `sweep` (`--no-job-summary`, `--report-file`).
+ */
+export const publishOptionsShape = {
+  /**
+   * Append a Markdown section to the GitHub Actions job summary: `'auto'` when
+   * `GITHUB_STEP_SUMMARY` is set, `false` never.
+   */
+  jobSummary: z.union([z.literal('auto'), z.literal(false)]).default('auto'),
+  /** Write the run's JSON result (schema version 1, see the README) to this path. */
+  reportFile: z.string().min(1).optional(),
+};
+
+export const publishOptionsSchema = z.strictObject(publishOptionsShape);
+
+/**
  * Options of the Vitest/Jest plugin and of `openSession()`: the image cleaner's options plus how
  * the session's own containers, networks and volumes are handled.
  */
@@ -100,6 +116,7 @@ export const janitorOptionsSchema = z.strictObject({
   cleanBeforeRerun: z.boolean().default(true),
   /** Print the summary (`false`: only warnings). */
   summary: z.boolean().default(true),
+  ...publishOptionsShape,
   docker: dockerOptionsSchema,
 });
 
@@ -109,6 +126,7 @@ export type JanitorOptions = z.output<typeof janitorOptionsSchema>;
 export type ImageCleanOptionsInput = z.input<typeof imageCleanOptionsSchema>;
 export type ImageCleanOptions = z.output<typeof imageCleanOptionsSchema>;
 export type DockerOptions = z.output<typeof dockerOptionsSchema>;
+export type PublishOptions = z.output<typeof publishOptionsSchema>;
 
 /** A bad option, named with the value given and what is allowed. */
 export class OptionsError extends Error {

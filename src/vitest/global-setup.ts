@@ -14,6 +14,7 @@ import { colorEnabled } from '../render/colors.js';
 import { openSession, type Session } from '../session/open.js';
 import { OPTIONS_KEY, providedOptions, runFailed, summaryStream } from './context.js';
 import { openFailedOutput, setupWarnings, teardownOutput, type TeardownOutput } from '../render/teardown-output.js';
+import { publishTeardown } from '../publish/teardown.js';
 import { resetVitestState, vitestState, type VitestJanitorState } from './state.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -76,6 +77,7 @@ async function finish(project: TestProject, state: VitestJanitorState): Promise<
     if (session) {
       const result = await session.teardown({ failed: runFailed(vitest.state, process.exitCode) });
       output = teardownOutput(result, { options: session.options, color, setupWarnings: setupWarnings(session.warnings) });
+      output = publishTeardown(result, session.options, output, { color, env: process.env, cwd: vitest.config.root });
     } else if (state.openError !== undefined && options) {
       output = openFailedOutput(state.openError, options, color);
     }

@@ -2,6 +2,9 @@
  * The Jest adapter end to end: the fixtures under fixtures/jest-* run with the repo's jest
  * binary against the suite's private engine. Every assertion reads the engine afterwards.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dockerSync, resetEngine, runContainer, BASE_IMAGE } from '../support/docker.js';
 import { linkPackage, removeDir, waitFor } from './support/fixtures.js';
@@ -71,6 +74,25 @@ describe('a normal run', () => {
     expectRunCleaned(run.created);
     expectBystandersUntouched(bystanders);
     expect(summaryCount(output(run.result))).toBe(1);
+  });
+
+  it('GitHub Actions: the job summary section is appended, the report file written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dj-e2e-summary-'));
+    const summary = join(dir, 'step-summary.md');
+    writeFileSync(summary, '## an earlier step\n');
+    const run = await runJest('jest-esm', { env: { GITHUB_STEP_SUMMARY: summary, ...options({ reportFile: join(dir, 'report.json') }) } });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expectRunCleaned(run.created);
+    const session = /test session (\S+?)\.\.\./.exec(run.result.stdout)?.[1];
+    expect(session).toBeTruthy();
+    const text = readFileSync(summary, 'utf8');
+    expect(text.startsWith('## an earlier step\n')).toBe(true);
+    expect(text).toContain(`### 🧹 docker-janitor: test session \`${session}\``);
+    expect(text).toMatch(/\| containers \| [1-9]\d* \| 0 \| – \| 0 \|/);
+    expect(text).toContain('✅ Cleanup complete.');
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))).toMatchObject({ version: 1, kind: 'teardown', sessionId: session, hasProblems: false });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('--json: the results own stdout, the summary goes to stderr', async () => {

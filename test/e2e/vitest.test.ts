@@ -3,7 +3,8 @@
  * (4) and with Vitest 3.2 (the `vitest3` alias) against the suite's private engine. Every
  * assertion reads the engine afterwards.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { containerState, resetEngine } from '../support/docker.js';
@@ -89,6 +90,31 @@ describe('a normal run', () => {
     expectBystandersUntouched(bystanders);
     expect(summaryCount(output(run.result))).toBe(1);
     removeLeftovers(run.created);
+  });
+
+  it("GitHub Actions: Vitest's own job summary, then ours appended; the report file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dj-e2e-summary-'));
+    const summary = join(dir, 'step-summary.md');
+    writeFileSync(summary, '## an earlier step\n');
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, DJ_FIXTURE_REPORTER: 'github-actions', DJ_FIXTURE_REPORT_FILE: join(dir, 'report.json') };
+    const run = await runVitest('vitest-plugin', { env });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expectRunCleaned(run.created);
+    const text = readFileSync(summary, 'utf8');
+    const ours = text.indexOf(`### 🧹 docker-janitor: test session \`${run.created[0]?.session}\``);
+    expect(text.startsWith('## an earlier step\n')).toBe(true);
+    const vitests = text.indexOf('## Vitest Test Report'); // Vitest 4.1's github-actions reporter
+    expect(vitests).toBeGreaterThan(0);
+    expect(ours).toBeGreaterThan(vitests); // its reporter ends before global teardown
+    expect(text.slice(ours)).toContain('| containers | 3 | 0 | – | 0 |');
+    expect(text.slice(ours)).toContain('| dangling images | 1 | – | 1 | 0 |');
+    expect(text.slice(ours)).toContain('✅ Cleanup complete.');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { version: number; kind: string; sessionId: string; containers: { removed: unknown[] } };
+    expect(report).toMatchObject({ version: 1, kind: 'teardown', sessionId: run.created[0]?.session });
+    expect(report.containers.removed).toHaveLength(3);
+    removeLeftovers(run.created);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a JSON reporter owns stdout: the summary goes to stderr', async () => {

@@ -22,6 +22,8 @@ export default function setup(project: TestProject) {
   process.env.DOCKER_HOST = engine.host;
   process.env.DOCKER_JANITOR_TEST_ENGINE_DIR = engine.dir;
   delete process.env.DOCKER_CONTEXT;
+  // Runs in GitHub Actions must not append the fixtures' job summaries to the suite's own.
+  delete process.env.GITHUB_STEP_SUMMARY;
   // Session records of this run live in a directory of its own: no test can see, or sweep, the
   // sessions a developer's own test runs recorded in the default $TMPDIR/docker-janitor.
   const stateDir = mkdtempSync(join(tmpdir(), 'dj-test-state-'));

@@ -6,7 +6,9 @@ import { colorEnabled } from '../../render/colors.js';
 import { renderCleanSummary } from '../../render/summary.js';
 import { usageFromOptionsError, type CommandSpec, type OptionValues } from '../args.js';
 import { EXIT, UsageError, type CliIO, type Command } from '../command.js';
+import { observeEngineCleanup } from '../progress.js';
 import { dockerFlagAllowed, dockerFlagNames, dockerFlagSpecs, toDockerInput } from './docker-flags.js';
+import { publish, publishFlagSpecs, startProgress, toPublishOptions } from './publish-flags.js';
 
 export const cleanSpec: CommandSpec = {
   name: 'clean',
@@ -27,6 +29,7 @@ export const cleanSpec: CommandSpec = {
       description: 'Also remove untagged images that keep a repository digest (pulled by digest)',
     },
     ...dockerFlagSpecs,
+    ...publishFlagSpecs,
   },
 };
 
@@ -68,10 +71,13 @@ export const cleanCommand: Command = {
       throw error;
     }
     const { engine } = engineFromOptions({ ...options.docker, env: io.env });
+    const publishOptions = toPublishOptions(values);
+    const progress = startProgress(io, values, options.dryRun ? 'Planning' : 'Removing images');
     let result;
     try {
-      result = await cleanImages(engine, options);
+      result = await cleanImages(observeEngineCleanup(engine, (event) => progress.update(event)), options);
     } finally {
+      progress.done();
       engine.close();
     }
     if (values.json === true) {
@@ -79,6 +85,7 @@ export const cleanCommand: Command = {
     } else {
       io.stdout.write(`${renderCleanSummary(result, { color: colorEnabled({ env: io.env, isTTY: io.isTTY }) })}\n`);
     }
+    publish(io, { kind: 'clean', result }, publishOptions);
     return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
   },
 };

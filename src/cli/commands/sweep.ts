@@ -13,7 +13,9 @@ import { sessionDir, stateRoot } from '../../session/store.js';
 import { sweepDeadSessions, sweepSession, type SweptSession } from '../../session/sweep.js';
 import { usageFromOptionsError, type CommandSpec } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
+import { countObjectRemovals } from '../progress.js';
 import { dockerFlagAllowed, dockerFlagNames, dockerFlagSpecs, toDockerInput } from './docker-flags.js';
+import { publish, publishFlagSpecs, startProgress, toPublishOptions } from './publish-flags.js';
 
 export const sweepSpec: CommandSpec = {
   name: 'sweep',
@@ -28,6 +30,7 @@ export const sweepSpec: CommandSpec = {
     'dry-run': { type: 'boolean', description: 'List what would be removed; remove nothing' },
     json: { type: 'boolean', description: 'Print the result as JSON on stdout (and nothing else there)' },
     ...dockerFlagSpecs,
+    ...publishFlagSpecs,
   },
 };
 
@@ -50,25 +53,35 @@ export const sweepCommand: Command = {
       throw error;
     }
 
+    const publishOptions = toPublishOptions(values);
     const root = stateRoot(io.env);
+    const progress = startProgress(io, values, dryRun ? 'Listing' : 'Removing');
+    const onCommand = countObjectRemovals((event) => progress.update(event));
     let swept: SweptSession[];
-    if (id !== undefined) {
-      const client = createDockerClient({
-        dockerPath: docker.path,
-        host: docker.host,
-        context: docker.context,
-        timeoutMs: docker.timeoutMs,
-        env: io.env,
-      });
-      const dir = sessionDir(root, id);
-      swept = [await sweepSession(client, id, existsSync(dir) ? dir : undefined, { dryRun })];
-    } else {
-      // Each dead session is swept on the engine it recorded, not the one the flags name.
-      swept = await sweepDeadSessions(root, { env: io.env, dryRun, includeKept: true });
+    try {
+      if (id !== undefined) {
+        const client = createDockerClient({
+          dockerPath: docker.path,
+          host: docker.host,
+          context: docker.context,
+          timeoutMs: docker.timeoutMs,
+          env: io.env,
+          onCommand,
+        });
+        const dir = sessionDir(root, id);
+        swept = [await sweepSession(client, id, existsSync(dir) ? dir : undefined, { dryRun })];
+      } else {
+        // Each dead session is swept on the engine it recorded, not the one the flags name.
+        swept = await sweepDeadSessions(root, { env: io.env, dryRun, includeKept: true, onCommand });
+      }
+    } finally {
+      progress.done();
     }
 
     if (values.json === true) io.stdout.write(`${JSON.stringify({ dryRun, sessions: swept }, null, 2)}\n`);
     else io.stdout.write(`${renderSweepSummary(swept, { color: colorEnabled({ env: io.env, isTTY: io.isTTY }), dryRun })}\n`);
+
+    publish(io, { kind: 'sweep', sessions: swept, dryRun }, publishOptions);
 
     if (swept.some((item) => item.errorCode === 'DOCKER_UNREACHABLE' || item.errorCode === 'DOCKER_NOT_INSTALLED')) return EXIT.docker;
     const failed = swept.some(

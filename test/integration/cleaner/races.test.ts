@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { cleanImages } from '../../../src/cleaner/clean.js';
+import type { CleanResult } from '../../../src/cleaner/result.js';
 import { planImageCleanup } from '../../../src/cleaner/plan.js';
 import { TEMPORARY_REPO } from '../../../src/cleaner/temporary.js';
 import type { Engine, FullImageId, Transport } from '../../../src/docker/engine.js';
@@ -189,7 +190,7 @@ async function raceRounds(remover: Remover, counts: Counts, random: ReturnType<t
     let timer: NodeJS.Timeout | undefined;
     if (moment.kind === 'concurrent') timer = setTimeout(() => void act(), moment.delayMs);
 
-    let reported: { removed: readonly { id: string }[]; skipped: readonly { id: string; reason: string }[]; warnings: readonly string[] } | undefined;
+    let reported: CleanResult | undefined;
     let unsafe: string[] = [];
     if (where === 'teardown') {
       const session = await openSession({ watchdog: false, signals: false, sweepDeadSessions: false, summary: false }, { env: dockerEnv() });
@@ -240,8 +241,8 @@ async function raceRounds(remover: Remover, counts: Counts, random: ReturnType<t
     }
     counts.temporaryKept += images.filter((image) => image.tags.some((tag) => tag.startsWith(`${TEMPORARY_REPO}:`))).length;
     if (reported) {
-      counts.warnings += reported.warnings.length;
-      for (const warning of reported.warnings) counts.notes.push(`${story}: warning: ${warning}`);
+      counts.warnings += reported.warnings?.length ?? 0;
+      for (const warning of reported.warnings ?? []) counts.notes.push(`${story}: warning: ${warning}`);
       if (done.ok && byId.has(victim) && reported.skipped.some((item) => item.id === victim)) counts.keptAndReported += 1;
       // (A pull by digest after the removal downloads the image again, under the same ID.)
       for (const item of reported.removed) {

@@ -72,6 +72,7 @@ describe('janitorOptionsSchema defaults', () => {
       sweepDeadSessions: true,
       cleanBeforeRerun: true,
       summary: true,
+      jobSummary: 'auto',
       docker: { timeoutMs: 60_000 },
     });
   });

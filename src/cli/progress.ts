@@ -1,0 +1,153 @@
+/**
+ * The progress line's writer: nothing for the first second (a quick run stays silent), then
+ * one line on stderr redrawn in place (`\r` + erase to end of line) when it changes (an event,
+ * or the elapsed seconds, checked every 250 ms), erased when the run ends so the summary starts on a clean line.
+ */
+import type { DockerClient, DockerResult } from '../docker/client.js';
+import type { Engine } from '../docker/engine.js';
+import { parseImageInspect, parsePruneOutput } from '../docker/parse.js';
+import { renderProgressLine, type ProgressEvent } from '../render/progress.js';
+
+export interface ProgressWriter {
+  update(event: ProgressEvent): void;
+  /** Erase the line (if it was ever shown) and stop the timer. */
+  done(): void;
+}
+
+export interface ProgressWriterOptions {
+  /** What is being done, e.g. `Removing images`. */
+  readonly what: string;
+  /** Quiet period before the line appears; default 1000 ms. */
+  readonly delayMs?: number;
+  readonly now?: () => number;
+}
+
+const ERASE_LINE = '\r\u001b[K';
+
+export function createProgressWriter(stream: { write(text: string): unknown }, options: ProgressWriterOptions): ProgressWriter {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const delay = options.delayMs ?? 1000;
+  let last: ProgressEvent = { done: 0 };
+  let shown: string | undefined;
+  let finished = false;
+  const draw = () => {
+    if (finished || now() - started < delay) return;
+    const line = renderProgressLine(options.what, last, now() - started);
+    if (line === shown) return; // nothing new: no redraw, no flicker
+    shown = line;
+    stream.write(`${ERASE_LINE}${line}`);
+  };
+  const timer = setInterval(draw, 250);
+  timer.unref();
+  return {
+    update(event) {
+      last = event;
+      draw();
+    },
+    done() {
+      if (finished) return;
+      finished = true;
+      clearInterval(timer);
+      if (shown !== undefined) stream.write(ERASE_LINE);
+    },
+  };
+}
+
+/** A writer that writes nothing (no TTY, --json, CI…). */
+export const silentProgress: ProgressWriter = { update() {}, done() {} };
+
+/**
+ * Progress of the image cleaner read from its docker calls, until the cleaner reports it
+ * itself (an `onProgress` callback): `image inspect` gives the total and the sizes, each
+ * `image rm` batch and the prune count their images as done. The client is otherwise unchanged.
+ */
+export function observeImageCleanup(docker: DockerClient, onProgress: (event: ProgressEvent) => void): DockerClient {
+  const sizes = new Map<string, number>();
+  let total: number | undefined;
+  let done = 0;
+  let bytes = 0;
+  const after = (args: readonly string[], result: DockerResult) => {
+    if (args[0] !== 'image') return;
+    if (args[1] === 'inspect') {
+      for (const image of safely(() => parseImageInspect(result.stdout))) sizes.set(image.id, image.size);
+      total = (total ?? 0) + args.slice(2).filter((arg) => !arg.startsWith('-')).length;
+    } else if (args[1] === 'rm') {
+      const ids = args.slice(2).filter((arg) => !arg.startsWith('-'));
+      done += ids.length;
+      for (const id of ids) bytes += sizes.get(id) ?? 0;
+    } else if (args[1] === 'prune') {
+      const pruned = parsePruneOutput(result.stdout);
+      // `deleted:` lines name layers too: count the images we know of.
+      done += [...pruned.deleted].filter((id) => sizes.has(id)).length;
+      bytes += pruned.reclaimed;
+    } else return;
+    onProgress({ done: total === undefined ? done : Math.min(done, total), total, bytes });
+  };
+  return {
+    ...docker,
+    async run(args, options) {
+      const result = await docker.run(args, options);
+      after(args, result);
+      return result;
+    },
+  };
+}
+
+function safely<T>(parse: () => T[]): T[] {
+  try {
+    return parse();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Progress of a sweep read from the docker calls about to run (a client's `onCommand`): each
+ * `container|network|volume rm` counts its objects. The total is not known up front.
+ */
+export function countObjectRemovals(onProgress: (event: ProgressEvent) => void): (args: readonly string[]) => void {
+  let done = 0;
+  return (args) => {
+    if (!['container', 'network', 'volume'].includes(args[0] ?? '') || args[1] !== 'rm') return;
+    done += args.slice(2).filter((arg) => !arg.startsWith('-')).length;
+    onProgress({ done });
+  };
+}
+
+/**
+ * The same progress read from the image cleaner's {@link Engine} calls: the dangling listing
+ * gives the total and the sizes, each removal answer counts its images as done. The engine is
+ * otherwise unchanged.
+ */
+export function observeEngineCleanup(engine: Engine, onProgress: (event: ProgressEvent) => void): Engine {
+  const sizes = new Map<string, number>();
+  let total: number | undefined;
+  let done = 0;
+  let bytes = 0;
+  return {
+    ...engine,
+    ping: () => engine.ping(),
+    inspectImage: (id) => engine.inspectImage(id),
+    listContainers: (query) => engine.listContainers(query),
+    tagImage: (id, repo, tag) => engine.tagImage(id, repo, tag),
+    async listImages(query) {
+      const images = await engine.listImages(query);
+      if (query?.dangling) {
+        for (const image of images) sizes.set(image.id, image.size);
+        total = images.length;
+        onProgress({ done, total, bytes });
+      }
+      return images;
+    },
+    async removeImages(refs) {
+      const answers = await engine.removeImages(refs);
+      for (const answer of answers.values()) {
+        done += 1;
+        if (answer.kind === 'removed') for (const id of answer.deleted) bytes += sizes.get(id) ?? 0;
+      }
+      onProgress({ done: total === undefined ? done : Math.min(done, total), total, bytes });
+      return answers;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * `docker-janitor sessions`: the sessions recorded on this machine, their state, and what each
+ * still holds on its engine (objects with its label; dangling images new since it started
+ * when it recorded the images present at its start). Read-only: nothing is removed here.
+ */
+import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
+import { listDanglingImageIds } from '../docker/images.js';
+import { parseIdLines } from '../docker/parse.js';
+import { listByLabelArgs } from '../docker/resources.js';
+import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecord, type SessionRecord } from './store.js';
+import { clientFor } from './sweep.js';
+import { SESSION_LABEL } from './tracking.cjs';
+
+export type SessionState = 'running' | 'dead' | 'kept' | 'closed';
+
+export interface SessionHoldings {
+  readonly containers: readonly string[];
+  readonly networks: readonly string[];
+  readonly volumes: readonly string[];
+  /** Dangling images that appeared since the session started; undefined when it did not record the images before. */
+  readonly images?: number;
+}
+
+export interface SessionEntry {
+  readonly id: string;
+  readonly state: SessionState;
+  readonly pid: number;
+  readonly hostname: string;
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number;
+  /** The engine the session recorded (DOCKER_HOST or context), or undefined for the default. */
+  readonly engine: string | undefined;
+  readonly holds?: SessionHoldings;
+  /** Why its engine could not be asked. */
+  readonly error?: string;
+  readonly errorCode?: DockerErrorCode;
+}
+
+/**
+ * A session's state from its markers and its owner. Pure.
+ * - `kept`: its teardown kept the containers of a failed run (keepOnFailure);
+ * - `closed`: cleaned, its record not removed yet;
+ * - `running`: its runner process is alive;
+ * - `dead`: its runner died without teardown (the next run, or `sweep`, cleans it).
+ */
+export function sessionState(markers: { readonly kept: boolean; readonly closed: boolean; readonly ownerAlive: boolean }): SessionState {
+  if (markers.kept) return 'kept';
+  if (markers.closed) return 'closed';
+  return markers.ownerAlive ? 'running' : 'dead';
+}
+
+export interface InventoryOptions {
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Every session recorded under `root`, oldest first, with what it holds on its engine. */
+export async function listSessions(root: string, options: InventoryOptions = {}): Promise<SessionEntry[]> {
+  const found: Array<{ dir: string; record: SessionRecord }> = [];
+  for (const dir of listSessionDirs(root)) {
+    const record = readSessionRecord(dir);
+    if (record) found.push({ dir, record });
+  }
+  found.sort((a, b) => a.record.startedAt - b.record.startedAt);
+  return Promise.all(
+    found.map(async ({ dir, record }) => {
+      const entry = {
+        id: record.id,
+        state: sessionState({ kept: isKept(dir), closed: isClosed(dir), ownerAlive: isOwnerAlive(record) }),
+        pid: record.pid,
+        hostname: record.hostname,
+        startedAt: record.startedAt,
+        engine: record.docker.host ?? (record.docker.context ? `context ${record.docker.context}` : undefined),
+      };
+      try {
+        return { ...entry, holds: await holdings(record, readImagesBefore(dir), options) };
+      } catch (error) {
+        if (!isDockerError(error)) throw error;
+        return { ...entry, error: error.message.split('\n')[0] ?? String(error), errorCode: error.code };
+      }
+    }),
+  );
+}
+
+async function holdings(record: SessionRecord, imagesBefore: Set<string> | undefined, options: InventoryOptions): Promise<SessionHoldings> {
+  const docker = clientFor(record, options.env ? { env: options.env } : {});
+  const args = listByLabelArgs(`${SESSION_LABEL}=${record.id}`);
+  const [containers, networks, volumes, dangling] = await Promise.all([
+    docker.run(args.containers).then((r) => parseIdLines(r.stdout)),
+    docker.run(args.networks).then((r) => parseIdLines(r.stdout)),
+    docker.run(args.volumes).then((r) => parseIdLines(r.stdout)),
+    imagesBefore ? listDanglingImageIds(docker) : Promise.resolve(undefined),
+  ]);
+  return {
+    containers,
+    networks,
+    volumes,
+    ...(dangling && imagesBefore ? { images: dangling.filter((id) => !imagesBefore.has(id)).length } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { createProgressWriter, countObjectRemovals, observeImageCleanup } from '../../../src/cli/progress.js';
+import type { DockerClient, DockerResult } from '../../../src/docker/client.js';
+import type { ProgressEvent } from '../../../src/render/progress.js';
+
+describe('createProgressWriter', () => {
+  it('stays silent for a quick run', () => {
+    let clock = 0;
+    const written: string[] = [];
+    const writer = createProgressWriter({ write: (text: string) => written.push(text) }, { what: 'Removing', now: () => clock });
+    writer.update({ done: 1, total: 2 });
+    clock = 900;
+    writer.update({ done: 2, total: 2 });
+    writer.done();
+    expect(written).toEqual([]);
+  });
+
+  it('after a second: one line redrawn in place, erased at the end', () => {
+    let clock = 0;
+    const written: string[] = [];
+    const writer = createProgressWriter({ write: (text: string) => written.push(text) }, { what: 'Removing images', now: () => clock });
+    clock = 1500;
+    writer.update({ done: 400, total: 1200, bytes: 4_000_000 });
+    clock = 2600;
+    writer.update({ done: 800, total: 1200, bytes: 8_000_000 });
+    writer.done();
+    writer.done();
+    expect(written).toEqual([
+      '\r\u001b[KRemoving images: 400/1200, 4MB reclaimed (1s)',
+      '\r\u001b[KRemoving images: 800/1200, 8MB reclaimed (2s)',
+      '\r\u001b[K',
+    ]);
+    expect(written.join('')).not.toContain('\n');
+  });
+});
+
+describe('progress read from docker calls', () => {
+  const result = (args: readonly string[], stdout = ''): DockerResult => ({ args, stdout, stderr: '', exitCode: 0 });
+  const id = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+
+  it('image cleanup: inspect gives total and sizes, rm batches and the prune count as done', async () => {
+    const answers = new Map<string, string>([
+      ['inspect', JSON.stringify([1, 2, 3, 4].map((n) => ({ Id: id(n), Size: n * 1000, RepoTags: [], RepoDigests: [], Created: '2026-01-01T00:00:00Z', Config: {} })))],
+      ['prune', `Deleted Images:\ndeleted: ${id(1)}\ndeleted: sha256:${'f'.repeat(64)}\n\nTotal reclaimed space: 1kB\n`],
+    ]);
+    const fake = { run: async (args: readonly string[]) => result(args, answers.get(args[1] ?? '') ?? '') } as unknown as DockerClient;
+    const events: ProgressEvent[] = [];
+    const docker = observeImageCleanup(fake, (event) => events.push(event));
+    await docker.run(['image', 'ls', '--filter', 'dangling=true']);
+    await docker.run(['image', 'inspect', id(1), id(2), id(3), id(4)]);
+    await docker.run(['image', 'prune', '--force', '--filter', 'dangling=true']);
+    await docker.run(['image', 'rm', id(2), id(3)]);
+    expect(events).toEqual([
+      { done: 0, total: 4, bytes: 0 },
+      { done: 1, total: 4, bytes: 1000 },
+      { done: 3, total: 4, bytes: 6000 },
+    ]);
+  });
+
+  it('sweep: container, network and volume removals count their objects', () => {
+    const events: ProgressEvent[] = [];
+    const onCommand = countObjectRemovals((event) => events.push(event));
+    onCommand(['container', 'ls', '--all']);
+    onCommand(['container', 'rm', '--force', '--volumes', 'a', 'b']);
+    onCommand(['network', 'rm', 'n']);
+    onCommand(['volume', 'rm', 'v1', 'v2']);
+    expect(events).toEqual([{ done: 2 }, { done: 3 }, { done: 5 }]);
+  });
+});
