@@ -2,7 +2,7 @@
  * The CLI entry: argv in, exit code out. Testable without spawning: the environment and the
  * streams are parameters. Commands live in one table; adding one (e.g. `sweep`) is one entry.
  */
-import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../docker/errors.js';
+import { DockerApiError, DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../docker/errors.js';
 import { parseArgs } from './args.js';
 import { EXIT, UsageError, type CliIO, type Command } from './command.js';
 import { cleanCommand } from './commands/clean.js';
@@ -50,9 +50,14 @@ function reportError(error: unknown, io: CliIO): number {
     io.stderr.write(`docker-janitor: ${error.message} (${HELP_HINT})\n`);
     return EXIT.usage;
   }
+  // Unreachable includes its API kinds: a timeout, and "not a Docker engine" at the endpoint.
   if (error instanceof DockerNotInstalledError || error instanceof DockerUnreachableError) {
     io.stderr.write(`docker-janitor: ${oneLine(error.message)}\n`);
     return EXIT.docker;
+  }
+  if (error instanceof DockerApiError) {
+    io.stderr.write(`docker-janitor: ${oneLine(error.message)}\n`);
+    return EXIT.failed;
   }
   if (error instanceof DockerCommandError) {
     // Nothing was removed yet (failures once removal started are in the result): a listing

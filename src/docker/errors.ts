@@ -1,6 +1,9 @@
 /**
- * The three ways talking to Docker can fail, each carrying what a user needs to act on it.
- * Expected states (an image in use, already gone) are never errors: see `classify.ts`.
+ * The ways talking to Docker can fail, each carrying what a user needs to act on it. Expected
+ * states (an image in use, already gone) are never errors: see `classify.ts`.
+ *
+ * Three codes: the CLI missing, the engine not to be asked at all (`DOCKER_UNREACHABLE`: nothing
+ * listens, no answer in time, or what answers is not a Docker engine), and one call refused.
  */
 
 export type DockerErrorCode = 'DOCKER_NOT_INSTALLED' | 'DOCKER_UNREACHABLE' | 'DOCKER_COMMAND_FAILED';
@@ -24,16 +27,79 @@ export class DockerNotInstalledError extends DockerError {
   }
 }
 
-/** The CLI ran but no engine answered at the host it tried. */
+/** No engine answered at the endpoint tried (nothing listens, or access is denied). */
 export class DockerUnreachableError extends DockerError {
   readonly code = 'DOCKER_UNREACHABLE' as const;
-  override readonly name = 'DockerUnreachableError';
+  override readonly name: string = 'DockerUnreachableError';
   constructor(
     readonly host: string,
     readonly stderr: string,
+    options?: { cause?: unknown; message?: string },
+  ) {
+    super(options?.message ?? `The Docker engine is not reachable at ${host}. Is it running? (${firstLine(stderr)})`, options);
+  }
+}
+
+/** The endpoint accepted the connection but gave no (complete) answer in time. */
+export class DockerTimeoutError extends DockerUnreachableError {
+  override readonly name: string = 'DockerTimeoutError';
+  constructor(
+    host: string,
+    readonly timeoutMs: number,
+    readonly request: string,
     options?: { cause?: unknown },
   ) {
-    super(`The Docker engine is not reachable at ${host}. Is it running? (${firstLine(stderr)})`, options);
+    super(host, '', {
+      ...options,
+      message: `The Docker engine at ${host} did not answer ${request} within ${timeoutMs} ms.`,
+    });
+  }
+}
+
+/** Something answers at the endpoint, but not as a Docker engine (garbage, wrong protocol, TLS mismatch, a 500 on ping). */
+export class DockerNotAnEngineError extends DockerUnreachableError {
+  override readonly name: string = 'DockerNotAnEngineError';
+  constructor(
+    host: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(host, detail, {
+      ...options,
+      message: `What answers at ${host} is not a Docker engine (${firstLine(detail)}).`,
+    });
+  }
+}
+
+/** No endpoint found: no socket at the usual places and no docker CLI to ask. */
+export class DockerNotFoundError extends DockerUnreachableError {
+  override readonly name: string = 'DockerNotFoundError';
+  constructor(
+    readonly tried: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super('(none found)', '', {
+      ...options,
+      message: `No Docker engine found: no DOCKER_HOST, no docker context, no docker CLI, and no socket at ${tried.join(', ')}. Set DOCKER_HOST or --host.`,
+    });
+  }
+}
+
+/** The engine answered one API request with an error we do not treat as an outcome. */
+export class DockerApiError extends DockerError {
+  readonly code = 'DOCKER_COMMAND_FAILED' as const;
+  override readonly name = 'DockerApiError';
+  /** Method, path and status: the one line a user sees. */
+  readonly shortMessage: string;
+  constructor(
+    readonly request: string,
+    readonly status: number,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const short = `Docker API ${request} answered ${status}`;
+    super(detail ? `${short}: ${firstLine(detail)}` : short, options);
+    this.shortMessage = short;
   }
 }
 

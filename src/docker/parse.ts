@@ -83,6 +83,8 @@ export function parseErrorLines(stderr: string): string[] {
 export interface PruneOutput {
   /** `deleted:` IDs: image IDs mixed with layer IDs. */
   readonly deleted: Set<string>;
+  /** `untagged:` references (digests of digest-only images). */
+  readonly untagged: string[];
   /** The daemon's "Total reclaimed space", in bytes. */
   readonly reclaimed: number;
 }
@@ -90,7 +92,7 @@ export interface PruneOutput {
 export function parsePruneOutput(stdout: string): PruneOutput {
   const deleted = parseDeletedIds(stdout);
   const total = /Total reclaimed space:\s*([0-9.]+\s*[kKMGTP]?i?B)/.exec(stdout);
-  return { deleted, reclaimed: total?.[1] ? parseHumanSize(total[1]) : 0 };
+  return { deleted, untagged: parseUntaggedLines(stdout), reclaimed: total?.[1] ? parseHumanSize(total[1]) : 0 };
 }
 
 const UNITS: Record<string, number> = {
@@ -124,4 +126,56 @@ function labelsOf(value: unknown): Record<string, string> {
     for (const [key, item] of Object.entries(value)) if (typeof item === 'string') labels[key] = item;
   }
   return labels;
+}
+
+/** `untagged: X` / `Untagged: X` lines of `docker image prune` and `docker image rm`. */
+export function parseUntaggedLines(stdout: string): string[] {
+  const refs: string[] = [];
+  for (const match of stdout.matchAll(/^\s*untagged:\s*(\S+)\s*$/gim)) if (match[1]) refs.push(match[1]);
+  return refs;
+}
+
+/** What one argument of a batched `docker image rm` printed on stdout. */
+export interface ImageRmSegment {
+  readonly untagged: string[];
+  readonly deleted: string[];
+}
+
+/**
+ * Split the stdout of a batched `docker image rm A B …` into one segment per argument that
+ * succeeded, in order. Each success prints `Untagged:` lines then `Deleted:` lines; a segment
+ * starts at an `Untagged:` line that follows a `Deleted:` line, or at `Untagged: <next reference
+ * argument>`. Best effort for `untagged` lists; whether an image was deleted is decided by the
+ * caller from the `Deleted:` IDs.
+ */
+export function splitImageRmOutput(stdout: string, references: ReadonlySet<string>): ImageRmSegment[] {
+  const segments: ImageRmSegment[] = [];
+  let current: ImageRmSegment | undefined;
+  let sawDeleted = false;
+  for (const raw of stdout.split('\n')) {
+    const line = raw.trim();
+    const untagged = /^untagged:\s*(\S+)$/i.exec(line)?.[1];
+    const deleted = /^deleted:\s*(\S+)$/i.exec(line)?.[1];
+    if (untagged) {
+      if (!current || sawDeleted || references.has(normalizeReference(untagged))) {
+        current = { untagged: [], deleted: [] };
+        segments.push(current);
+        sawDeleted = false;
+      }
+      current.untagged.push(untagged);
+    } else if (deleted) {
+      if (!current) {
+        current = { untagged: [], deleted: [] };
+        segments.push(current);
+      }
+      current.deleted.push(deleted);
+      sawDeleted = true;
+    }
+  }
+  return segments;
+}
+
+/** Docker prints `docker.io/library/x:1` as `x:1`. */
+export function normalizeReference(reference: string): string {
+  return reference.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
 }

@@ -28,8 +28,14 @@ export const dockerOptionsSchema = z
     context: z.string().min(1).optional(),
     /** Timeout of one docker call, in milliseconds. */
     timeoutMs: z.number().int().positive().default(60_000),
+    /**
+     * How to talk to the engine: `api` (HTTP on the socket or TCP), `cli` (the docker CLI), or
+     * `auto`: the API for a unix socket or TCP endpoint, the CLI for ssh:// and other endpoints
+     * only the CLI reaches, and when `path` is set.
+     */
+    transport: z.enum(['auto', 'api', 'cli']).default('auto'),
   })
-  .default({ timeoutMs: 60_000 });
+  .default({ timeoutMs: 60_000, transport: 'auto' });
 
 export const imageCleanOptionsSchema = z.strictObject({
   /** Plan and report, remove nothing. */

@@ -7,6 +7,7 @@ export const dockerFlagSpecs: Readonly<Record<string, OptionSpec>> = {
   host: { type: 'string', value: 'HOST', description: 'Engine endpoint, e.g. unix:///run/docker.sock (default: $DOCKER_HOST)' },
   context: { type: 'string', value: 'NAME', description: 'Docker context to use (default: $DOCKER_CONTEXT)' },
   timeout: { type: 'string', value: 'MS', description: 'Timeout of each docker call, in milliseconds (default: 60000)' },
+  transport: { type: 'string', value: 'auto|api|cli', description: 'Engine API over the socket, the docker CLI, or auto (default: auto)' },
 };
 
 /** Option paths of the schema → the flags that set them, for usage errors. */
@@ -15,10 +16,12 @@ export const dockerFlagNames: Readonly<Record<string, string>> = {
   'docker.host': '--host',
   'docker.context': '--context',
   'docker.timeoutMs': '--timeout',
+  'docker.transport': '--transport',
 };
 
 export const dockerFlagAllowed: Readonly<Record<string, string>> = {
   '--timeout': 'expected a positive whole number of milliseconds',
+  '--transport': 'expected auto, api or cli',
 };
 
 /** Parsed flags → the `docker` part of the options input. Pure; the schema validates. */
@@ -29,10 +32,13 @@ export function toDockerInput(values: OptionValues): Partial<DockerOptions> {
   const host = string('host');
   const context = string('context');
   const timeout = string('timeout');
+  const transport = string('transport');
   if (path !== undefined) docker.path = path;
   if (host !== undefined) docker.host = host;
   if (context !== undefined) docker.context = context;
   // A number when it looks like one; otherwise the text, which the schema rejects by name.
+  // The text as given: the schema names it when it is not one of the three.
+  if (transport !== undefined) docker.transport = transport as DockerOptions['transport'];
   if (timeout !== undefined) docker.timeoutMs = (/^\d+$/.test(timeout) ? Number(timeout) : timeout) as number;
   return docker;
 }

@@ -251,7 +251,7 @@ describe('parsePruneOutput', () => {
     for (const name of ['image-prune-nothing', 'image-prune-until-none-old']) {
       const rec = recorded(name);
       expect(rec.stdout.trim()).toBe('Total reclaimed space: 0B');
-      expect(parsePruneOutput(rec.stdout)).toEqual({ deleted: new Set(), reclaimed: 0 });
+      expect(parsePruneOutput(rec.stdout)).toEqual({ deleted: new Set(), untagged: [], reclaimed: 0 });
     }
   });
 

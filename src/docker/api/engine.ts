@@ -1,0 +1,274 @@
+/**
+ * The `Engine` over the Engine API (unix socket, or TCP with TLS). Every request goes through
+ * `http.ts` (timeout, negotiated version, typed transport errors); every answer through the pure
+ * mappers of `map.ts`. Image removal is `DELETE /images/{ref}` with no query at all: there is
+ * no force here, at any layer.
+ */
+import type {
+  ContainerQuery,
+  CreateEvent,
+  Engine,
+  FullImageId,
+  ImageQuery,
+  ImageRef,
+  ImageRemoval,
+  LabelFilters,
+  ObjectKind,
+  ObjectRemoval,
+  PruneAnswer,
+  Subscription,
+} from '../engine.js';
+import { isPruneAlreadyRunning } from '../classify.js';
+import { DockerApiError, DockerNotAnEngineError } from '../errors.js';
+import { refText } from '../refs.js';
+import type { ContainerInfo, ImageInfo } from '../types.js';
+import { createApiHttp, type Answer, type RequestRecord, type Target } from './http.js';
+import {
+  filtersJson,
+  mapContainerSummary,
+  mapCreateEvent,
+  mapImageDelete,
+  mapImageInspect,
+  mapImageSummary,
+  mapObjectAnswer,
+  mapPrune,
+  messageOf,
+  splitFilter,
+} from './map.js';
+
+export interface ApiEngineOptions {
+  readonly target: Target;
+  /** For messages: `unix:///var/run/docker.sock`, `docker context "x" (tcp://…)`. */
+  readonly endpoint: string;
+  readonly timeoutMs?: number | undefined;
+  /** Requests in flight at once for removals and inspections. Default 8. */
+  readonly concurrency?: number | undefined;
+  /** Called before every request is sent (method and path with query): for tests' records. */
+  readonly onRequest?: ((request: RequestRecord) => void) | undefined;
+}
+
+export const DEFAULT_API_TIMEOUT_MS = 60_000;
+
+export function createApiEngine(options: ApiEngineOptions): Engine {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const http = createApiHttp({ target: options.target, endpoint: options.endpoint, timeoutMs, onRequest: options.onRequest });
+  const { endpoint } = options;
+
+  /** A request whose 2xx answer is JSON; anything else is a DockerApiError. */
+  const json = async (method: string, path: string, query?: Record<string, string | number | boolean | undefined>): Promise<unknown> => {
+    const answer = await http.request(method, path, query ? { query } : {});
+    if (answer.status < 200 || answer.status >= 300) throw apiError(method, path, answer);
+    return parseJson(endpoint, method, path, answer);
+  };
+
+  const labelFilters = (labels: LabelFilters | undefined, extra: Array<[string, string]> = []) => {
+    const entries: Array<[string, string]> = [...extra, ...(labels ?? []).map((label): [string, string] => ['label', label])];
+    return entries.length ? filtersJson(entries) : undefined;
+  };
+
+  const objectRemoval = async (method: string, path: string, query?: Record<string, string | number>, timeout?: number): Promise<ObjectRemoval> => {
+    const answer = await http.request(method, path, { ...(query ? { query } : {}), ...(timeout ? { timeoutMs: timeout } : {}) });
+    return mapObjectAnswer(answer.status, tryJson(answer.body), answer.body);
+  };
+
+  const each = async <K, V>(keys: readonly K[], work: (key: K) => Promise<V>): Promise<Map<K, V>> => {
+    const results = await inParallel(keys, concurrency, work);
+    return new Map(keys.map((key, index) => [key, results[index] as V]));
+  };
+
+  const stopTimeout = (seconds: number) => timeoutMs + Math.max(0, seconds) * 1000;
+
+  return {
+    endpoint,
+    transport: 'api',
+    timeoutMs,
+
+    async ping() {
+      await http.ping();
+    },
+
+    async listImages(query: ImageQuery = {}): Promise<ImageInfo[]> {
+      const filters = labelFilters(query.labels, query.dangling ? [['dangling', 'true']] : []);
+      const body = await json('GET', '/images/json', { ...(query.all ? { all: 1 } : {}), filters });
+      return arrayOf(endpoint, 'GET /images/json', body).flatMap((raw) => mapImageSummary(raw) ?? []);
+    },
+
+    async inspectImage(id: FullImageId) {
+      const answer = await http.request('GET', `/images/${encodePath(id)}/json`);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw apiError('GET', '/images/{id}/json', answer);
+      return mapImageInspect(parseJson(endpoint, 'GET', '/images/{id}/json', answer));
+    },
+
+    async listContainers(query: ContainerQuery = {}): Promise<ContainerInfo[]> {
+      const body = await json('GET', '/containers/json', { all: 1, filters: labelFilters(query.labels) });
+      return arrayOf(endpoint, 'GET /containers/json', body).flatMap((raw) => mapContainerSummary(raw) ?? []);
+    },
+
+    async listNetworks(labels) {
+      const body = await json('GET', '/networks', { filters: labelFilters(labels) });
+      return arrayOf(endpoint, 'GET /networks', body).flatMap((raw) => (isRecord(raw) && typeof raw.Id === 'string' ? [raw.Id] : []));
+    },
+
+    async listVolumes(labels) {
+      const body = await json('GET', '/volumes', { filters: labelFilters(labels) });
+      const volumes = isRecord(body) && Array.isArray(body.Volumes) ? body.Volumes : [];
+      return volumes.flatMap((raw: unknown) => (isRecord(raw) && typeof raw.Name === 'string' ? [raw.Name] : []));
+    },
+
+    async resolve(kind: ObjectKind, ids) {
+      const base = kind === 'container' ? '/containers' : kind === 'network' ? '/networks' : '/volumes';
+      const suffix = kind === 'container' ? '/json' : '';
+      const answers = await each([...new Set(ids)], async (id) => {
+        const answer = await http.request('GET', `${base}/${encodePath(id)}${suffix}`);
+        if (answer.status === 404) return undefined;
+        if (answer.status !== 200) throw apiError('GET', `${base}/{id}${suffix}`, answer);
+        const body = tryJson(answer.body);
+        const value = isRecord(body) ? (kind === 'volume' ? body.Name : body.Id) : undefined;
+        return typeof value === 'string' ? value : undefined;
+      });
+      const resolved = new Map<string, string>();
+      for (const [id, value] of answers) if (value !== undefined) resolved.set(id, value);
+      return resolved;
+    },
+
+    async tagImage(id, repo, tag) {
+      const answer = await http.request('POST', `/images/${encodePath(id)}/tag`, { query: { repo, tag } });
+      if (answer.status === 201 || answer.status === 200) return 'tagged';
+      if (answer.status === 404) return 'gone';
+      throw apiError('POST', '/images/{id}/tag', answer);
+    },
+
+    async removeImages(refs: readonly ImageRef[]): Promise<Map<ImageRef, ImageRemoval>> {
+      // Check every ref before the first request: a bad one stops the whole call.
+      const texts = new Map(refs.map((ref) => [ref, refText(ref)]));
+      return each(refs, async (ref) => {
+        // No query at all: `force` is never sent, `noprune` keeps its default (untagged parents go too).
+        const answer = await http.request('DELETE', `/images/${encodePath(texts.get(ref) as string)}`);
+        return mapImageDelete(answer.status, tryJson(answer.body), answer.body);
+      });
+    },
+
+    async pruneDanglingImages(filters): Promise<PruneAnswer> {
+      const entries: Array<[string, string]> = [['dangling', 'true']];
+      for (const filter of filters) {
+        const entry = splitFilter(filter);
+        // `dangling` is always true here: a prune with dangling=false removes every unused image.
+        if (entry[0] !== 'dangling') entries.push(entry);
+      }
+      for (let attempt = 0; ; attempt++) {
+        const answer = await http.request('POST', '/images/prune', { query: { filters: filtersJson(entries) } });
+        if (answer.status === 200) return mapPrune(parseJson(endpoint, 'POST', '/images/prune', answer));
+        if (attempt < 5 && isPruneAlreadyRunning(answer.body)) {
+          await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+          continue;
+        }
+        throw apiError('POST', '/images/prune', answer);
+      }
+    },
+
+    async removeContainers(ids, { stopTimeoutSeconds }) {
+      return each(ids, async (id) => {
+        if (stopTimeoutSeconds > 0) {
+          const stopped = await objectRemoval('POST', `/containers/${encodePath(id)}/stop`, { t: stopTimeoutSeconds }, stopTimeout(stopTimeoutSeconds));
+          if (stopped.kind === 'gone') return stopped;
+        }
+        return objectRemoval('DELETE', `/containers/${encodePath(id)}`, { force: 1, v: 1 });
+      });
+    },
+
+    async stopContainers(ids, { stopTimeoutSeconds }) {
+      const seconds = Math.max(0, stopTimeoutSeconds);
+      return each(ids, (id) => objectRemoval('POST', `/containers/${encodePath(id)}/stop`, { t: seconds }, stopTimeout(seconds)));
+    },
+
+    async removeNetworks(ids) {
+      return each(ids, (id) => objectRemoval('DELETE', `/networks/${encodePath(id)}`));
+    },
+
+    async removeVolumes(names) {
+      return each(names, (name) => objectRemoval('DELETE', `/volumes/${encodePath(name)}`));
+    },
+
+    async containerCreateEvents({ sinceMs, untilMs }): Promise<CreateEvent[]> {
+      const answer = await http.request('GET', '/events', {
+        query: { since: eventTime(sinceMs), until: eventTime(untilMs), filters: CREATE_FILTERS },
+        // The daemon holds the answer until `until`: give it that long on top.
+        timeoutMs: timeoutMs + Math.max(0, untilMs - Date.now()),
+      });
+      if (answer.status !== 200) throw apiError('GET', '/events', answer);
+      return answer.body.split('\n').flatMap((line) => (line.trim() ? (mapCreateEvent(line) ?? []) : []));
+    },
+
+    watchContainerCreates(sinceMs, onEvent): Subscription {
+      return http.stream('/events', { query: { since: eventTime(sinceMs), filters: CREATE_FILTERS } }, (line) => {
+        const event = mapCreateEvent(line);
+        if (event) onEvent(event);
+      });
+    },
+
+    close() {
+      http.close();
+    },
+  };
+}
+
+const CREATE_FILTERS = filtersJson([
+  ['type', 'container'],
+  ['event', 'create'],
+]);
+
+/** Milliseconds → Docker's `seconds.nanoseconds` timestamp. */
+export function eventTime(ms: number): string {
+  const whole = Math.floor(ms);
+  return `${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, '0')}000000`;
+}
+
+/** Path segments as Docker's router takes them: `/` and `:` and `@` stay (references contain them). */
+export function encodePath(text: string): string {
+  return encodeURIComponent(text).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%40/gi, '@');
+}
+
+async function inParallel<K, V>(keys: readonly K[], limit: number, work: (key: K) => Promise<V>): Promise<V[]> {
+  const results: V[] = new Array<V>(keys.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const index = next++;
+      results[index] = await work(keys[index] as K);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, keys.length) }, worker));
+  return results;
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 2xx answer that must be JSON: junk means what answers is not an engine. */
+function parseJson(endpoint: string, method: string, path: string, answer: Answer): unknown {
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    throw new DockerNotAnEngineError(endpoint, `${method} ${path} answered ${answer.status} with no JSON: ${answer.body.trim().slice(0, 80)}`);
+  }
+}
+
+function arrayOf(endpoint: string, what: string, body: unknown): unknown[] {
+  if (!Array.isArray(body)) throw new DockerNotAnEngineError(endpoint, `${what} did not answer a JSON array`);
+  return body;
+}
+
+function apiError(method: string, path: string, answer: Answer): DockerApiError {
+  return new DockerApiError(`${method} ${path}`, answer.status, messageOf(tryJson(answer.body), answer.body));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,275 @@
+/**
+ * HTTP to the Engine API on node:http / node:https only: one kept-alive Agent per engine (a unix
+ * socket through `socketPath`, or TCP with TLS), a timeout on every request, the API version
+ * negotiated once from `GET /_ping`, and every transport failure turned into a typed error that
+ * names the endpoint (see `../errors.ts`).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { TlsMaterial } from '../endpoint.js';
+import { DockerNotAnEngineError, DockerTimeoutError, DockerUnreachableError } from '../errors.js';
+
+/** The newest API version this client speaks. */
+export const MAX_API_VERSION = '1.45';
+/** The oldest version the requests here are valid for (Podman's service speaks 1.40). */
+export const MIN_API_VERSION = '1.24';
+/** setTimeout clamps anything above this to 1 ms: never hand it more. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export type Target =
+  | { readonly kind: 'unix'; readonly socketPath: string }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly tls: TlsMaterial | undefined };
+
+export interface RequestRecord {
+  readonly method: string;
+  /** Path with query, as sent (`/v1.41/images/sha256:…`). */
+  readonly path: string;
+}
+
+export interface HttpOptions {
+  readonly target: Target;
+  /** For messages: `unix:///var/run/docker.sock`. */
+  readonly endpoint: string;
+  readonly timeoutMs: number;
+  /** Called before every request is sent: lets tests record exactly what goes out. */
+  readonly onRequest?: ((request: RequestRecord) => void) | undefined;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface RequestOptions {
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** Overrides the client's timeout (e.g. a stop with a grace period). */
+  readonly timeoutMs?: number;
+}
+
+export interface ApiHttp {
+  /** A versioned request: `/v1.xx` + path, after the version is negotiated. */
+  request(method: string, path: string, options?: RequestOptions): Promise<Answer>;
+  /** `GET /_ping` (unversioned); negotiates the version. Throws a DockerError when it is no engine. */
+  ping(): Promise<string>;
+  /** A long-lived GET whose body lines are handed to `onLine` (events). */
+  stream(path: string, options: RequestOptions, onLine: (line: string) => void): { stop(): void; done: Promise<void> };
+  close(): void;
+}
+
+export function createApiHttp(options: HttpOptions): ApiHttp {
+  const { target, endpoint } = options;
+  const agentOptions = { keepAlive: true, maxSockets: 16 };
+  const agent =
+    target.kind === 'tcp' && target.tls
+      ? new https.Agent({ ...agentOptions, ...tlsOptions(target.tls) })
+      : new http.Agent(agentOptions);
+  let version: Promise<string> | undefined;
+
+  const base = (): http.RequestOptions =>
+    target.kind === 'unix' ? { socketPath: target.socketPath } : { host: target.host, port: target.port };
+  const transport = target.kind === 'tcp' && target.tls ? https : http;
+
+  const send = (method: string, path: string, timeoutMs: number, useAgent: http.Agent | false, retried = false): Promise<Answer> => {
+    options.onRequest?.({ method, path });
+    return new Promise<Answer>((resolve, reject) => {
+      let settled = false;
+      const what = `${method} ${path.replace(/\?.*$/, '')}`;
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      };
+      const request = transport.request({
+        ...base(),
+        ...(useAgent === false ? { agent: false, ...(target.kind === 'tcp' && target.tls ? tlsOptions(target.tls) : {}) } : { agent: useAgent }),
+        method,
+        path,
+        headers: { Host: 'docker', Accept: 'application/json' },
+        // Socket idle timeout: no byte for this long.
+        timeout: clampTimer(timeoutMs),
+      });
+      // Overall: the whole answer within timeoutMs, even when bytes trickle.
+      const timer = setTimeout(() => {
+        request.destroy();
+        fail(new DockerTimeoutError(endpoint, timeoutMs, what));
+      }, clampTimer(timeoutMs));
+      request.on('timeout', () => {
+        request.destroy();
+        fail(new DockerTimeoutError(endpoint, timeoutMs, what));
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed meanwhile: retry once on a fresh one (idempotent requests only).
+        if (!settled && !retried && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && method === 'GET') {
+          settled = true;
+          clearTimeout(timer);
+          send(method, path, timeoutMs, useAgent, true).then(resolve, reject);
+          return;
+        }
+        fail(transportError(endpoint, error));
+      });
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error: NodeJS.ErrnoException) => fail(transportError(endpoint, error)));
+        response.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      request.end();
+    });
+  };
+
+  const ping = async (): Promise<string> => {
+    const answer = await send('GET', '/_ping', options.timeoutMs, agent);
+    const header = answer.headers['api-version'];
+    const daemonMax = typeof header === 'string' ? header.trim() : '';
+    if (answer.status !== 200 || !/^\d+\.\d+$/.test(daemonMax)) {
+      const body = answer.body.trim().slice(0, 120);
+      throw new DockerNotAnEngineError(
+        endpoint,
+        answer.status !== 200
+          ? `GET /_ping answered ${answer.status}${body ? `: ${body}` : ''}`
+          : `GET /_ping answered without an Api-Version header${body ? `: ${body}` : ''}`,
+      );
+    }
+    return negotiate(daemonMax);
+  };
+
+  const negotiated = (): Promise<string> => {
+    version ??= ping().catch((error: unknown) => {
+      version = undefined;
+      throw error;
+    });
+    return version;
+  };
+
+  return {
+    async request(method, path, request = {}) {
+      const v = await negotiated();
+      return send(method, `/v${v}${path}${queryString(request.query)}`, request.timeoutMs ?? options.timeoutMs, agent);
+    },
+    async ping() {
+      const v = await ping();
+      version = Promise.resolve(v);
+      return v;
+    },
+    stream(path, request, onLine) {
+      let stopped = false;
+      let current: http.ClientRequest | undefined;
+      const done = (async () => {
+        const v = await negotiated();
+        const fullPath = `/v${v}${path}${queryString(request.query)}`;
+        options.onRequest?.({ method: 'GET', path: fullPath });
+        if (stopped) return;
+        await new Promise<void>((resolve, reject) => {
+          // Its own connection: a follow holds it for as long as it runs.
+          current = transport.request({
+            ...base(),
+            agent: false,
+            ...(target.kind === 'tcp' && target.tls ? tlsOptions(target.tls) : {}),
+            method: 'GET',
+            path: fullPath,
+            headers: { Host: 'docker', Accept: 'application/json' },
+          });
+          const connectTimer = setTimeout(() => {
+            current?.destroy();
+            reject(new DockerTimeoutError(endpoint, options.timeoutMs, `GET ${path}`));
+          }, clampTimer(options.timeoutMs));
+          current.on('error', (error: NodeJS.ErrnoException) => {
+            clearTimeout(connectTimer);
+            if (stopped) resolve();
+            else reject(transportError(endpoint, error));
+          });
+          current.on('response', (response) => {
+            clearTimeout(connectTimer);
+            if (response.statusCode !== 200) {
+              response.resume();
+              reject(new DockerNotAnEngineError(endpoint, `GET ${path} answered ${response.statusCode ?? 0}`));
+              return;
+            }
+            let pending = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              pending += chunk;
+              let newline = pending.indexOf('\n');
+              while (newline !== -1) {
+                const line = pending.slice(0, newline).trim();
+                pending = pending.slice(newline + 1);
+                if (line) onLine(line);
+                newline = pending.indexOf('\n');
+              }
+            });
+            response.on('end', () => {
+              if (pending.trim()) onLine(pending.trim());
+              resolve();
+            });
+            response.on('error', () => resolve());
+            response.on('close', () => resolve());
+          });
+          current.end();
+        });
+      })();
+      return {
+        stop() {
+          stopped = true;
+          current?.destroy();
+        },
+        done,
+      };
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** min(daemon's max, ours), never below the oldest we speak. */
+export function negotiate(daemonMax: string): string {
+  if (compareVersions(daemonMax, MAX_API_VERSION) >= 0) return MAX_API_VERSION;
+  return compareVersions(daemonMax, MIN_API_VERSION) < 0 ? MIN_API_VERSION : daemonMax;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
+}
+
+export function queryString(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+export function clampTimer(ms: number): number {
+  return Math.min(Math.max(1, Math.floor(ms)), MAX_TIMER_MS);
+}
+
+function tlsOptions(tls: TlsMaterial): https.AgentOptions {
+  return {
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    rejectUnauthorized: tls.verify,
+  };
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTSOCK']);
+
+/** A transport failure → the typed error naming the endpoint. */
+export function transportError(endpoint: string, error: NodeJS.ErrnoException): Error {
+  const code = error.code ?? '';
+  if (UNREACHABLE_CODES.has(code)) return new DockerUnreachableError(endpoint, `${code}: ${error.message}`, { cause: error });
+  if (code === 'ETIMEDOUT') return new DockerTimeoutError(endpoint, 0, 'a connection', { cause: error });
+  // HPE_* (not HTTP), ECONNRESET / socket hang up (closed without an answer), TLS errors.
+  return new DockerNotAnEngineError(endpoint, code ? `${code}: ${error.message}` : error.message, { cause: error });
+}

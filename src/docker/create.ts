@@ -1,0 +1,135 @@
+/**
+ * The one place that turns the `docker` options into an {@link Engine}: the endpoint resolved
+ * once (`endpoint.ts`), then the transport. `auto` takes the Engine API for a unix socket or TCP
+ * and the docker CLI for `ssh://` and other CLI-only endpoints, or when a docker path is given.
+ */
+import { statSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { createApiEngine } from './api/engine.js';
+import type { RequestRecord } from './api/http.js';
+import { createCliEngine } from './cli-engine.js';
+import type { Engine, Transport } from './engine.js';
+import { describeEndpoint, resolveEndpoint, type EndpointInputs, type ResolvedEndpoint } from './endpoint.js';
+import { DockerNotFoundError, DockerNotInstalledError, DockerUnreachableError } from './errors.js';
+
+export type TransportChoice = 'auto' | Transport;
+
+export interface EngineOptions {
+  readonly transport?: TransportChoice | undefined;
+  /** `docker.host` / `--host`. */
+  readonly host?: string | undefined;
+  /** `docker.context` / `--context`. */
+  readonly context?: string | undefined;
+  /** `docker.path` / `--docker-path`: the docker CLI to run (makes `auto` choose the CLI). */
+  readonly path?: string | undefined;
+  readonly timeoutMs?: number | undefined;
+  /** Default: `process.env`. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
+  /** Records of what goes out, for tests: API requests and CLI argument arrays. */
+  readonly onRequest?: ((request: RequestRecord) => void) | undefined;
+  readonly onCommand?: ((args: readonly string[]) => void) | undefined;
+  /** For tests: where `~` is, and the file system reads of the resolution. */
+  readonly homeDir?: string | undefined;
+  readonly readFile?: EndpointInputs['readFile'] | undefined;
+  readonly isSocket?: EndpointInputs['isSocket'] | undefined;
+}
+
+export interface ChosenEngine {
+  readonly engine: Engine;
+  readonly endpoint: ResolvedEndpoint;
+  readonly transport: Transport;
+  /** One line for warnings: `unix:///var/run/docker.sock (api)`. */
+  readonly description: string;
+}
+
+export function engineFromOptions(options: EngineOptions = {}): ChosenEngine {
+  const env = options.env ?? process.env;
+  const choice = options.transport ?? 'auto';
+  const endpoint = resolveEndpoint({
+    host: options.host,
+    context: options.context,
+    env,
+    homeDir: options.homeDir ?? env.HOME ?? homedir(),
+    readFile: options.readFile ?? readTextFile,
+    isSocket: options.isSocket ?? isSocketFile,
+  });
+  const dockerPath = options.path ?? env.DOCKER_JANITOR_DOCKER_PATH;
+  const apiReachable = endpoint.kind === 'unix' || endpoint.kind === 'tcp';
+  const useApi = choice === 'api' || (choice === 'auto' && apiReachable && dockerPath === undefined);
+
+  if (useApi) {
+    if (endpoint.kind === 'none') throw new DockerNotFoundError(endpoint.tried);
+    if (endpoint.kind === 'cli-only') {
+      throw new DockerUnreachableError(endpoint.url, '', {
+        message: `${describeEndpoint(endpoint)} can only be reached through the docker CLI (${endpoint.reason}); use --transport auto or cli.`,
+      });
+    }
+    const description = describeEndpoint(endpoint);
+    const engine = createApiEngine({
+      target: endpoint.kind === 'unix' ? { kind: 'unix', socketPath: endpoint.socketPath } : { kind: 'tcp', host: endpoint.host, port: endpoint.port, tls: endpoint.tls },
+      endpoint: description,
+      timeoutMs: options.timeoutMs,
+      onRequest: options.onRequest,
+    });
+    return { engine, endpoint, transport: 'api', description: `${description} (api)` };
+  }
+
+  const cli = createCliEngine({
+    ...(dockerPath !== undefined ? { dockerPath } : {}),
+    ...(options.host !== undefined ? { host: options.host } : options.context !== undefined ? { context: options.context } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    env,
+    ...(options.onCommand ? { onCommand: options.onCommand } : {}),
+  });
+  const engine = endpoint.kind === 'none' && choice === 'auto' ? notFoundWhenNoCli(cli, endpoint.tried) : cli;
+  const where = endpoint.kind === 'none' ? cli.endpoint : describeEndpoint(endpoint);
+  return { engine, endpoint, transport: 'cli', description: `${where} (cli)` };
+}
+
+/** No socket found and no CLI either: one error naming every place tried. */
+function notFoundWhenNoCli(engine: Engine, tried: readonly string[]): Engine {
+  const wrap =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (error instanceof DockerNotInstalledError) throw new DockerNotFoundError(tried, { cause: error });
+        throw error;
+      }
+    };
+  return {
+    ...engine,
+    ping: wrap(engine.ping),
+    listImages: wrap(engine.listImages),
+    inspectImage: wrap(engine.inspectImage),
+    listContainers: wrap(engine.listContainers),
+    listNetworks: wrap(engine.listNetworks),
+    listVolumes: wrap(engine.listVolumes),
+    resolve: wrap(engine.resolve),
+    tagImage: wrap(engine.tagImage),
+    removeImages: wrap(engine.removeImages),
+    pruneDanglingImages: wrap(engine.pruneDanglingImages),
+    removeContainers: wrap(engine.removeContainers),
+    stopContainers: wrap(engine.stopContainers),
+    removeNetworks: wrap(engine.removeNetworks),
+    removeVolumes: wrap(engine.removeVolumes),
+    containerCreateEvents: wrap(engine.containerCreateEvents),
+  };
+}
+
+function readTextFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function isSocketFile(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
