@@ -10,7 +10,7 @@ import { classifyRemoveFailure } from './classify.js';
 import type { DockerClient, DockerClientOptions, DockerResult } from './client.js';
 import type { CreateEvent, Engine, FullImageId, ImageRef, ImageRemoval, ObjectKind, ObjectRemoval, Subscription } from './engine.js';
 import { cliEndpointLabel } from './endpoint.js';
-import { DockerCommandError } from './errors.js';
+import { DockerCommandError, DockerNotAnEngineError, DockerTimeoutError } from './errors.js';
 import { chunks, inspectImages, listContainers, pruneDanglingImages } from './images.js';
 import { normalizeReference, parseErrorLines, parseIdLines, parseUntaggedLines, splitImageRmOutput } from './parse.js';
 import { isFullImageId, refText } from './refs.js';
@@ -31,9 +31,11 @@ export const DEFAULT_CLI_TIMEOUT_MS = 60_000;
 
 export function createCliEngine(options: CliEngineOptions = {}): Engine {
   let client: Promise<DockerClient> | undefined;
-  const docker = (): Promise<DockerClient> =>
-    (client ??= 'client' in options ? Promise.resolve(options.client) : import('./client.js').then((module) => module.createDockerClient(options)));
   const endpoint = 'client' in options ? options.client.endpoint : cliEndpointLabel(cliEnv(options));
+  const docker = (): Promise<DockerClient> =>
+    (client ??= ('client' in options ? Promise.resolve(options.client) : import('./client.js').then((module) => module.createDockerClient(options))).then(
+      (raw) => withTypedTimeouts(raw, endpoint),
+    ));
   const timeoutMs = 'client' in options ? options.client.timeoutMs : (options.timeoutMs ?? DEFAULT_CLI_TIMEOUT_MS);
 
   /** Run a batched object command; every argument gets an outcome from the answer. */
@@ -48,7 +50,16 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
     timeoutMs,
 
     async ping() {
-      await (await docker()).run(['version', '--format', '{{.Server.APIVersion}}']);
+      const client = await docker();
+      try {
+        await client.run(['version', '--format', '{{.Server.APIVersion}}']);
+      } catch (error) {
+        // The CLI reached something that answers, but not as an engine (a 500, garbage).
+        if (error instanceof DockerCommandError && !error.timedOut) {
+          throw new DockerNotAnEngineError(endpoint, error.stderr.trim() || error.shortMessage, { cause: error });
+        }
+        throw error;
+      }
     },
 
     async listImages(query = {}) {
@@ -192,6 +203,31 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
   };
 }
 
+/** A call that got no answer in time is the same typed error at both transports. */
+function withTypedTimeouts(client: DockerClient, endpoint: string): DockerClient {
+  const convert = (error: unknown, args: readonly string[]): unknown =>
+    error instanceof DockerCommandError && error.timedOut
+      ? new DockerTimeoutError(endpoint, error.timeoutMs ?? client.timeoutMs, `docker ${args.slice(0, 2).join(' ')}`, { cause: error })
+      : error;
+  return {
+    ...client,
+    async run(args, options) {
+      try {
+        return await client.run(args, options);
+      } catch (error) {
+        throw convert(error, args);
+      }
+    },
+    runSync(args, options) {
+      try {
+        return client.runSync(args, options);
+      } catch (error) {
+        throw convert(error, args);
+      }
+    },
+  };
+}
+
 /** Milliseconds → the `seconds.nanoseconds` the CLI's --since/--until take. */
 function cliTime(ms: number): string {
   const whole = Math.floor(ms);
@@ -216,7 +252,10 @@ function objectOutcomes(operands: readonly string[], result: DockerResult): Map<
   for (const operand of operands) {
     const failure = failures.get(operand);
     if (failure) outcomes.set(operand, failure.gone ? { kind: 'gone' } : { kind: 'failed', message: failure.message });
-    else if (result.exitCode === 0 || printed.has(operand)) outcomes.set(operand, { kind: 'removed' });
+    // rm/stop echo every argument they handled.
+    else if (printed.has(operand)) outcomes.set(operand, { kind: 'removed' });
+    // `rm --force` says nothing, and exits 0, for a container that does not exist.
+    else if (result.exitCode === 0) outcomes.set(operand, { kind: 'gone' });
     else outcomes.set(operand, { kind: 'failed', message: firstLine(result.stderr) || `docker ${result.args.join(' ')} failed` });
   }
   return outcomes;
