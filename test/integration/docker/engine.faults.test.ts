@@ -1,0 +1,188 @@
+/**
+ * Faults over both transports, with servers of our own on unix sockets: nothing listening, a
+ * socket that accepts and never answers, garbage, an HTTP 500, junk JSON. Each is one typed
+ * error (the DockerUnreachableError family the CLI maps to exit 3) with a one-line message that
+ * names the endpoint, within the configured time. No engine is touched here.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineFromOptions } from '../../../src/docker/create.js';
+import type { Transport } from '../../../src/docker/engine.js';
+import { DockerError, DockerNotAnEngineError, DockerTimeoutError, DockerUnreachableError } from '../../../src/docker/errors.js';
+import { freePort } from '../../support/docker.js';
+
+let dir: string;
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+let hung: string;
+let garbage: string;
+let http500: string;
+let junkJson: string;
+let plainHttpPort: number;
+
+function listen(server: Server, path: string): Promise<string> {
+  servers.push(server);
+  server.on('connection', (socket: Socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(path, () => resolve(path)));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dj-faults-'));
+  hung = await listen(
+    createServer((socket) => socket.resume()),
+    join(dir, 'hung.sock'),
+  );
+  garbage = await listen(
+    createServer((socket) => {
+      socket.resume();
+      socket.end('SSH-2.0-OpenSSH_9.2 this is no HTTP\r\n\r\n');
+    }),
+    join(dir, 'garbage.sock'),
+  );
+  http500 = await listen(
+    createHttpServer((_request, response) => {
+      response.writeHead(500, { 'Content-Type': 'text/plain' });
+      response.end('internal error');
+    }),
+    join(dir, '500.sock'),
+  );
+  junkJson = await listen(
+    createHttpServer((request, response) => {
+      if (request.url === '/_ping') {
+        response.writeHead(200, { 'Api-Version': '1.45', 'Content-Type': 'text/plain' });
+        response.end('OK');
+        return;
+      }
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end('{"Id": "sha256:… this is not json');
+    }),
+    join(dir, 'junk.sock'),
+  );
+  plainHttpPort = await freePort();
+  const plain = createHttpServer((_request, response) => {
+    response.writeHead(200, { 'Api-Version': '1.45' });
+    response.end('OK');
+  });
+  servers.push(plain);
+  plain.on('connection', (socket: Socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => plain.listen(plainHttpPort, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function engineAt(transport: Transport, socket: string, timeoutMs = 10_000) {
+  return engineFromOptions({ transport, host: `unix://${socket}`, timeoutMs }).engine;
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(DockerError);
+  // What the CLI prints: the message, or for a failed docker command its short form (main.ts).
+  const message = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
+  expect(message).not.toContain('\n');
+  expect(message).not.toMatch(/\bat .*\(.*:\d+:\d+\)/); // no stack frames in the message
+  return error as Error;
+}
+
+describe.each(['api', 'cli'] as const)('faults over %s', (transport) => {
+  it('nothing listening: DockerUnreachableError naming the socket', async () => {
+    const path = join(dir, 'nobody.sock');
+    const engine = engineAt(transport, path);
+    const error = await failure(engine.ping());
+    expect(error).toBeInstanceOf(DockerUnreachableError);
+    expect(error.message).toContain(path);
+    const listing = await failure(engine.listImages({ dangling: true }));
+    expect(listing).toBeInstanceOf(DockerUnreachableError);
+    engine.close();
+  });
+
+  it('a socket that accepts and never answers: DockerTimeoutError within the configured time', async () => {
+    const engine = engineAt(transport, hung, 1_000);
+    const started = Date.now();
+    const error = await failure(engine.listImages({ dangling: true }));
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(DockerTimeoutError);
+    expect(error.message).toContain(hung);
+    expect(error.message).toContain('1000 ms');
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(5_000);
+    engine.close();
+  });
+
+  it('garbage instead of HTTP: one typed error naming the endpoint', async () => {
+    const engine = engineAt(transport, garbage);
+    const error = await failure(engine.ping());
+    expect(error).toBeInstanceOf(DockerUnreachableError);
+    if (transport === 'api') expect(error).toBeInstanceOf(DockerNotAnEngineError);
+    expect(error.message).toContain(garbage);
+    engine.close();
+  });
+
+  it('HTTP 500 on ping: not a Docker engine', async () => {
+    const engine = engineAt(transport, http500);
+    const error = await failure(engine.ping());
+    expect(error).toBeInstanceOf(DockerUnreachableError);
+    expect(error.message).toContain(http500);
+    engine.close();
+  });
+
+  it('junk JSON after a good ping: a DockerError, one line, nothing thrown raw', async () => {
+    const engine = engineAt(transport, junkJson);
+    const error = await failure(engine.listImages({ dangling: true }));
+    if (transport === 'api') {
+      expect(error).toBeInstanceOf(DockerNotAnEngineError);
+      expect(error.message).toContain(junkJson);
+    }
+    engine.close();
+  });
+});
+
+describe('api only', () => {
+  it('TLS toward a plain HTTP server: not a Docker engine, naming the endpoint', async () => {
+    const certs = mkdtempSync(join(tmpdir(), 'dj-certs-'));
+    try {
+      const { engine } = engineFromOptions({
+        transport: 'api',
+        host: `tcp://127.0.0.1:${plainHttpPort}`,
+        env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs },
+        timeoutMs: 5_000,
+      });
+      const error = await failure(engine.ping());
+      expect(error).toBeInstanceOf(DockerNotAnEngineError);
+      expect(error.message).toContain(`tcp://127.0.0.1:${plainHttpPort}`);
+      engine.close();
+    } finally {
+      rmSync(certs, { recursive: true, force: true });
+    }
+  });
+
+  it('plain TCP works where TLS did not (the same server answers a ping)', async () => {
+    const { engine } = engineFromOptions({ transport: 'api', host: `tcp://127.0.0.1:${plainHttpPort}`, env: {}, timeoutMs: 5_000 });
+    await engine.ping();
+    engine.close();
+  });
+
+  it('a timeout above 2^31-1 ms is clamped, not fired at once', async () => {
+    const engine = engineAt('api', hung, 2 ** 31 + 5);
+    let settled = false;
+    const call = engine.ping().finally(() => (settled = true));
+    call.catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(settled).toBe(false);
+    engine.close();
+  });
+});
