@@ -70,7 +70,7 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
     target.kind === 'unix' ? { socketPath: target.socketPath } : { host: target.host, port: target.port };
   const transport = target.kind === 'tcp' && target.tls ? https : http;
 
-  const send = (method: string, path: string, timeoutMs: number, useAgent: http.Agent | false, retried = false): Promise<Answer> => {
+  const send = (method: string, path: string, timeoutMs: number, retried = false): Promise<Answer> => {
     options.onRequest?.({ method, path });
     return new Promise<Answer>((resolve, reject) => {
       let settled = false;
@@ -83,7 +83,7 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
       };
       const request = transport.request({
         ...base(),
-        ...(useAgent === false ? { agent: false, ...(target.kind === 'tcp' && target.tls ? tlsOptions(target.tls) : {}) } : { agent: useAgent }),
+        agent,
         method,
         path,
         headers: { Host: 'docker', Accept: 'application/json' },
@@ -104,7 +104,7 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
         if (!settled && !retried && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && method === 'GET') {
           settled = true;
           clearTimeout(timer);
-          send(method, path, timeoutMs, useAgent, true).then(resolve, reject);
+          send(method, path, timeoutMs, true).then(resolve, reject);
           return;
         }
         fail(transportError(endpoint, error));
@@ -125,7 +125,7 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
   };
 
   const ping = async (): Promise<string> => {
-    const answer = await send('GET', '/_ping', options.timeoutMs, agent);
+    const answer = await send('GET', '/_ping', options.timeoutMs);
     const header = answer.headers['api-version'];
     const daemonMax = typeof header === 'string' ? header.trim() : '';
     if (answer.status !== 200 || !/^\d+\.\d+$/.test(daemonMax)) {
@@ -151,7 +151,15 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
   return {
     async request(method, path, request = {}) {
       const v = await negotiated();
-      return send(method, `/v${v}${path}${queryString(request.query)}`, request.timeoutMs ?? options.timeoutMs, agent);
+      const suffix = `${path}${queryString(request.query)}`;
+      const answer = await send(method, `/v${v}${suffix}`, request.timeoutMs ?? options.timeoutMs);
+      // A daemon whose minimum is above our maximum (Docker 29 refuses < 1.44) says which it takes.
+      const minimum = answer.status === 400 ? /Minimum supported API version is (\d+\.\d+)/i.exec(answer.body)?.[1] : undefined;
+      if (minimum && compareVersions(minimum, v) > 0) {
+        version = Promise.resolve(minimum);
+        return send(method, `/v${minimum}${suffix}`, request.timeoutMs ?? options.timeoutMs);
+      }
+      return answer;
     },
     async ping() {
       const v = await ping();

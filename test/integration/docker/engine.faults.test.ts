@@ -152,6 +152,48 @@ describe.each(['api', 'cli'] as const)('faults over %s', (transport) => {
 });
 
 describe('api only', () => {
+  async function fakeEngine(daemonMax: string, minimum: string | undefined): Promise<{ socket: string; paths: string[] }> {
+    const paths: string[] = [];
+    const socket = join(dir, `fake-${daemonMax}.sock`);
+    await listen(
+      createHttpServer((request, response) => {
+        paths.push(request.url ?? '');
+        if (request.url === '/_ping') {
+          response.writeHead(200, { 'Api-Version': daemonMax });
+          response.end('OK');
+          return;
+        }
+        const asked = /^\/v(\d+\.\d+)\//.exec(request.url ?? '')?.[1] ?? '0';
+        if (minimum && Number(asked.split('.')[1]) < Number(minimum.split('.')[1])) {
+          response.writeHead(400, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify({ message: `client version ${asked} is too old. Minimum supported API version is ${minimum}, please upgrade your client to a newer version` }));
+          return;
+        }
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end('[]');
+      }),
+      socket,
+    );
+    return { socket, paths };
+  }
+
+  it('speaks the daemon max when it is below ours (Podman: 1.40), every request prefixed', async () => {
+    const fake = await fakeEngine('1.40', undefined);
+    const engine = engineAt('api', fake.socket);
+    expect(await engine.listImages({ dangling: true })).toEqual([]);
+    expect(fake.paths).toEqual(['/_ping', `/v1.40/images/json?filters=${encodeURIComponent('{"dangling":["true"]}')}`]);
+    engine.close();
+  });
+
+  it('a daemon whose minimum is above our maximum: moves up to the minimum it names, once', async () => {
+    const fake = await fakeEngine('1.52', '1.50');
+    const engine = engineAt('api', fake.socket);
+    expect(await engine.listImages()).toEqual([]);
+    expect(await engine.listImages()).toEqual([]);
+    expect(fake.paths).toEqual(['/_ping', '/v1.45/images/json', '/v1.50/images/json', '/v1.50/images/json']);
+    engine.close();
+  });
+
   it('TLS toward a plain HTTP server: not a Docker engine, naming the endpoint', async () => {
     const certs = mkdtempSync(join(tmpdir(), 'dj-certs-'));
     try {
