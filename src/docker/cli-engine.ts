@@ -187,7 +187,7 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
           for (const event of parseCreateEvents(line)) onEvent(event);
         });
         return stream.done;
-      });
+      }).catch(() => undefined);
       return {
         stop() {
           stopped = true;

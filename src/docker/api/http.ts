@@ -227,7 +227,8 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
           stopped = true;
           current?.destroy();
         },
-        done,
+        // Settles, never rejects (like the CLI's stream): a follow that ends is not an error to throw into nowhere.
+        done: done.catch(() => undefined),
       };
     },
     close() {
@@ -278,6 +279,10 @@ export function transportError(endpoint: string, error: NodeJS.ErrnoException): 
   const code = error.code ?? '';
   if (UNREACHABLE_CODES.has(code)) return new DockerUnreachableError(endpoint, `${code}: ${error.message}`, { cause: error });
   if (code === 'ETIMEDOUT') return new DockerTimeoutError(endpoint, 0, 'a connection', { cause: error });
-  // HPE_* (not HTTP), ECONNRESET / socket hang up (closed without an answer), TLS errors.
+  // Closed without an answer: a daemon going away looks like this.
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return new DockerUnreachableError(endpoint, `${code}: the connection was closed without an answer`, { cause: error });
+  }
+  // HPE_* (not HTTP), TLS errors (EPROTO, ERR_SSL_*, certificate errors).
   return new DockerNotAnEngineError(endpoint, code ? `${code}: ${error.message}` : error.message, { cause: error });
 }

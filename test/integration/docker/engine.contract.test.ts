@@ -362,3 +362,20 @@ describe.each(['api', 'cli'] as const)('Engine over %s', (transport) => {
     });
   });
 });
+
+describe('auto, with a socket and no docker CLI on PATH', () => {
+  it('takes the API and works: lists, removes a dangling image, no docker process needed', async () => {
+    const dangling = buildImage();
+    const { engine, transport, description } = engineFromOptions({
+      env: { PATH: '/nonexistent', HOME: '/nonexistent', DOCKER_HOST: privateHost() },
+      onRequest: (request) => requests.push(request),
+    });
+    expect(transport).toBe('api');
+    expect(description).toBe(`${privateHost()} (api)`);
+    expect((await engine.listImages({ dangling: true })).map((image) => image.id)).toContain(dangling);
+    const ref: ImageRef = { id: full(dangling) };
+    expect((await engine.removeImages([ref])).get(ref)).toMatchObject({ kind: 'removed' });
+    expect(imageExists(dangling)).toBe(false);
+    engine.close();
+  });
+});
