@@ -100,8 +100,9 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
         fail(new DockerTimeoutError(endpoint, timeoutMs, what));
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
-        // A kept-alive socket the server closed meanwhile: retry once on a fresh one (idempotent requests only).
-        if (!settled && !retried && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && method === 'GET') {
+        // A kept-alive socket the server closed meanwhile: retry once on a fresh one. Idempotent
+        // requests only: a GET, or a DELETE (at worst its retry answers 404, "gone").
+        if (!settled && !retried && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && (method === 'GET' || method === 'DELETE')) {
           settled = true;
           clearTimeout(timer);
           send(method, path, timeoutMs, true).then(resolve, reject);

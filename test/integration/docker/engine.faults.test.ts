@@ -194,6 +194,36 @@ describe('api only', () => {
     engine.close();
   });
 
+  it('a prune refused because another prune runs is retried; dangling=true always sent', async () => {
+    const paths: string[] = [];
+    let prunes = 0;
+    const socket = join(dir, 'prune.sock');
+    await listen(
+      createHttpServer((request, response) => {
+        paths.push(`${request.method} ${request.url}`);
+        if (request.url === '/_ping') {
+          response.writeHead(200, { 'Api-Version': '1.41' });
+          response.end('OK');
+          return;
+        }
+        if (prunes++ === 0) {
+          response.writeHead(409, { 'Content-Type': 'application/json' });
+          response.end('{"message":"a prune operation is already running"}');
+          return;
+        }
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.end('{"ImagesDeleted":[{"Untagged":"r@sha256:1"},{"Deleted":"sha256:2"}],"SpaceReclaimed":7}');
+      }),
+      socket,
+    );
+    const engine = engineAt('api', socket);
+    const answer = await engine.pruneDanglingImages(['label=a=b', 'dangling=false', 'until=1700000000']);
+    expect(answer).toEqual({ deleted: new Set(['sha256:2']), untagged: ['r@sha256:1'], reclaimed: 7 });
+    const filters = encodeURIComponent('{"dangling":["true"],"label":["a=b"],"until":["1700000000"]}');
+    expect(paths).toEqual(['GET /_ping', `POST /v1.41/images/prune?filters=${filters}`, `POST /v1.41/images/prune?filters=${filters}`]);
+    engine.close();
+  });
+
   it('TLS toward a plain HTTP server: not a Docker engine, naming the endpoint', async () => {
     const certs = mkdtempSync(join(tmpdir(), 'dj-certs-'));
     try {
