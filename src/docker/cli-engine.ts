@@ -268,7 +268,6 @@ function objectOutcomes(operands: readonly string[], result: DockerResult): Map<
  */
 export function imageRmOutcomes(operands: readonly string[], result: Pick<DockerResult, 'stdout' | 'stderr' | 'exitCode'>): ImageRemoval[] {
   const references = new Set(operands.filter((operand) => !isFullImageId(operand)).map(normalizeReference));
-  const segments = splitImageRmOutput(result.stdout, references);
   const errors = parseErrorLines(result.stderr).map(classifyRemoveFailure);
   const used = new Set<number>();
   const errorFor = (operand: string) => {
@@ -284,7 +283,12 @@ export function imageRmOutcomes(operands: readonly string[], result: Pick<Docker
     used.add(index);
     return errors[index];
   };
+  const failures = new Map(operands.map((operand) => [operand, errorFor(operand)]));
+  const starts = new Set(operands.filter((operand) => isFullImageId(operand) && failures.get(operand) === undefined));
+  const segments = splitImageRmOutput(result.stdout, references, starts);
   return operands.map((operand): ImageRemoval => {
+    // Its own segment, or a Deleted: line in another's (a parent removed with its child) wins
+    // over an error line: the image is gone either way.
     const segment = isFullImageId(operand)
       ? segments.find((candidate) => candidate.deleted.includes(operand))
       : segments.find((candidate) => candidate.untagged[0] !== undefined && normalizeReference(candidate.untagged[0]) === normalizeReference(operand));
@@ -292,7 +296,7 @@ export function imageRmOutcomes(operands: readonly string[], result: Pick<Docker
       const deleted = segment.deleted.filter(isFullImageId);
       return deleted.length ? { kind: 'removed', deleted, untagged: segment.untagged } : { kind: 'untagged', untagged: segment.untagged };
     }
-    const error = errorFor(operand);
+    const error = failures.get(operand);
     if (!error) return { kind: 'failed', message: firstLine(result.stderr) || 'docker image rm gave no answer for it' };
     switch (error.reason) {
       case 'gone':
