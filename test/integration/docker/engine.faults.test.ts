@@ -224,6 +224,33 @@ describe('api only', () => {
     engine.close();
   });
 
+  it('an engine that stops answering part-way: the answers given are kept, the rest failed; none at all throws', async () => {
+    const a = `sha256:${'a'.repeat(64)}` as const;
+    const b = `sha256:${'b'.repeat(64)}` as const;
+    const socket = join(dir, 'partway.sock');
+    await listen(
+      createHttpServer((request, response) => {
+        if (request.url === '/_ping') {
+          response.writeHead(200, { 'Api-Version': '1.41' });
+          response.end('OK');
+        } else if (request.url === `/v1.41/images/${a}`) {
+          response.writeHead(200, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify([{ Deleted: a }]));
+        }
+        // anything else: never answered
+      }),
+      socket,
+    );
+    const engine = engineAt('api', socket, 800);
+    const refA = { id: a } as const;
+    const refB = { id: b } as const;
+    const answers = await engine.removeImages([refA, refB]);
+    expect(answers.get(refA)).toEqual({ kind: 'removed', deleted: [a], untagged: [] });
+    expect(answers.get(refB)).toEqual({ kind: 'failed', message: expect.stringMatching(/did not answer DELETE \/v1\.41\/images\/sha256:b+ within 800 ms/) });
+    await expect(engine.removeImages([refB])).rejects.toBeInstanceOf(DockerTimeoutError);
+    engine.close();
+  });
+
   it('TLS toward a plain HTTP server: not a Docker engine, naming the endpoint', async () => {
     const certs = mkdtempSync(join(tmpdir(), 'dj-certs-'));
     try {
