@@ -37,6 +37,8 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
       (raw) => withTypedTimeouts(raw, endpoint),
     ));
   const timeoutMs = 'client' in options ? options.client.timeoutMs : (options.timeoutMs ?? DEFAULT_CLI_TIMEOUT_MS);
+  /** Follows in progress (`docker events` processes), ended by close() too. */
+  const follows = new Set<Subscription>();
 
   /** Run a batched object command; every argument gets an outcome from the answer. */
   const objects = async (args: readonly string[], operands: readonly string[], extra?: { timeoutMs?: number }): Promise<Map<string, ObjectRemoval>> => {
@@ -179,6 +181,16 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
 
     watchContainerCreates(sinceMs, onEvent): Subscription {
       let stopped = false;
+      const subscription: Subscription = {
+        stop() {
+          stopped = true;
+          stream?.stop();
+          follows.delete(subscription);
+        },
+        get done() {
+          return done;
+        },
+      };
       let stream: { stop(): void; done: Promise<void> } | undefined;
       const done = docker().then((client) => {
         if (stopped) return;
@@ -188,17 +200,14 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
         });
         return stream.done;
       }).catch(() => undefined);
-      return {
-        stop() {
-          stopped = true;
-          stream?.stop();
-        },
-        done,
-      };
+      follows.add(subscription);
+      void done.finally(() => follows.delete(subscription));
+      return subscription;
     },
 
     close() {
-      // Nothing kept open: every call is its own process.
+      // Every call is its own process: only follows are still open.
+      for (const follow of [...follows]) follow.stop();
     },
   };
 }

@@ -65,6 +65,8 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
       ? new https.Agent({ ...agentOptions, ...tlsOptions(target.tls) })
       : new http.Agent(agentOptions);
   let version: Promise<string> | undefined;
+  /** Follows in progress, ended by close() too. */
+  const follows = new Set<{ stop(): void }>();
 
   const base = (): http.RequestOptions =>
     target.kind === 'unix' ? { socketPath: target.socketPath } : { host: target.host, port: target.port };
@@ -223,16 +225,20 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
           current.end();
         });
       })();
-      return {
+      const follow = {
         stop() {
           stopped = true;
           current?.destroy();
+          follows.delete(follow);
         },
         // Settles, never rejects (like the CLI's stream): a follow that ends is not an error to throw into nowhere.
-        done: done.catch(() => undefined),
+        done: done.catch(() => undefined).finally(() => follows.delete(follow)),
       };
+      follows.add(follow);
+      return follow;
     },
     close() {
+      for (const follow of [...follows]) follow.stop();
       agent.destroy();
     },
   };

@@ -360,6 +360,14 @@ describe.each(['api', 'cli'] as const)('Engine over %s', (transport) => {
       await subscription.done;
       expect(seen).toContain(id);
     });
+
+    it('close() ends a follow still running', async () => {
+      const own = makeEngine(transport);
+      const subscription = own.watchContainerCreates(Date.now(), () => {});
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      own.close();
+      await expect(Promise.race([subscription.done.then(() => 'ended'), new Promise((resolve) => setTimeout(() => resolve('still running'), 5_000))])).resolves.toBe('ended');
+    });
   });
 });
 
