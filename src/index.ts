@@ -14,9 +14,13 @@ export {
   type RunOptions,
 } from './docker/client.js';
 export {
+  DockerApiError,
   DockerCommandError,
   DockerError,
+  DockerNotAnEngineError,
+  DockerNotFoundError,
   DockerNotInstalledError,
+  DockerTimeoutError,
   DockerUnreachableError,
   isDockerError,
   type DockerErrorCode,

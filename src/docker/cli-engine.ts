@@ -10,7 +10,7 @@ import { classifyRemoveFailure } from './classify.js';
 import type { DockerClient, DockerClientOptions, DockerResult } from './client.js';
 import type { CreateEvent, Engine, FullImageId, ImageRef, ImageRemoval, ObjectKind, ObjectRemoval, Subscription } from './engine.js';
 import { cliEndpointLabel } from './endpoint.js';
-import { DockerCommandError } from './errors.js';
+import { DockerCommandError, DockerNotAnEngineError, DockerTimeoutError } from './errors.js';
 import { chunks, inspectImages, listContainers, pruneDanglingImages } from './images.js';
 import { normalizeReference, parseErrorLines, parseIdLines, parseUntaggedLines, splitImageRmOutput } from './parse.js';
 import { isFullImageId, refText } from './refs.js';
@@ -31,10 +31,14 @@ export const DEFAULT_CLI_TIMEOUT_MS = 60_000;
 
 export function createCliEngine(options: CliEngineOptions = {}): Engine {
   let client: Promise<DockerClient> | undefined;
-  const docker = (): Promise<DockerClient> =>
-    (client ??= 'client' in options ? Promise.resolve(options.client) : import('./client.js').then((module) => module.createDockerClient(options)));
   const endpoint = 'client' in options ? options.client.endpoint : cliEndpointLabel(cliEnv(options));
+  const docker = (): Promise<DockerClient> =>
+    (client ??= ('client' in options ? Promise.resolve(options.client) : import('./client.js').then((module) => module.createDockerClient(options))).then(
+      (raw) => withTypedTimeouts(raw, endpoint),
+    ));
   const timeoutMs = 'client' in options ? options.client.timeoutMs : (options.timeoutMs ?? DEFAULT_CLI_TIMEOUT_MS);
+  /** Follows in progress (`docker events` processes), ended by close() too. */
+  const follows = new Set<Subscription>();
 
   /** Run a batched object command; every argument gets an outcome from the answer. */
   const objects = async (args: readonly string[], operands: readonly string[], extra?: { timeoutMs?: number }): Promise<Map<string, ObjectRemoval>> => {
@@ -48,7 +52,16 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
     timeoutMs,
 
     async ping() {
-      await (await docker()).run(['version', '--format', '{{.Server.APIVersion}}']);
+      const client = await docker();
+      try {
+        await client.run(['version', '--format', '{{.Server.APIVersion}}']);
+      } catch (error) {
+        // The CLI reached something that answers, but not as an engine (a 500, garbage).
+        if (error instanceof DockerCommandError && !error.timedOut) {
+          throw new DockerNotAnEngineError(endpoint, error.stderr.trim() || error.shortMessage, { cause: error });
+        }
+        throw error;
+      }
     },
 
     async listImages(query = {}) {
@@ -168,6 +181,16 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
 
     watchContainerCreates(sinceMs, onEvent): Subscription {
       let stopped = false;
+      const subscription: Subscription = {
+        stop() {
+          stopped = true;
+          stream?.stop();
+          follows.delete(subscription);
+        },
+        get done() {
+          return done;
+        },
+      };
       let stream: { stop(): void; done: Promise<void> } | undefined;
       const done = docker().then((client) => {
         if (stopped) return;
@@ -176,18 +199,40 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
           for (const event of parseCreateEvents(line)) onEvent(event);
         });
         return stream.done;
-      });
-      return {
-        stop() {
-          stopped = true;
-          stream?.stop();
-        },
-        done,
-      };
+      }).catch(() => undefined);
+      follows.add(subscription);
+      void done.finally(() => follows.delete(subscription));
+      return subscription;
     },
 
     close() {
-      // Nothing kept open: every call is its own process.
+      // Every call is its own process: only follows are still open.
+      for (const follow of [...follows]) follow.stop();
+    },
+  };
+}
+
+/** A call that got no answer in time is the same typed error at both transports. */
+function withTypedTimeouts(client: DockerClient, endpoint: string): DockerClient {
+  const convert = (error: unknown, args: readonly string[]): unknown =>
+    error instanceof DockerCommandError && error.timedOut
+      ? new DockerTimeoutError(endpoint, error.timeoutMs ?? client.timeoutMs, `docker ${args.slice(0, 2).join(' ')}`, { cause: error })
+      : error;
+  return {
+    ...client,
+    async run(args, options) {
+      try {
+        return await client.run(args, options);
+      } catch (error) {
+        throw convert(error, args);
+      }
+    },
+    runSync(args, options) {
+      try {
+        return client.runSync(args, options);
+      } catch (error) {
+        throw convert(error, args);
+      }
     },
   };
 }
@@ -216,7 +261,10 @@ function objectOutcomes(operands: readonly string[], result: DockerResult): Map<
   for (const operand of operands) {
     const failure = failures.get(operand);
     if (failure) outcomes.set(operand, failure.gone ? { kind: 'gone' } : { kind: 'failed', message: failure.message });
-    else if (result.exitCode === 0 || printed.has(operand)) outcomes.set(operand, { kind: 'removed' });
+    // rm/stop echo every argument they handled.
+    else if (printed.has(operand)) outcomes.set(operand, { kind: 'removed' });
+    // `rm --force` says nothing, and exits 0, for a container that does not exist.
+    else if (result.exitCode === 0) outcomes.set(operand, { kind: 'gone' });
     else outcomes.set(operand, { kind: 'failed', message: firstLine(result.stderr) || `docker ${result.args.join(' ')} failed` });
   }
   return outcomes;
@@ -229,7 +277,6 @@ function objectOutcomes(operands: readonly string[], result: DockerResult): Map<
  */
 export function imageRmOutcomes(operands: readonly string[], result: Pick<DockerResult, 'stdout' | 'stderr' | 'exitCode'>): ImageRemoval[] {
   const references = new Set(operands.filter((operand) => !isFullImageId(operand)).map(normalizeReference));
-  const segments = splitImageRmOutput(result.stdout, references);
   const errors = parseErrorLines(result.stderr).map(classifyRemoveFailure);
   const used = new Set<number>();
   const errorFor = (operand: string) => {
@@ -245,7 +292,12 @@ export function imageRmOutcomes(operands: readonly string[], result: Pick<Docker
     used.add(index);
     return errors[index];
   };
+  const failures = new Map(operands.map((operand) => [operand, errorFor(operand)]));
+  const starts = new Set(operands.filter((operand) => isFullImageId(operand) && failures.get(operand) === undefined));
+  const segments = splitImageRmOutput(result.stdout, references, starts);
   return operands.map((operand): ImageRemoval => {
+    // Its own segment, or a Deleted: line in another's (a parent removed with its child) wins
+    // over an error line: the image is gone either way.
     const segment = isFullImageId(operand)
       ? segments.find((candidate) => candidate.deleted.includes(operand))
       : segments.find((candidate) => candidate.untagged[0] !== undefined && normalizeReference(candidate.untagged[0]) === normalizeReference(operand));
@@ -253,7 +305,7 @@ export function imageRmOutcomes(operands: readonly string[], result: Pick<Docker
       const deleted = segment.deleted.filter(isFullImageId);
       return deleted.length ? { kind: 'removed', deleted, untagged: segment.untagged } : { kind: 'untagged', untagged: segment.untagged };
     }
-    const error = errorFor(operand);
+    const error = failures.get(operand);
     if (!error) return { kind: 'failed', message: firstLine(result.stderr) || 'docker image rm gave no answer for it' };
     switch (error.reason) {
       case 'gone':

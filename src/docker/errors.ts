@@ -109,6 +109,8 @@ export class DockerCommandError extends DockerError {
   override readonly name = 'DockerCommandError';
   /** The short form: what failed and the command; `message` adds stderr. */
   readonly shortMessage: string;
+  /** The timeout that ran out, when `timedOut`. */
+  readonly timeoutMs: number | undefined;
   constructor(
     readonly args: readonly string[],
     readonly exitCode: number | undefined,
@@ -123,6 +125,7 @@ export class DockerCommandError extends DockerError {
     const detail = stderr.trim();
     super(detail ? `${short}\n${detail}` : short, options);
     this.shortMessage = short;
+    this.timeoutMs = options?.timeoutMs;
   }
 }
 

@@ -143,12 +143,13 @@ export interface ImageRmSegment {
 
 /**
  * Split the stdout of a batched `docker image rm A B …` into one segment per argument that
- * succeeded, in order. Each success prints `Untagged:` lines then `Deleted:` lines; a segment
- * starts at an `Untagged:` line that follows a `Deleted:` line, or at `Untagged: <next reference
- * argument>`. Best effort for `untagged` lists; whether an image was deleted is decided by the
- * caller from the `Deleted:` IDs.
+ * succeeded, in order. Each success prints `Untagged:` lines then `Deleted:` lines (its own ID
+ * first, then untagged parents). A segment starts at an `Untagged:` line that follows a
+ * `Deleted:` line, at `Untagged: <reference argument>`, or at `Deleted: <ID argument>` when that
+ * argument has no error line of its own (`starts`): an ID argument that failed, or was already
+ * deleted as a parent, only ever shows up inside another argument's segment.
  */
-export function splitImageRmOutput(stdout: string, references: ReadonlySet<string>): ImageRmSegment[] {
+export function splitImageRmOutput(stdout: string, references: ReadonlySet<string>, starts: ReadonlySet<string> = new Set()): ImageRmSegment[] {
   const segments: ImageRmSegment[] = [];
   let current: ImageRmSegment | undefined;
   let sawDeleted = false;
@@ -164,7 +165,7 @@ export function splitImageRmOutput(stdout: string, references: ReadonlySet<strin
       }
       current.untagged.push(untagged);
     } else if (deleted) {
-      if (!current) {
+      if (!current || (starts.has(deleted) && current.deleted.length > 0)) {
         current = { untagged: [], deleted: [] };
         segments.push(current);
       }

@@ -56,6 +56,8 @@ export function containerCreateEventsArgs(sinceSeconds: number | string, untilSe
 export interface CreateEvent {
   readonly id: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Nanoseconds since the epoch (read from the text: it does not fit a double). */
+  readonly timeNano?: bigint | undefined;
 }
 
 /** Lines of `docker events --format '{{json .}}'`: container id and its labels (attributes). */
@@ -69,7 +71,8 @@ export function parseCreateEvents(stdout: string): CreateEvent[] {
       if (!id) continue;
       const labels: Record<string, string> = {};
       for (const [key, value] of Object.entries(event.Actor?.Attributes ?? {})) if (typeof value === 'string') labels[key] = value;
-      events.push({ id, labels });
+      const nano = /"timeNano"\s*:\s*(\d+)/.exec(line)?.[1];
+      events.push(nano ? { id, labels, timeNano: BigInt(nano) } : { id, labels });
     } catch {
       // not an event line
     }

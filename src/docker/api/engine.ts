@@ -19,7 +19,7 @@ import type {
   Subscription,
 } from '../engine.js';
 import { isPruneAlreadyRunning } from '../classify.js';
-import { DockerApiError, DockerNotAnEngineError } from '../errors.js';
+import { DockerApiError, DockerError, DockerNotAnEngineError } from '../errors.js';
 import { refText } from '../refs.js';
 import type { ContainerInfo, ImageInfo } from '../types.js';
 import { createApiHttp, type Answer, type RequestRecord, type Target } from './http.js';
@@ -76,6 +76,31 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
     const results = await inParallel(keys, concurrency, work);
     return new Map(keys.map((key, index) => [key, results[index] as V]));
   };
+
+  /**
+   * `each` for removals: when the engine stops answering part-way (gone, timed out), the
+   * answers already given are kept and the rest are `failed` with the error's line. Only when
+   * not one request got an answer does the error itself go up: the engine could not be asked.
+   */
+  const removals = async <K, V>(keys: readonly K[], work: (key: K) => Promise<V>, failed: (message: string) => V): Promise<Map<K, V>> => {
+    let firstError: unknown;
+    let answered = 0;
+    const results = await each(keys, async (key): Promise<V> => {
+      try {
+        const value = await work(key);
+        answered++;
+        return value;
+      } catch (error) {
+        if (!(error instanceof DockerError)) throw error;
+        firstError ??= error;
+        return failed(error.message);
+      }
+    });
+    if (firstError !== undefined && answered === 0) throw firstError;
+    return results;
+  };
+  const failedImage = (message: string): ImageRemoval => ({ kind: 'failed', message });
+  const failedObject = (message: string): ObjectRemoval => ({ kind: 'failed', message });
 
   const stopTimeout = (seconds: number) => timeoutMs + Math.max(0, seconds) * 1000;
 
@@ -143,11 +168,15 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
     async removeImages(refs: readonly ImageRef[]): Promise<Map<ImageRef, ImageRemoval>> {
       // Check every ref before the first request: a bad one stops the whole call.
       const texts = new Map(refs.map((ref) => [ref, refText(ref)]));
-      return each(refs, async (ref) => {
-        // No query at all: `force` is never sent, `noprune` keeps its default (untagged parents go too).
-        const answer = await http.request('DELETE', `/images/${encodePath(texts.get(ref) as string)}`);
-        return mapImageDelete(answer.status, tryJson(answer.body), answer.body);
-      });
+      return removals(
+        refs,
+        async (ref) => {
+          // No query at all: `force` is never sent, `noprune` keeps its default (untagged parents go too).
+          const answer = await http.request('DELETE', `/images/${encodePath(texts.get(ref) as string)}`);
+          return mapImageDelete(answer.status, tryJson(answer.body), answer.body);
+        },
+        failedImage,
+      );
     },
 
     async pruneDanglingImages(filters): Promise<PruneAnswer> {
@@ -169,26 +198,26 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
     },
 
     async removeContainers(ids, { stopTimeoutSeconds }) {
-      return each(ids, async (id) => {
+      return removals(ids, async (id) => {
         if (stopTimeoutSeconds > 0) {
           const stopped = await objectRemoval('POST', `/containers/${encodePath(id)}/stop`, { t: stopTimeoutSeconds }, stopTimeout(stopTimeoutSeconds));
           if (stopped.kind === 'gone') return stopped;
         }
         return objectRemoval('DELETE', `/containers/${encodePath(id)}`, { force: 1, v: 1 });
-      });
+      }, failedObject);
     },
 
     async stopContainers(ids, { stopTimeoutSeconds }) {
       const seconds = Math.max(0, stopTimeoutSeconds);
-      return each(ids, (id) => objectRemoval('POST', `/containers/${encodePath(id)}/stop`, { t: seconds }, stopTimeout(seconds)));
+      return removals(ids, (id) => objectRemoval('POST', `/containers/${encodePath(id)}/stop`, { t: seconds }, stopTimeout(seconds)), failedObject);
     },
 
     async removeNetworks(ids) {
-      return each(ids, (id) => objectRemoval('DELETE', `/networks/${encodePath(id)}`));
+      return removals(ids, (id) => objectRemoval('DELETE', `/networks/${encodePath(id)}`), failedObject);
     },
 
     async removeVolumes(names) {
-      return each(names, (name) => objectRemoval('DELETE', `/volumes/${encodePath(name)}`));
+      return removals(names, (name) => objectRemoval('DELETE', `/volumes/${encodePath(name)}`), failedObject);
     },
 
     async containerCreateEvents({ sinceMs, untilMs }): Promise<CreateEvent[]> {

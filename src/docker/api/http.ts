@@ -65,12 +65,14 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
       ? new https.Agent({ ...agentOptions, ...tlsOptions(target.tls) })
       : new http.Agent(agentOptions);
   let version: Promise<string> | undefined;
+  /** Follows in progress, ended by close() too. */
+  const follows = new Set<{ stop(): void }>();
 
   const base = (): http.RequestOptions =>
     target.kind === 'unix' ? { socketPath: target.socketPath } : { host: target.host, port: target.port };
   const transport = target.kind === 'tcp' && target.tls ? https : http;
 
-  const send = (method: string, path: string, timeoutMs: number, useAgent: http.Agent | false, retried = false): Promise<Answer> => {
+  const send = (method: string, path: string, timeoutMs: number, retried = false): Promise<Answer> => {
     options.onRequest?.({ method, path });
     return new Promise<Answer>((resolve, reject) => {
       let settled = false;
@@ -83,7 +85,7 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
       };
       const request = transport.request({
         ...base(),
-        ...(useAgent === false ? { agent: false, ...(target.kind === 'tcp' && target.tls ? tlsOptions(target.tls) : {}) } : { agent: useAgent }),
+        agent,
         method,
         path,
         headers: { Host: 'docker', Accept: 'application/json' },
@@ -100,11 +102,12 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
         fail(new DockerTimeoutError(endpoint, timeoutMs, what));
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
-        // A kept-alive socket the server closed meanwhile: retry once on a fresh one (idempotent requests only).
-        if (!settled && !retried && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && method === 'GET') {
+        // A kept-alive socket the server closed meanwhile: retry once on a fresh one. Idempotent
+        // requests only: a GET, or a DELETE (at worst its retry answers 404, "gone").
+        if (!settled && !retried && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && (method === 'GET' || method === 'DELETE')) {
           settled = true;
           clearTimeout(timer);
-          send(method, path, timeoutMs, useAgent, true).then(resolve, reject);
+          send(method, path, timeoutMs, true).then(resolve, reject);
           return;
         }
         fail(transportError(endpoint, error));
@@ -125,7 +128,7 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
   };
 
   const ping = async (): Promise<string> => {
-    const answer = await send('GET', '/_ping', options.timeoutMs, agent);
+    const answer = await send('GET', '/_ping', options.timeoutMs);
     const header = answer.headers['api-version'];
     const daemonMax = typeof header === 'string' ? header.trim() : '';
     if (answer.status !== 200 || !/^\d+\.\d+$/.test(daemonMax)) {
@@ -151,7 +154,15 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
   return {
     async request(method, path, request = {}) {
       const v = await negotiated();
-      return send(method, `/v${v}${path}${queryString(request.query)}`, request.timeoutMs ?? options.timeoutMs, agent);
+      const suffix = `${path}${queryString(request.query)}`;
+      const answer = await send(method, `/v${v}${suffix}`, request.timeoutMs ?? options.timeoutMs);
+      // A daemon whose minimum is above our maximum (Docker 29 refuses < 1.44) says which it takes.
+      const minimum = answer.status === 400 ? /Minimum supported API version is (\d+\.\d+)/i.exec(answer.body)?.[1] : undefined;
+      if (minimum && compareVersions(minimum, v) > 0) {
+        version = Promise.resolve(minimum);
+        return send(method, `/v${minimum}${suffix}`, request.timeoutMs ?? options.timeoutMs);
+      }
+      return answer;
     },
     async ping() {
       const v = await ping();
@@ -214,15 +225,20 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
           current.end();
         });
       })();
-      return {
+      const follow = {
         stop() {
           stopped = true;
           current?.destroy();
+          follows.delete(follow);
         },
-        done,
+        // Settles, never rejects (like the CLI's stream): a follow that ends is not an error to throw into nowhere.
+        done: done.catch(() => undefined).finally(() => follows.delete(follow)),
       };
+      follows.add(follow);
+      return follow;
     },
     close() {
+      for (const follow of [...follows]) follow.stop();
       agent.destroy();
     },
   };
@@ -270,6 +286,10 @@ export function transportError(endpoint: string, error: NodeJS.ErrnoException): 
   const code = error.code ?? '';
   if (UNREACHABLE_CODES.has(code)) return new DockerUnreachableError(endpoint, `${code}: ${error.message}`, { cause: error });
   if (code === 'ETIMEDOUT') return new DockerTimeoutError(endpoint, 0, 'a connection', { cause: error });
-  // HPE_* (not HTTP), ECONNRESET / socket hang up (closed without an answer), TLS errors.
+  // Closed without an answer: a daemon going away looks like this.
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return new DockerUnreachableError(endpoint, `${code}: the connection was closed without an answer`, { cause: error });
+  }
+  // HPE_* (not HTTP), TLS errors (EPROTO, ERR_SSL_*, certificate errors).
   return new DockerNotAnEngineError(endpoint, code ? `${code}: ${error.message}` : error.message, { cause: error });
 }

@@ -67,8 +67,8 @@ describe('parseArgs', () => {
     [['clena'], 'unknown command "clena"; expected one of: clean'],
     [['help', 'sweeep'], 'unknown command "sweeep"; expected one of: clean'],
     [['--dry-run', 'clean'], 'unknown option --dry-run before the command; expected a command (clean), --help or --version'],
-    [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --report-file, --no-job-summary, --help'],
-    [['clean', '-f'], 'unknown option -f for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --report-file, --no-job-summary, --help'],
+    [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --transport, --report-file, --no-job-summary, --help'],
+    [['clean', '-f'], 'unknown option -f for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --transport, --report-file, --no-job-summary, --help'],
     [['clean', 'now'], 'unexpected argument "now" for clean; it takes options only'],
     [['clean', '--', 'x'], 'unexpected argument "x" for clean; it takes options only'],
     [['clean', '--older-than'], 'option --older-than needs a value (DURATION)'],
@@ -110,7 +110,7 @@ describe('toCleanOptionsInput + the options schema', () => {
       labels: [],
       excludeLabels: [],
       removeDigested: false,
-      docker: { timeoutMs: 60_000 },
+      docker: { timeoutMs: 60_000, transport: 'auto' },
     });
   });
 
@@ -123,7 +123,7 @@ describe('toCleanOptionsInput + the options schema', () => {
       labels: ['a=1'],
       excludeLabels: ['b'],
       removeDigested: true,
-      docker: { path: '/d', host: 'tcp://h:2375', context: 'c', timeoutMs: 1500 },
+      docker: { path: '/d', host: 'tcp://h:2375', context: 'c', timeoutMs: 1500, transport: 'auto' },
     });
   });
 

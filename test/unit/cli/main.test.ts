@@ -60,7 +60,7 @@ describe('usage errors: exit 2, one line naming the option, the value and what i
     [['clean', '--timeout', '0'], 'invalid value "0" for --timeout: expected a positive whole number of milliseconds'],
     [['clean', '--label', 'has space'], 'invalid value "has space" for --label: expected KEY or KEY=VALUE'],
     [['clean', '--host', ''], 'option --host needs a value (HOST)'],
-    [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --report-file, --no-job-summary, --help'],
+    [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --transport, --report-file, --no-job-summary, --help'],
     [['prune'], 'unknown command "prune"; expected one of: clean, sweep, sessions'],
   ])('%j', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);

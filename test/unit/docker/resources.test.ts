@@ -47,6 +47,8 @@ describe('parseCreateEvents', () => {
       {
         id: '529cc6b053ee4cb1fbbe25ce5a67981e748301a0224e4da2f29f76a8e6744537',
         labels: { a: 'b', image: 'dj-base', name: 'busy_archimedes' },
+        // Exact: the digits are read from the text, not through a double.
+        timeNano: 1795656176574802817n,
       },
     ]);
   });

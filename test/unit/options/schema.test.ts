@@ -14,7 +14,7 @@ function optionsError(fn: () => unknown): OptionsError {
 
 describe('imageCleanOptionsSchema defaults', () => {
   it('fills every field from nothing, undefined or null', () => {
-    const expected = { dryRun: false, labels: [], excludeLabels: [], removeDigested: false, docker: { timeoutMs: 60_000 } };
+    const expected = { dryRun: false, labels: [], excludeLabels: [], removeDigested: false, docker: { timeoutMs: 60_000, transport: 'auto' } };
     expect(parseOptions(imageCleanOptionsSchema, {})).toEqual(expected);
     expect(parseOptions(imageCleanOptionsSchema, undefined)).toEqual(expected);
     expect(parseOptions(imageCleanOptionsSchema, null)).toEqual(expected);
@@ -37,7 +37,7 @@ describe('imageCleanOptionsSchema defaults', () => {
       labels: ['team=ci', 'flag'],
       excludeLabels: ['keep'],
       removeDigested: true,
-      docker: { path: '/usr/bin/docker', host: 'unix:///tmp/x.sock', context: 'ctx', timeoutMs: 5000 },
+      docker: { path: '/usr/bin/docker', host: 'unix:///tmp/x.sock', context: 'ctx', timeoutMs: 5000, transport: 'auto' },
     });
   });
 
@@ -73,7 +73,7 @@ describe('janitorOptionsSchema defaults', () => {
       cleanBeforeRerun: true,
       summary: true,
       jobSummary: 'auto',
-      docker: { timeoutMs: 60_000 },
+      docker: { timeoutMs: 60_000, transport: 'auto' },
     });
   });
 

@@ -1,0 +1,52 @@
+/**
+ * What loading the engine costs: the static import graph of `engineFromOptions` (and of the API
+ * engine alone) holds no execa and no zod; the CLI engine reaches `client.ts` (execa) only by a
+ * dynamic import, on its first call. Read from the sources, so it holds for the build too.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src');
+
+/** Static, non-type imports of a module and everything they import, transitively. */
+function staticGraph(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/^(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) {
+      const specifier = match[1] ?? '';
+      if (specifier.startsWith('.')) visit(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+      else seen.add(specifier);
+    }
+  };
+  visit(join(SRC, entry));
+  return seen;
+}
+
+const relative = (graph: Set<string>) => [...graph].map((item) => item.replace(`${SRC}/`, '')).sort();
+
+describe('the engine import graph', () => {
+  it('engineFromOptions loads neither execa nor zod, nor client.ts', () => {
+    const graph = relative(staticGraph('docker/create.ts'));
+    expect(graph).not.toContain('execa');
+    expect(graph).not.toContain('zod');
+    expect(graph).not.toContain('docker/client.ts');
+    expect(graph.filter((item) => !item.startsWith('docker/') && !item.startsWith('node:'))).toEqual([]);
+  });
+
+  it('the API engine alone: node built-ins and docker/ modules only', () => {
+    const graph = relative(staticGraph('docker/api/engine.ts'));
+    expect(graph.filter((item) => item.startsWith('node:'))).toEqual(['node:http', 'node:https']);
+    expect(graph).not.toContain('docker/cli-engine.ts');
+  });
+
+  it('the CLI engine imports client.ts (execa) dynamically only', () => {
+    const text = readFileSync(join(SRC, 'docker/cli-engine.ts'), 'utf8');
+    expect(text).toMatch(/import\('\.\/client\.js'\)/);
+    expect(relative(staticGraph('docker/cli-engine.ts'))).not.toContain('execa');
+  });
+});
