@@ -81,7 +81,8 @@ export function engineFromOptions(options: EngineOptions = {}): ChosenEngine {
     env,
     ...(options.onCommand ? { onCommand: options.onCommand } : {}),
   });
-  const engine = endpoint.kind === 'none' && choice === 'auto' ? notFoundWhenNoCli(cli, endpoint.tried) : cli;
+  // An explicit docker path that does not exist is named as such (DockerNotInstalledError), not as "no engine found".
+  const engine = endpoint.kind === 'none' && choice === 'auto' && dockerPath === undefined ? notFoundWhenNoCli(cli, endpoint.tried) : cli;
   const where = endpoint.kind === 'none' ? cli.endpoint : describeEndpoint(endpoint);
   return { engine, endpoint, transport: 'cli', description: `${where} (cli)` };
 }

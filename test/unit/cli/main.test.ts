@@ -128,7 +128,8 @@ describe('Docker missing or unreachable: exit 3, one clear line', () => {
     const { code, stdout, stderr } = await run(['clean', '--timeout', '1000', '--host', `unix://${join(dir, 'hung.sock')}`]);
     expect(code).toBe(EXIT.docker);
     expect(stdout).toBe('');
-    expect(stderr).toBe('docker-janitor: Command timed out after 1000 ms: docker image ls --filter dangling=true --quiet --no-trunc\n');
+    // Through the Engine API (auto, for a unix socket): the first request times out.
+    expect(stderr).toBe(`docker-janitor: The Docker engine at unix://${join(dir, 'hung.sock')} did not answer GET /_ping within 1000 ms.\n`);
   });
 });
 
