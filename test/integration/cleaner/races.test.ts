@@ -45,7 +45,18 @@ interface Counts {
   byAction: Record<Action, number>;
   /** The action ran after the image was already gone ("No such image"): no race to lose. */
   tooLate: number;
+  /** A tag added during the clean that is gone afterwards, with no daemon window to explain it. Must be 0. */
   lostTags: number;
+  /**
+   * `docker tag` answered success but registered its tag onto an image the daemon deleted
+   * meanwhile (the daemon's tag/delete window; the reference store names a missing image).
+   */
+  tagOntoDeleted: number;
+  /**
+   * The tag landed between the daemon's reference check and its delete and was untagged with the
+   * image (the daemon's check-then-delete window); the cleaner's result names it in a warning.
+   */
+  tagTakenInsideDelete: number;
   lostDigestOnly: number;
   /**
    * A pull by digest that answered success but registered its reference onto an image the
@@ -71,6 +82,8 @@ function newCounts(): Counts {
     byAction: { tag: 0, create: 0, run: 0, 'pull-digest': 0 },
     tooLate: 0,
     lostTags: 0,
+    tagOntoDeleted: 0,
+    tagTakenInsideDelete: 0,
     lostDigestOnly: 0,
     pullOntoDeleted: 0,
     runningWithoutImage: 0,
@@ -218,8 +231,17 @@ async function raceRounds(remover: Remover, counts: Counts, random: ReturnType<t
     const images = engineImages();
     const byId = new Map(images.map((image) => [image.id, image]));
     if (done.ok && action === 'tag' && !byId.get(victim)?.tags.includes(tagRef)) {
-      counts.lostTags += 1;
-      counts.notes.push(`${story}: tag lost`);
+      // The same two cases as for a pull: did the removal take a tag that existed when the
+      // daemon checked (it then names it in its answer and the cleaner warns: the daemon's
+      // check-then-delete window), did `docker tag` register its tag onto an image the daemon
+      // had already deleted (the reference store names a missing image: the tag/delete window),
+      // or is it a loss the cleaner could have prevented?
+      const target = referenceTarget(tagRef);
+      const warned = (reported?.warnings ?? []).some((warning) => warning.includes(tagRef));
+      if (target !== undefined && !byId.has(target)) counts.tagOntoDeleted += 1;
+      else if (warned) counts.tagTakenInsideDelete += 1;
+      else counts.lostTags += 1;
+      counts.notes.push(`${story}: tag ${target !== undefined && !byId.has(target) ? `registered onto the deleted image ${target}` : warned ? 'untagged by the daemon inside its delete (warned)' : 'lost'}`);
     }
     if (done.ok && action === 'pull-digest' && dockerSync(['image', 'inspect', '--format', '{{.Id}}', digestRef ?? ''], { allowFailure: true }) === '') {
       // Which of the two: did the removal take a reference that existed (the cleaner's loss), or
