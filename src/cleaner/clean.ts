@@ -186,7 +186,8 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
         const current = now[position];
         const { image } = item;
         if (!current) {
-          if (deletedAnywhere.has(image.id)) removed.push({ id: image.id, size: image.size, step: 'remove' });
+          const saidRemoved = (byImage.get(image.id) ?? []).some((answer) => answer.kind === 'removed');
+          if (deletedAnywhere.has(image.id) || saidRemoved) removed.push({ id: image.id, size: image.size, step: 'remove' });
           else skipped.push({ id: image.id, reason: 'gone', containers: [], size: image.size });
           return;
         }
