@@ -4,7 +4,9 @@
  * `docker-janitor/session`.
  */
 export { cleanImages, type CleanContext, type CleanImagesOptions } from './cleaner/clean.js';
-export { planImageCleanup, type ImagePlan, type PlanInput, type PlanOptions } from './cleaner/plan.js';
+export { planImageCleanup, type ImagePlan, type ImageScope, type PlanInput, type PlanOptions } from './cleaner/plan.js';
+export { engineFromOptions, type ChosenEngine, type EngineOptions } from './docker/create.js';
+export type { Engine } from './docker/engine.js';
 export type { CleanResult, ContainerRef, FailedImage, RemovedImage, SkippedImage, SkipReason } from './cleaner/result.js';
 export {
   createDockerClient,
