@@ -228,7 +228,9 @@ describe("import('docker-janitor') from the installed tarball", () => {
       [
         "import * as dj from 'docker-janitor';",
         'const options = dj.parseOptions(dj.imageCleanOptionsSchema, { dryRun: true });',
-        'const result = await dj.cleanImages(dj.createDockerClient(), options);',
+        'const { engine } = dj.engineFromOptions();',
+        'const result = await dj.cleanImages(engine, options);',
+        'engine.close();',
         'const plan = dj.planImageCleanup({ images: [], containers: [], options, now: Date.now() });',
         'let optionsError = null;',
         "try { dj.parseOptions(dj.imageCleanOptionsSchema, { olderThan: 'soon' }); } catch (error) { optionsError = error instanceof dj.OptionsError ? error.message : String(error); }",
@@ -249,6 +251,7 @@ describe("import('docker-janitor') from the installed tarball", () => {
     expect(smoke.exports).toEqual(
       expect.arrayContaining([
         'cleanImages',
+        'engineFromOptions',
         'createDockerClient',
         'planImageCleanup',
         'renderCleanSummary',
@@ -275,14 +278,14 @@ describe("import('docker-janitor') from the installed tarball", () => {
       join(project, 'smoke.ts'),
       [
         'import {',
-        '  cleanImages, createDockerClient, imageCleanOptionsSchema, parseOptions, planImageCleanup, renderCleanSummary,',
+        '  cleanImages, engineFromOptions, imageCleanOptionsSchema, parseOptions, planImageCleanup, renderCleanSummary,',
         '  renderTeardownSummary, DockerUnreachableError, janitorOptionsSchema,',
         '  type CleanResult, type ImageCleanOptionsInput, type JanitorOptionsInput, type SkipReason, type TeardownResult,',
         "} from 'docker-janitor';",
         "const input: ImageCleanOptionsInput = { dryRun: true, olderThan: '1h', labels: ['team=a'], docker: { host: 'unix:///x.sock' } };",
         'const options = parseOptions(imageCleanOptionsSchema, input);',
         'const seconds: number | undefined = options.olderThan;',
-        'const result: CleanResult = await cleanImages(createDockerClient({ timeoutMs: 1000 }), options);',
+        'const result: CleanResult = await cleanImages(engineFromOptions({ timeoutMs: 1000 }).engine, options);',
         "const reasons: SkipReason[] = result.skipped.map((image) => image.reason);",
         "const text: string = renderCleanSummary(result, { color: false, optionStyle: 'config' });",
         'const plugin: JanitorOptionsInput = { images: "session", keepOnFailure: true };',
