@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanImages } from '../../../src/cleaner/clean.js';
 import { createCliEngine } from '../../../src/docker/cli-engine.js';
-import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../../../src/docker/errors.js';
+import { createApiEngine } from '../../../src/docker/api/engine.js';
+import { DockerNotInstalledError, DockerTimeoutError, DockerUnreachableError } from '../../../src/docker/errors.js';
 import { imageCleanOptionsSchema, parseOptions } from '../../../src/options/schema.js';
 import {
   buildImage,
@@ -78,15 +79,20 @@ describe('a hung call', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('times out with DockerCommandError (timedOut) instead of hanging', async () => {
-    const engine = createCliEngine({ host: `unix://${join(dir, 'hang.sock')}`, timeoutMs: 1_500 });
+  it.each(['cli', 'api'] as const)('%s: times out with DockerTimeoutError naming the request instead of hanging', async (transport) => {
+    const host = `unix://${join(dir, 'hang.sock')}`;
+    const engine =
+      transport === 'cli'
+        ? createCliEngine({ host, timeoutMs: 1_500 })
+        : createApiEngine({ target: { kind: 'unix', socketPath: join(dir, 'hang.sock') }, endpoint: host, timeoutMs: 1_500 });
 
     const error = await cleanImages(engine, defaults()).catch((caught: unknown) => caught);
+    engine.close();
 
-    expect(error).toBeInstanceOf(DockerCommandError);
-    expect((error as DockerCommandError).timedOut).toBe(true);
-    expect((error as DockerCommandError).shortMessage).toMatch(/timed out after 1500 ms: docker image ls/);
-    // The CLI really talked to the silent server.
+    expect(error).toBeInstanceOf(DockerTimeoutError);
+    expect((error as DockerTimeoutError).timeoutMs).toBe(1_500);
+    expect((error as Error).message).toContain(host);
+    // It really talked to the silent server.
     expect(connections.length).toBeGreaterThan(0);
   });
 });
