@@ -111,7 +111,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   const sweepRoot = options.sweepDeadSessions ? root : undefined;
   const watchdogPid =
     options.watchdog || sweepRoot
-      ? spawnWatchdog({ ...(options.watchdog ? { sessionDir: dir } : {}), ...(sweepRoot ? { sweepRoot } : {}), dockerPath }, env)
+      ? spawnWatchdog({ ...(options.watchdog ? { sessionDir: dir } : {}), ...(sweepRoot ? { sweepRoot } : {}), ownSession: id, dockerPath }, env)
       : undefined;
   let closed = false;
   let teardownPromise: Promise<TeardownResult> | undefined;

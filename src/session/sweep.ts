@@ -70,11 +70,15 @@ export interface SweepOptions {
   readonly onCommand?: DockerClientOptions['onCommand'];
   /** The docker CLI to run: the sweeping process's own, never one named by a record. */
   readonly dockerPath?: string | undefined;
+  /** Timeout of each docker call, instead of the one each record names (`sweep --timeout`). */
+  readonly timeoutMs?: number | undefined;
   /** Skip engines that did not answer recently (the background sweep); `sweep` by hand tries anyway. */
   readonly respectBackoff?: boolean;
   /** Start no new session sweep after this many ms (the background sweep's overall bound). */
   readonly deadlineMs?: number;
   readonly concurrency?: number;
+  /** Sessions not to touch (the sweeping run's own). */
+  readonly skip?: ReadonlySet<string>;
   readonly now?: () => number;
 }
 
@@ -83,7 +87,7 @@ export function clientFor(record: Pick<SessionRecord, 'docker'>, options: SweepO
   return createDockerClient({
     ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}),
     ...(record.docker.host ? { host: record.docker.host } : record.docker.context ? { context: record.docker.context } : {}),
-    ...(record.docker.timeoutMs ? { timeoutMs: record.docker.timeoutMs } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : record.docker.timeoutMs ? { timeoutMs: record.docker.timeoutMs } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onCommand ? { onCommand: options.onCommand } : {}),
   });
@@ -161,7 +165,7 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
       continue;
     }
     const { record } = read;
-    if (isOwnerAlive(record)) continue;
+    if (options.skip?.has(record.id) || isOwnerAlive(record)) continue;
     if (isKept(dir) && !options.includeKept) continue;
     if (isClosed(dir) && !isKept(dir) && !isIncomplete(dir)) {
       if (!options.dryRun) removeSessionDir(dir);

@@ -1,5 +1,5 @@
 /**
- * The watchdog process: `node main.js [--session-dir DIR] [--sweep-root ROOT] [--docker-path P]`.
+ * The watchdog process: `node main.js [--session-dir DIR] [--sweep-root ROOT] [--own-session ID] [--docker-path P]`.
  *
  * - With `--session-dir`: polls the session's owner; when it is gone and the session was not
  *   closed (or its teardown could not finish), removes the session's objects, sweeps again
@@ -33,6 +33,8 @@ function argValue(name: string): string | undefined {
 const dir = argValue('--session-dir');
 const sweepRoot = argValue('--sweep-root');
 const dockerPath = argValue('--docker-path');
+// The run's own session is the watchdog's (or, without one, nobody's: watchdog: false).
+const ownSession = argValue('--own-session');
 if (!dir && !sweepRoot) process.exit(2);
 
 // SIGTERM (the owner's teardown finished): stop watching; a background sweep under way finishes.
@@ -55,7 +57,12 @@ const logTo = (file: string) => (message: string) => {
 async function backgroundSweep(root: string): Promise<void> {
   const log = logTo(join(root, 'background-sweep.log'));
   try {
-    const report = await sweepDeadSessions(root, { dockerPath, respectBackoff: true, deadlineMs: BACKGROUND_SWEEP_DEADLINE_MS });
+    const report = await sweepDeadSessions(root, {
+      dockerPath,
+      respectBackoff: true,
+      deadlineMs: BACKGROUND_SWEEP_DEADLINE_MS,
+      ...(ownSession ? { skip: new Set([ownSession]) } : {}),
+    });
     for (const warning of report.warnings) log(warning);
     for (const swept of report.sessions) {
       if (swept.error) log(`session ${swept.sessionId}: could not sweep: ${swept.error}`);

@@ -17,6 +17,8 @@ export interface WatchdogTask {
   readonly sessionDir?: string;
   /** Sweep the dead sessions recorded under this state root, in the background. */
   readonly sweepRoot?: string;
+  /** The run's own session id: the background sweep leaves it alone. */
+  readonly ownSession?: string;
   /** The docker CLI to run (the parent's configured one); default: docker on PATH. */
   readonly dockerPath?: string | undefined;
 }
@@ -26,6 +28,7 @@ export function watchdogArgs(task: WatchdogTask): string[] {
   const args = [WATCHDOG_SCRIPT];
   if (task.sessionDir) args.push('--session-dir', task.sessionDir);
   if (task.sweepRoot) args.push('--sweep-root', task.sweepRoot);
+  if (task.ownSession) args.push('--own-session', task.ownSession);
   if (task.dockerPath) args.push('--docker-path', task.dockerPath);
   return args;
 }

@@ -75,7 +75,14 @@ export const sweepCommand: Command = {
         report = { sessions: [await sweepSession(client, id, recorded ? dir : undefined, { dryRun })], warnings };
       } else {
         // Each dead session is swept on the engine it recorded, with this process's docker CLI.
-        report = await sweepDeadSessions(root, { env: io.env, dryRun, includeKept: true, dockerPath: docker.path, onCommand });
+        report = await sweepDeadSessions(root, {
+          env: io.env,
+          dryRun,
+          includeKept: true,
+          dockerPath: docker.path,
+          onCommand,
+          ...(typeof values.timeout === 'string' ? { timeoutMs: docker.timeoutMs } : {}),
+        });
       }
     } finally {
       progress.done();
