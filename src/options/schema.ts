@@ -120,7 +120,7 @@ export const janitorOptionsSchema = z.strictObject({
   watchdog: z.boolean().default(true),
   /** Clean the session synchronously on SIGINT, SIGTERM and SIGHUP, then exit with the signal's code. */
   signals: z.boolean().default(true),
-  /** At setup, clean sessions on this machine whose runner process is dead. */
+  /** Clean sessions on this machine whose runner process is dead, in the background (setup does not wait). */
   sweepDeadSessions: z.boolean().default(true),
   /** Vitest watch mode: remove the session's containers before each rerun. */
   cleanBeforeRerun: z.boolean().default(true),

@@ -1,6 +1,7 @@
 /**
  * `openSession()`: what the Vitest and Jest adapters (and anyone scripting a test run) call at
- * global setup. It records the session, sweeps dead sessions, starts the watchdog, and returns
+ * global setup. It records the session (in the private state root), starts the watchdog (which
+ * also sweeps dead sessions, in the background), and returns
  * the handle whose `teardown()` cleans everything at the end.
  */
 import { hostname } from 'node:os';
