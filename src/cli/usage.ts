@@ -43,7 +43,8 @@ export function renderHelp(commands: readonly CommandSpec[], version: string, on
     '',
     'Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_JANITOR_DOCKER_PATH; NO_COLOR turns colours off;',
     'GITHUB_STEP_SUMMARY gets a job summary section (clean, sweep); CI, NO_COLOR and TERM=dumb turn the',
-    'progress line off; DOCKER_JANITOR_STATE_DIR holds the session records (sweep, sessions).',
+    'progress line off; DOCKER_JANITOR_STATE_DIR holds the session records (sweep, sessions); default',
+    '$XDG_STATE_HOME/docker-janitor, else $TMPDIR/docker-janitor-<uid>, private to you (0700, checked).',
   );
   return lines.join('\n');
 }
