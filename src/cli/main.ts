@@ -2,7 +2,7 @@
  * The CLI entry: argv in, exit code out. Testable without spawning: the environment and the
  * streams are parameters. Commands live in one table; adding one (e.g. `sweep`) is one entry.
  */
-import { DockerApiError, DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from '../docker/errors.js';
+import { DockerApiError, DockerCommandError, DockerNotInstalledError, DockerOutputError, DockerUnreachableError } from '../docker/errors.js';
 import { parseArgs } from './args.js';
 import { EXIT, UsageError, type CliIO, type Command } from './command.js';
 import { cleanCommand } from './commands/clean.js';
@@ -57,6 +57,10 @@ function reportError(error: unknown, io: CliIO): number {
   }
   if (error instanceof DockerApiError) {
     io.stderr.write(`docker-janitor: ${oneLine(error.message)}\n`);
+    return EXIT.failed;
+  }
+  if (error instanceof DockerOutputError) {
+    io.stderr.write(`docker-janitor: ${oneLine(error.shortMessage)}\n`);
     return EXIT.failed;
   }
   if (error instanceof DockerCommandError) {

@@ -38,12 +38,13 @@ export function renderHelp(commands: readonly CommandSpec[], version: string, on
       ['0', 'nothing failed (images skipped for safety are not failures)'],
       ['1', 'an image could not be removed for an unexpected reason, or a docker command failed'],
       ['2', 'bad usage: unknown command or option, or an invalid value'],
-      ['3', 'Docker is not installed, or the engine is not reachable'],
+      ['3', 'Docker is not installed, or the engine is not reachable or does not answer within the timeout'],
     ]),
     '',
     'Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_JANITOR_DOCKER_PATH; NO_COLOR turns colours off;',
     'GITHUB_STEP_SUMMARY gets a job summary section (clean, sweep); CI, NO_COLOR and TERM=dumb turn the',
-    'progress line off; DOCKER_JANITOR_STATE_DIR holds the session records (sweep, sessions).',
+    'progress line off; DOCKER_JANITOR_STATE_DIR holds the session records (sweep, sessions); default',
+    '$XDG_STATE_HOME/docker-janitor, else $TMPDIR/docker-janitor-<uid>, private to you (0700, checked).',
   );
   return lines.join('\n');
 }

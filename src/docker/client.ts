@@ -1,8 +1,18 @@
 /**
  * The only place that starts docker processes. Argument arrays, never a shell; a timeout on
- * every call; failures turned into the three cases of `errors.ts`.
+ * every call that always ends it; failures turned into the three cases of `errors.ts`.
+ *
+ * Each docker CLI runs in a process group of its own (detached). On timeout the whole group is
+ * killed (the CLI and anything it started: ssh for ssh:// hosts, credential helpers, a wrapper
+ * script's children), and the call does not wait for pipes a grandchild may still hold open.
+ * A group of its own also keeps a Ctrl+C sent to the runner's process group from killing the
+ * docker calls that the signal cleanup itself is making.
  */
-import { execa, execaSync } from 'execa';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from './errors.js';
 
 export interface DockerClientOptions {
@@ -21,7 +31,7 @@ export interface DockerClientOptions {
 }
 
 export interface RunOptions {
-  /** Overrides the client's timeout for this call. */
+  /** A shorter timeout for this call; the client's own timeout is the upper bound of every call. */
   timeoutMs?: number;
   /**
    * Return the result of a non-zero exit instead of throwing. The CLI missing and the engine
@@ -86,16 +96,8 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
       ? `docker context "${env.DOCKER_CONTEXT}"`
       : 'the current docker context';
 
-  const execOptions = (run?: RunOptions) =>
-    ({
-      env,
-      extendEnv: false,
-      reject: false,
-      stdin: 'ignore',
-      timeout: run?.timeoutMs ?? timeoutMs,
-      killSignal: 'SIGKILL',
-      maxBuffer: 256 * 1024 * 1024,
-    }) as const;
+  // The configured timeout bounds every call: a call may ask for less (a short probe), never more.
+  const limit = (run?: RunOptions) => Math.min(run?.timeoutMs ?? timeoutMs, timeoutMs);
 
   const settle = (
     args: readonly string[],
@@ -117,7 +119,7 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
     }
     if (result.timedOut) {
       throw new DockerCommandError(args, result.exitCode, stderr, true, {
-        timeoutMs: run?.timeoutMs ?? timeoutMs,
+        timeoutMs: limit(run),
       });
     }
     if (result.failed && UNREACHABLE_PATTERNS.some((pattern) => pattern.test(stderr))) {
@@ -137,13 +139,11 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
     env,
     async run(args, run) {
       options.onCommand?.(args);
-      const result = await execa(dockerPath, [...args], execOptions(run));
-      return settle(args, run, result);
+      return settle(args, run, await spawnBounded(dockerPath, args, env, limit(run)));
     },
     runSync(args, run) {
       options.onCommand?.(args);
-      const result = execaSync(dockerPath, [...args], execOptions(run));
-      return settle(args, run, result);
+      return settle(args, run, spawnBoundedSync(dockerPath, args, env, limit(run)));
     },
     stream(args, onLine) {
       options.onCommand?.(args);
@@ -174,4 +174,120 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
 function hostFrom(stderr: string): string | undefined {
   const match = /(?:daemon|API|socket) at ([^\s;]+?)\.?(?:\s|;|$)/.exec(stderr);
   return match?.[1];
+}
+
+/** What one bounded run of the CLI gave; `settle` turns it into a result or an error. */
+interface RawResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode?: number | undefined;
+  readonly failed: boolean;
+  readonly timedOut: boolean;
+  readonly code?: string | undefined;
+  readonly cause?: unknown;
+}
+
+const MAX_OUTPUT = 256 * 1024 * 1024;
+/** After the CLI exited, how long its output may take to drain before a held pipe is given up. */
+const DRAIN_MS = 250;
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/**
+ * Run `file` in its own process group; settle when it exits (its output drained, or after
+ * {@link DRAIN_MS} if something else holds the pipes) or when `timeoutMs` passes, whichever is
+ * first. On timeout, or when a leftover holds the pipes, the group is killed.
+ */
+export function spawnBounded(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RawResult> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const child = spawn(file, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_OUTPUT) into.push(chunk);
+    };
+    child.stdout?.on('data', collect(out));
+    child.stderr?.on('data', collect(err));
+    const finish = (result: Omit<RawResult, 'stdout' | 'stderr'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(drainTimer);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve({ ...result, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    };
+    const exited = () => {
+      const code = exit?.code ?? undefined;
+      finish({ exitCode: code, failed: code !== 0, timedOut: false });
+    };
+    const timer = setTimeout(() => {
+      killGroup(child.pid);
+      finish({ exitCode: undefined, failed: true, timedOut: true });
+    }, timeoutMs);
+    child.on('error', (error: NodeJS.ErrnoException) => finish({ failed: true, timedOut: false, code: error.code, cause: error }));
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      drainTimer = setTimeout(() => {
+        killGroup(child.pid); // a leftover of this call holds the pipes: it goes with the call
+        exited();
+      }, DRAIN_MS);
+    });
+    child.on('close', () => {
+      if (exit) exited();
+    });
+  });
+}
+
+/**
+ * The synchronous twin, for signal handlers. Output goes to files, not pipes, so the call
+ * returns when the CLI exits even if a grandchild keeps the descriptors; on timeout the whole
+ * group is killed.
+ */
+export function spawnBoundedSync(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): RawResult {
+  const dir = mkdtempSync(join(tmpdir(), 'docker-janitor-run-'));
+  const outPath = join(dir, 'stdout');
+  const errPath = join(dir, 'stderr');
+  const outFd = openSync(outPath, 'w', 0o600);
+  const errFd = openSync(errPath, 'w', 0o600);
+  try {
+    // `detached` is not in the typings of spawnSync, but Node honours it (a new session, as spawn).
+    const spawnOptions: SpawnSyncOptions & { detached: boolean } = {
+      env,
+      stdio: ['ignore', outFd, errFd],
+      detached: true,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    };
+    const result = spawnSync(file, [...args], spawnOptions);
+    const error = result.error as NodeJS.ErrnoException | undefined;
+    const timedOut = error?.code === 'ETIMEDOUT';
+    if (timedOut) killGroup(result.pid);
+    const read = (path: string) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    if (error && !timedOut) return { stdout: '', stderr: '', failed: true, timedOut: false, code: error.code, cause: error };
+    const exitCode = result.status ?? undefined;
+    return { stdout: read(outPath), stderr: read(errPath), exitCode, failed: timedOut || exitCode !== 0, timedOut };
+  } finally {
+    closeSync(outFd);
+    closeSync(errFd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -129,6 +129,25 @@ export class DockerCommandError extends DockerError {
   }
 }
 
+/**
+ * A docker command answered with output that is not what it prints (a broken or foreign CLI, a
+ * proxy in the way): one line naming the command and what was wrong, never a parser's stack.
+ */
+export class DockerOutputError extends DockerError {
+  readonly code = 'DOCKER_COMMAND_FAILED' as const;
+  override readonly name = 'DockerOutputError';
+  readonly shortMessage: string;
+  constructor(
+    readonly args: readonly string[],
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    const short = `Unexpected output from ${truncate(`docker ${args.join(' ')}`)}: ${reason}`;
+    super(short, options);
+    this.shortMessage = short;
+  }
+}
+
 export function isDockerError(error: unknown): error is DockerError {
   return error instanceof DockerError;
 }

@@ -2,7 +2,7 @@
 import type { DockerClient, DockerResult } from './client.js';
 import { isPruneAlreadyRunning } from './classify.js';
 import { DockerCommandError } from './errors.js';
-import { CONTAINER_FORMAT, parseContainerLines, parseIdLines, parseImageInspect, parsePruneOutput, type PruneOutput } from './parse.js';
+import { CONTAINER_FORMAT, parseContainerLines, parseIdLines, parseImageIdLines, parseImageInspect, parseOutput, parsePruneOutput, type PruneOutput } from './parse.js';
 import type { ContainerInfo, ImageInfo } from './types.js';
 
 /**
@@ -17,13 +17,13 @@ const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 /** Full IDs of dangling images (no tag; on Engine 20.10 this includes digest-only images). */
 export async function listDanglingImageIds(docker: DockerClient): Promise<string[]> {
   const result = await docker.run(['image', 'ls', '--filter', 'dangling=true', '--quiet', '--no-trunc']);
-  return parseIdLines(result.stdout);
+  return parseOutput(result, parseImageIdLines);
 }
 
 /** Full IDs of all top-level images (tagged and dangling); with `all`, intermediate images too. */
 export async function listImageIds(docker: DockerClient, options: { all?: boolean } = {}): Promise<string[]> {
   const result = await docker.run(['image', 'ls', ...(options.all ? ['--all'] : []), '--quiet', '--no-trunc']);
-  return parseIdLines(result.stdout);
+  return parseOutput(result, parseImageIdLines);
 }
 
 /** Inspect images in batches. Images that vanished meanwhile are simply absent from the answer. */
@@ -34,7 +34,7 @@ export async function inspectImages(docker: DockerClient, ids: readonly string[]
     if (result.exitCode !== 0 && !/no such (image|object)/i.test(result.stderr)) {
       throw new DockerCommandError(result.args, result.exitCode, result.stderr, false);
     }
-    images.push(...parseImageInspect(result.stdout));
+    images.push(...parseOutput(result, parseImageInspect));
   }
   return images;
 }
@@ -52,7 +52,7 @@ export async function listContainers(docker: DockerClient, filters: readonly str
     if (result.exitCode !== 0 && !/no such (container|object)/i.test(result.stderr)) {
       throw new DockerCommandError(result.args, result.exitCode, result.stderr, false);
     }
-    containers.push(...parseContainerLines(result.stdout));
+    containers.push(...parseOutput(result, parseContainerLines));
   }
   return containers;
 }

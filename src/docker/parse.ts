@@ -1,4 +1,5 @@
 /** Pure parsers of docker CLI output. Fed recorded output in unit tests. */
+import { DockerOutputError } from './errors.js';
 import type { ContainerInfo, ImageInfo } from './types.js';
 
 const NONE_TAG = '<none>:<none>';
@@ -179,4 +180,27 @@ export function splitImageRmOutput(stdout: string, references: ReadonlySet<strin
 /** Docker prints `docker.io/library/x:1` as `x:1`. */
 export function normalizeReference(reference: string): string {
   return reference.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
+}
+
+/**
+ * Parse a command's stdout with `parse`; output it cannot read becomes a {@link DockerOutputError}
+ * naming the command, instead of a parser's exception.
+ */
+export function parseOutput<T>(result: { readonly args: readonly string[]; readonly stdout: string }, parse: (stdout: string) => T): T {
+  try {
+    return parse(result.stdout);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    throw new DockerOutputError(result.args, `${reason} (output starts ${JSON.stringify(result.stdout.slice(0, 60))})`, { cause: error });
+  }
+}
+
+const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
+/** {@link parseIdLines} for `image ls --quiet --no-trunc`: every line must be a full `sha256:` ID. */
+export function parseImageIdLines(stdout: string): string[] {
+  const ids = parseIdLines(stdout);
+  const bad = ids.find((id) => !FULL_IMAGE_ID.test(id));
+  if (bad !== undefined) throw new Error(`not a full image ID: ${JSON.stringify(bad.slice(0, 80))}`);
+  return ids;
 }

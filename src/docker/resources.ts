@@ -108,3 +108,17 @@ function mentions(line: string, word: string): boolean {
   const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[\\s:\\[])${escaped}($|[\\s:\\]])`).test(line);
 }
+
+/**
+ * Listings of every object carrying the `key` label, one `<label value>` per line: which
+ * sessions still have objects on an engine, in three calls whatever the number of sessions.
+ */
+export function listLabelValuesArgs(key: string): string[][] {
+  const filter = `label=${key}`;
+  const format = `{{.Label "${key}"}}`;
+  return [
+    ['container', 'ls', '--all', '--filter', filter, '--format', format],
+    ['network', 'ls', '--filter', filter, '--format', format],
+    ['volume', 'ls', '--filter', filter, '--format', format],
+  ];
+}

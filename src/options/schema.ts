@@ -9,14 +9,26 @@ const labelFilter = z
   .string()
   .regex(/^[^=\s]+(=.*)?$/, 'expected KEY or KEY=VALUE');
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const seconds = parseDuration(value);
-  if (seconds === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 30m, 1h, 7d or 1h30m' });
-    return z.NEVER;
-  }
-  return seconds;
-});
+/** Upper bounds of durations: beyond them a value is a mistake (and overflows Node's timers). */
+export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+export const MAX_STOP_TIMEOUT_S = 3600;
+export const MAX_OLDER_THAN_S = 100 * 365 * 86_400;
+
+/** A duration in whole seconds, at most `maxSeconds` (named in the message as `maxText`). */
+const duration = (maxSeconds: number, maxText: string) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 30m, 1h, 7d or 1h30m' });
+      return z.NEVER;
+    }
+    if (seconds > maxSeconds) {
+      ctx.addIssue({ code: 'custom', message: `expected at most ${maxText}` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+const olderThan = duration(MAX_OLDER_THAN_S, '100 years');
 
 export const dockerOptionsSchema = z
   .strictObject({
@@ -27,7 +39,12 @@ export const dockerOptionsSchema = z
     /** Docker context; overrides `DOCKER_CONTEXT`. */
     context: z.string().min(1).optional(),
     /** Timeout of one docker call, in milliseconds. */
-    timeoutMs: z.number().int().positive().default(60_000),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_TIMEOUT_MS, `expected at most ${MAX_TIMEOUT_MS} ms (24 hours)`)
+      .default(60_000),
     /**
      * How to talk to the engine: `api` (HTTP on the socket or TCP), `cli` (the docker CLI), or
      * `auto`: the API for a unix socket or TCP endpoint, the CLI for ssh:// and other endpoints
@@ -44,7 +61,7 @@ export const imageCleanOptionsSchema = z.strictObject({
    * Only images created more than this long ago (Docker's `until` filter: `until=1h` keeps
    * images newer than one hour). Seconds once parsed. Default: any age.
    */
-  olderThan: duration.optional(),
+  olderThan: olderThan.optional(),
   /** Only images whose config labels match all of these (`KEY` or `KEY=VALUE`). */
   labels: z.array(labelFilter).default([]),
   /** Never images whose config labels match any of these (`KEY` or `KEY=VALUE`). */
@@ -87,13 +104,13 @@ export const janitorOptionsSchema = z.strictObject({
    *  - `off`.
    */
   images: z.enum(['before-and-own', 'all', 'session', 'off']).default('before-and-own'),
-  olderThan: duration.optional(),
+  olderThan: olderThan.optional(),
   labels: z.array(labelFilter).default([]),
   excludeLabels: z.array(labelFilter).default([]),
   removeDigested: z.boolean().default(false),
   dryRun: z.boolean().default(false),
   /** Seconds a container gets to stop before it is killed; default 0 (throwaway containers). */
-  stopTimeout: duration.default(0),
+  stopTimeout: duration(MAX_STOP_TIMEOUT_S, '1 hour (3600 seconds)').default(0),
   /** Keep (stopped) the containers of a failed run for debugging, and say how to remove them. */
   keepOnFailure: z.boolean().default(false),
   /** Make cleanup problems (Docker unreachable, a removal that failed) fail the run. For CI. */
@@ -110,7 +127,7 @@ export const janitorOptionsSchema = z.strictObject({
   watchdog: z.boolean().default(true),
   /** Clean the session synchronously on SIGINT, SIGTERM and SIGHUP, then exit with the signal's code. */
   signals: z.boolean().default(true),
-  /** At setup, clean sessions on this machine whose runner process is dead. */
+  /** Clean sessions on this machine whose runner process is dead, in the background (setup does not wait). */
   sweepDeadSessions: z.boolean().default(true),
   /** Vitest watch mode: remove the session's containers before each rerun. */
   cleanBeforeRerun: z.boolean().default(true),
@@ -149,9 +166,37 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
     received: valueAt(input, issue.path),
   }));
   const lines = issues.map(
-    (issue) => `${issue.path}: ${issue.message}${issue.received === undefined ? '' : ` (got ${JSON.stringify(issue.received)})`}`,
+    (issue) => `${issue.path}: ${issue.message}${issue.received === undefined ? '' : ` (got ${describeValue(issue.received)})`}`,
   );
   throw new OptionsError(`Invalid ${what} options: ${lines.join('; ')}`, issues);
+}
+
+/**
+ * A given value as JSON for a message, short, for anything a user can pass: a bigint (`10n`), a
+ * function, a symbol or a circular object never make the message itself fail.
+ */
+export function describeValue(value: unknown, max = 120): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return '[function]';
+  if (typeof value === 'symbol') return value.toString();
+  let text: string | undefined;
+  try {
+    const seen = new WeakSet<object>();
+    text = JSON.stringify(value, (_key, inner: unknown) => {
+      if (typeof inner === 'bigint') return `${inner}n`;
+      if (typeof inner === 'function') return '[function]';
+      if (typeof inner === 'symbol') return inner.toString();
+      if (inner !== null && typeof inner === 'object') {
+        if (seen.has(inner)) return '[circular]';
+        seen.add(inner);
+      }
+      return inner;
+    });
+  } catch {
+    text = undefined;
+  }
+  text ??= String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {

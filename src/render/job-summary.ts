@@ -35,10 +35,11 @@ function teardownSection(result: TeardownResult): string[] {
   const lines = [`### 🧹 docker-janitor: test session \`${result.sessionId}\``, ''];
   if (result.dockerUnavailable !== undefined) {
     lines.push(`> [!WARNING]`, `> Nothing was cleaned: ${cell(result.dockerUnavailable)}`, '');
+    lines.push(...incompleteNote(result));
     return lines;
   }
   const images = result.images;
-  const dry = images?.dryRun === true;
+  const dry = result.dryRun === true || images?.dryRun === true;
   const resource = (name: string, outcomes: ResourceOutcomes) =>
     `| ${name} | ${outcomes.removed.length} | ${outcomes.kept.length} | – | ${outcomes.failed.length} |`;
   lines.push(
@@ -70,8 +71,15 @@ function teardownSection(result: TeardownResult): string[] {
     ),
   );
   lines.push(...warningList(result.warnings));
+  lines.push(...incompleteNote(result));
   lines.push(result.hasProblems ? '⚠️ Cleanup finished with problems.' : dry ? '✅ Dry run complete (nothing was removed).' : '✅ Cleanup complete.', '');
   return lines;
+}
+
+/** Teardown could not remove everything: the session is kept; the command that finishes it. */
+function incompleteNote(result: TeardownResult): string[] {
+  if (!result.incomplete) return [];
+  return [`**Not fully cleaned**: the session record is kept. Finish with \`npx docker-janitor sweep --session ${result.sessionId}\`.`, ''];
 }
 
 function cleanSection(result: CleanResult): string[] {

@@ -5,7 +5,7 @@
  */
 import type { CleanResult, ContainerRef, SkippedImage, SkipReason } from '../cleaner/result.js';
 import type { ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from '../session/result.js';
-import type { SweptSession } from '../session/sweep.js';
+import type { SweepReport } from '../session/sweep.js';
 import { SESSION_LABEL } from '../session/tracking.cjs';
 import { createColors, type Colors } from './colors.js';
 import { figures } from './figures.js';
@@ -48,7 +48,7 @@ export function renderTeardownSummary(result: TeardownResult, options: RenderOpt
   ] as const;
 
   for (const [kind, outcomes] of kinds) {
-    if (outcomes.removed.length > 0) lines.push(ok(c, `Removed ${countAndNames(kind, outcomes.removed)}`));
+    if (outcomes.removed.length > 0) lines.push(ok(c, `${result.dryRun ? 'Would remove' : 'Removed'} ${countAndNames(kind, outcomes.removed)}`));
   }
   // With warnings (Docker unreachable, a listing failed) "nothing to remove" could be untrue.
   const nothing = kinds.every(([, outcomes]) => outcomes.removed.length + outcomes.kept.length + outcomes.failed.length === 0);
@@ -69,6 +69,7 @@ export function renderTeardownSummary(result: TeardownResult, options: RenderOpt
 
   for (const [kind, outcomes] of kinds) lines.push(...failedResourceLines(kind, outcomes, c));
   for (const warning of result.warnings) lines.push(warn(c, firstLine(warning)));
+  lines.push(...incompleteLines(result, c));
 
   if (result.images) {
     lines.push(result.images.dryRun ? 'Cleaning up dangling images (dry run)...' : 'Cleaning up dangling images...');
@@ -90,13 +91,19 @@ export function renderTeardownSummary(result: TeardownResult, options: RenderOpt
 
 /** The image part shared by both summaries: removals, skips by reason, failures. */
 /** `docker-janitor sweep`: one line per swept session, failures and errors after it. */
-export function renderSweepSummary(swept: readonly SweptSession[], options: RenderOptions & { readonly dryRun: boolean }): string {
+export function renderSweepSummary(sweep: SweepReport, options: RenderOptions & { readonly dryRun: boolean }): string {
+  const swept = sweep.sessions;
   const c = createColors(options);
   const lines = [`${figures.broom} ${c.bold(options.dryRun ? 'Sweeping sessions left by dead test runs (dry run)...' : 'Sweeping sessions left by dead test runs...')}`];
+  for (const warning of sweep.warnings) lines.push(warn(c, firstLine(warning)));
   if (swept.length === 0) lines.push(ok(c, 'No dead sessions to sweep'));
+  // Sessions of one engine that did not answer share one line, however many there are.
+  const errors = new Map<string, string[]>();
+  let nothing = 0;
   for (const session of swept) {
     if (!session.report) {
-      lines.push(warn(c, `Session ${session.sessionId}: could not sweep: ${firstLine(session.error ?? 'unknown error')}`));
+      const error = firstLine(session.error ?? 'unknown error');
+      errors.set(error, [...(errors.get(error) ?? []), session.sessionId]);
       continue;
     }
     const { containers, networks, volumes } = session.report;
@@ -110,9 +117,20 @@ export function renderSweepSummary(swept: readonly SweptSession[], options: Rend
       .filter(([, outcomes]) => outcomes.removed.length > 0)
       .map(([kind, outcomes]) => `${outcomes.removed.length} ${plural(kind, outcomes.removed.length)}`);
     const verb = options.dryRun ? 'would remove' : 'removed';
+    const failed = containers.failed.length + networks.failed.length + volumes.failed.length;
+    if (counts.length === 0 && failed === 0 && session.report.warnings.length === 0 && !session.incomplete) {
+      nothing += 1;
+      continue;
+    }
     lines.push(ok(c, `Session ${session.sessionId}: ${counts.length > 0 ? `${verb} ${counts.join(', ')}` : 'nothing left'}`));
     lines.push(...failedResourceLines('container', containers, c), ...failedResourceLines('network', networks, c), ...failedResourceLines('volume', volumes, c));
     for (const warning of session.report.warnings) lines.push(warn(c, firstLine(warning)));
+    if (session.incomplete) lines.push(detail(c, `kept for a later try: npx docker-janitor sweep --session ${session.sessionId}`));
+  }
+  if (nothing > 0) lines.push(ok(c, `${noun(nothing, 'dead session', 'dead sessions')} had nothing left${options.dryRun ? '' : ' (records removed)'}`));
+  for (const [error, ids] of errors) {
+    const which = ids.length === 1 ? `Session ${ids[0]}` : `${ids.length} sessions (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''})`;
+    lines.push(warn(c, `${which}: could not sweep: ${error}`));
   }
   return lines.join('\n');
 }
@@ -289,6 +307,15 @@ function warn(c: Colors, text: string): string {
 /** An indented line under a count line: `  - 2aba318ec17d  used by running container …`. */
 function item(c: Colors, id: string, text: string): string {
   return `  ${c.dim(figures.dash)} ${c.dim(id.startsWith('sha256:') || /^[0-9a-f]{64}$/.test(id) ? shortId(id) : id)}  ${text}`;
+}
+
+/** Teardown could not remove everything: the record stays; say which session and how to finish. */
+export function incompleteLines(result: Pick<TeardownResult, 'incomplete' | 'sessionId'>, c: Colors): string[] {
+  if (!result.incomplete) return [];
+  return [
+    warn(c, `Session ${result.sessionId} was not fully cleaned; its record is kept and the next run retries`),
+    detail(c, `remove now: npx docker-janitor sweep --session ${result.sessionId}`),
+  ];
 }
 
 function detail(c: Colors, text: string): string {

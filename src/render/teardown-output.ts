@@ -31,7 +31,9 @@ export function teardownOutput(result: TeardownResult, context: TeardownOutputCo
   const unavailable = result.dockerUnavailable;
   if (unavailable !== undefined) {
     // Docker missing or unreachable: one line, not a summary of nothing.
-    lines.push(warn(`nothing was cleaned: ${unavailable}`));
+    // Still one line: why, and the exact command that finishes the job later.
+    const later = result.incomplete ? ` (session kept; later: npx docker-janitor sweep --session ${result.sessionId})` : '';
+    lines.push(warn(`nothing was cleaned: ${firstLine(unavailable)}${later}`));
   } else {
     for (const warning of context.setupWarnings ?? []) lines.push(warn(warning));
     const kept = [result.containers, result.networks, result.volumes].some((outcomes) => outcomes.kept.length > 0);

@@ -56,7 +56,8 @@ export interface InventoryOptions {
 /** Every session recorded under `root`, oldest first, with what it holds on its engine. */
 export async function listSessions(root: string, options: InventoryOptions = {}): Promise<SessionEntry[]> {
   const found: Array<{ dir: string; record: SessionRecord }> = [];
-  for (const dir of listSessionDirs(root)) {
+  // Only private directories and records that pass the checks (see store.ts); the rest is not shown.
+  for (const dir of listSessionDirs(root).dirs) {
     const record = readSessionRecord(dir);
     if (record) found.push({ dir, record });
   }

@@ -1,6 +1,7 @@
 /**
  * `openSession()`: what the Vitest and Jest adapters (and anyone scripting a test run) call at
- * global setup. It records the session, sweeps dead sessions, starts the watchdog, and returns
+ * global setup. It records the session (in the private state root), starts the watchdog (which
+ * also sweeps dead sessions, in the background), and returns
  * the handle whose `teardown()` cleans everything at the end.
  */
 import { hostname } from 'node:os';
@@ -14,8 +15,10 @@ import { installSignalHandlers } from './signals.js';
 import { driveSync, sessionObjectSteps } from './steps.js';
 import {
   markClosed,
+  markIncomplete,
   markKept,
   newSessionId,
+  prepareStateRoot,
   processStart,
   readTracked,
   removeSessionDir,
@@ -25,7 +28,7 @@ import {
   writeSessionRecord,
   type SessionRecord,
 } from './store.js';
-import { clientFor, sweepDeadSessions, type SweptSession } from './sweep.js';
+import { clientFor, sweptEverything } from './sweep.js';
 import { teardownSession } from './teardown.js';
 import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './tracking.cjs';
 
@@ -39,8 +42,6 @@ export interface Session {
   readonly env: Readonly<Record<string, string>>;
   readonly options: JanitorOptions;
   readonly docker: DockerClient;
-  /** Dead sessions swept at setup. */
-  readonly swept: readonly SweptSession[];
   /** Warnings from setup (Docker unreachable…): the run goes on. */
   readonly warnings: readonly string[];
   /**
@@ -50,7 +51,10 @@ export interface Session {
   teardown(context?: { failed?: boolean }): Promise<TeardownResult>;
   /** Remove the session's containers, networks and volumes now, keep the session open (watch reruns). */
   cleanObjects(): Promise<TeardownResult>;
-  /** Synchronous removal of the session's objects, for signal handlers. Closes the session. */
+  /**
+   * Synchronous removal of the session's objects, for signal handlers. Closes the session when
+   * everything went; otherwise the record and the watchdog stay, and the watchdog finishes.
+   */
   cleanupSync(): void;
   /** Clean synchronously on SIGINT/SIGTERM/SIGHUP, then end with the signal. Returns an uninstaller. */
   handleSignals(): () => void;
@@ -69,9 +73,10 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   const env = context.env ?? process.env;
   const warnings: string[] = [];
   const root = stateRoot(env);
-
-  const swept = options.sweepDeadSessions ? await sweepDeadSessions(root, { env, ...onCommand(context) }) : [];
-  for (const item of swept) if (item.error) warnings.push(`Could not sweep dead session ${item.sessionId}: ${item.error}`);
+  const state = prepareStateRoot(root);
+  if (!state.ok) throw new Error(`refusing to use the state directory: ${state.reason}`);
+  // The docker CLI is this process's own (options, environment), never one read from a record.
+  const dockerPath = options.docker.path ?? env.DOCKER_JANITOR_DOCKER_PATH;
 
   const id = newSessionId();
   const dir = sessionDir(root, id);
@@ -82,7 +87,6 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     hostname: hostname(),
     startedAt: Date.now(),
     docker: {
-      path: options.docker.path ?? env.DOCKER_JANITOR_DOCKER_PATH,
       host: options.docker.host ?? (options.docker.context ? undefined : env.DOCKER_HOST || undefined),
       context: options.docker.context ?? (env.DOCKER_HOST ? undefined : env.DOCKER_CONTEXT || undefined),
       timeoutMs: options.docker.timeoutMs,
@@ -92,7 +96,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   };
   writeSessionRecord(dir, record);
 
-  const docker = clientFor(record, { env, ...onCommand(context) });
+  const docker = clientFor(record, { env, dockerPath, ...onCommand(context) });
 
   if (options.images === 'session' || options.images === 'before-and-own') {
     try {
@@ -103,14 +107,30 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     }
   }
 
-  const watchdogPid = options.watchdog ? spawnWatchdog(dir, env) : undefined;
+  // Dead sessions are swept by the watchdog (or a sweep-only one), in the background: setup
+  // never waits on them.
+  const sweepRoot = options.sweepDeadSessions ? root : undefined;
+  const watchdogPid =
+    options.watchdog || sweepRoot
+      ? spawnWatchdog({ ...(options.watchdog ? { sessionDir: dir } : {}), ...(sweepRoot ? { sweepRoot } : {}), ownSession: id, dockerPath }, env)
+      : undefined;
   let closed = false;
   let teardownPromise: Promise<TeardownResult> | undefined;
 
-  const close = (kept: boolean) => {
+  /**
+   * `done`: everything the session names is gone. `kept`: left on purpose (keepOnFailure, dry
+   * run), for `sweep --session`. `incomplete`: teardown could not finish; the record and the
+   * watchdog stay, and the watchdog, the next run or `sweep` retry.
+   */
+  const close = (outcome: 'done' | 'kept' | 'incomplete') => {
     closed = true;
-    stopWatchdog(watchdogPid);
-    if (kept) {
+    if (outcome === 'incomplete') {
+      markIncomplete(dir);
+      return; // the watchdog keeps watching: when the owner is gone, it retries
+    }
+    // Told to stop only now, after the cleanup finished: a death mid-cleanup leaves it running.
+    if (options.watchdog) stopWatchdog(watchdogPid);
+    if (outcome === 'kept') {
       markKept(dir);
       markClosed(dir);
     } else {
@@ -126,7 +146,6 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     env: { [SESSION_ENV]: id, [SESSION_DIR_ENV]: dir },
     options,
     docker,
-    swept,
     warnings,
     teardown(teardownContext = {}) {
       teardownPromise ??= teardownSession(docker, {
@@ -135,7 +154,8 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
         options,
         failed: teardownContext.failed === true,
       }).then((result) => {
-        close(result.containers.kept.length > 0);
+        const kept = result.containers.kept.length > 0 || (options.dryRun && !result.incomplete);
+        close(result.incomplete ? 'incomplete' : kept ? 'kept' : 'done');
         return result;
       });
       return teardownPromise;
@@ -145,9 +165,10 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     },
     cleanupSync() {
       if (closed) return;
+      let complete = false;
       try {
         // Adopted containers too: without a watchdog nobody recorded them as they appeared.
-        driveSync(
+        const report = driveSync(
           docker,
           sessionObjectSteps({
             sessionId: id,
@@ -157,8 +178,9 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
             adopt: { filters: record.adopt, sinceMs: record.startedAt },
           }),
         );
+        complete = sweptEverything(report);
       } finally {
-        close(false);
+        close(complete ? 'done' : 'incomplete');
       }
     },
     handleSignals() {

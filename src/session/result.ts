@@ -33,6 +33,14 @@ export interface TeardownResult {
    * undefined when Docker answered.
    */
   readonly dockerUnavailable?: string;
+  /**
+   * Not everything the session names could be removed (engine down or hung, a removal that
+   * failed): the session's record is kept, and the watchdog, the next run or
+   * `docker-janitor sweep --session <id>` retry.
+   */
+  readonly incomplete?: boolean;
+  /** dryRun: `removed` lists what would have been removed; nothing was. */
+  readonly dryRun?: boolean;
   /** Problems that did not stop the teardown (Docker unreachable, a listing that failed). */
   readonly warnings: readonly string[];
   /** True when anything failed or warned: what `failOnCleanupError` acts on. */

@@ -2,21 +2,24 @@
  * Neither Vitest nor Jest runs global teardown on SIGINT/SIGTERM/SIGHUP. These handlers run
  * first (prepended), clean synchronously, then leave: when no other listener is left the signal
  * is raised again, so the process still ends with 130/143/129 and the signal is never swallowed.
+ *
+ * A second signal (a double Ctrl+C) never aborts the cleanup halfway: the handlers stay
+ * installed until it finished, and ignore repeats meanwhile. The docker calls run in process
+ * groups of their own, so a signal to the runner's group does not kill them either.
  */
 export const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function installSignalHandlers(cleanupSync: (signal: NodeJS.Signals) => void): () => void {
-  let ran = false;
+  let cleaning = false;
   const handler = (signal: NodeJS.Signals) => {
-    uninstall();
-    if (!ran) {
-      ran = true;
-      try {
-        cleanupSync(signal);
-      } catch {
-        // Cleanup must never keep the process from ending; the watchdog is the fallback.
-      }
+    if (cleaning) return; // a repeat while cleaning: the cleanup goes on
+    cleaning = true;
+    try {
+      cleanupSync(signal);
+    } catch {
+      // Cleanup must never keep the process from ending; the watchdog is the fallback.
     }
+    uninstall();
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   };
   const uninstall = () => {

@@ -5,47 +5,52 @@
  * The watchdog, signal handlers and the next run's sweep all read the same files.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { TRACKED_FILE, type TrackKind } from './tracking.cjs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { basename, join } from 'node:path';
+import { checkPrivateDir, currentUid, ensurePrivateDir, isOwnFile, type DirCheck } from './private-dir.js';
+import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
+import { TRACKED_FILE } from './tracking.cjs';
 
-export interface SessionDocker {
-  readonly path?: string | undefined;
-  readonly host?: string | undefined;
-  readonly context?: string | undefined;
-  readonly timeoutMs?: number | undefined;
-}
-
-export interface SessionRecord {
-  readonly id: string;
-  /** The runner process that owns the session. */
-  readonly pid: number;
-  /** Its start time as the kernel tells it (Linux), to tell a reused pid apart. */
-  readonly pidStart: string | undefined;
-  readonly hostname: string;
-  /** Milliseconds since the epoch. */
-  readonly startedAt: number;
-  /** How to reach the engine: resolved from options and the environment at setup. */
-  readonly docker: SessionDocker;
-  /** Seconds containers get to stop. */
-  readonly stopTimeout: number;
-  /** Adoption filters: label filters, or all containers. */
-  readonly adopt: { readonly labels: readonly string[]; readonly all: boolean };
-}
-
-export interface TrackedEntry {
-  readonly id: string;
-  readonly kind?: TrackKind;
-}
+export type { SessionDocker, SessionRecord, TrackedEntry } from './record.js';
 
 const RECORD_FILE = 'session.json';
 const CLOSED_FILE = 'closed';
 const KEPT_FILE = 'kept';
 const IMAGES_BEFORE_FILE = 'images-before.txt';
+const INCOMPLETE_FILE = 'incomplete';
+const UNREACHABLE_FILE = 'last-unreachable';
 
+/**
+ * The per-user state root: `DOCKER_JANITOR_STATE_DIR`, else `$XDG_STATE_HOME/docker-janitor`,
+ * else `$TMPDIR/docker-janitor-<uid>`. Never a directory shared between users.
+ */
 export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_JANITOR_STATE_DIR || join(tmpdir(), 'docker-janitor');
+  if (env.DOCKER_JANITOR_STATE_DIR) return env.DOCKER_JANITOR_STATE_DIR;
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, 'docker-janitor');
+  return join(env.TMPDIR || tmpdir(), `docker-janitor-${currentUid() ?? safeName(userInfo().username)}`);
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** Create the state root and its sessions directory (0700) if needed, and check both are private. */
+export function prepareStateRoot(root: string): DirCheck {
+  for (const dir of [root, sessionsDir(root)]) {
+    const check = ensurePrivateDir(dir);
+    if (!check.ok) return { ok: false, reason: `${dir} ${check.reason}` };
+  }
+  return { ok: true };
+}
+
+/** Check (without creating anything) that the state root and its sessions directory are private. */
+export function checkStateRoot(root: string): DirCheck {
+  for (const dir of [root, sessionsDir(root)]) {
+    const check = checkPrivateDir(dir);
+    if (!check.ok) return { ok: false, reason: `${dir} ${check.reason}` };
+  }
+  return { ok: true };
 }
 
 export function sessionsDir(root: string): string {
@@ -60,52 +65,102 @@ export function sessionDir(root: string, id: string): string {
   return join(sessionsDir(root), id);
 }
 
+/** Write a new session's directory (0700) and record (0600). Refuses a directory that is not private. */
 export function writeSessionRecord(dir: string, record: SessionRecord): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
-  writeFileSync(join(dir, TRACKED_FILE), '', { flag: 'a' });
+  const check = ensurePrivateDir(dir);
+  if (!check.ok) throw new Error(`session directory ${dir} ${check.reason}`);
+  writeFileSync(join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, TRACKED_FILE), '', { flag: 'a', mode: 0o600 });
+}
+
+export type RecordRead = { readonly ok: true; readonly record: SessionRecord } | { readonly ok: false; readonly reason: string };
+
+/**
+ * A session's record, after checking that its directory is private and the record a regular
+ * file of ours whose every field is sane. Anything else is refused, with the reason.
+ */
+export function readSessionRecordChecked(dir: string): RecordRead {
+  const check = checkPrivateDir(dir);
+  if (!check.ok) return { ok: false, reason: `directory ${check.reason}` };
+  const file = join(dir, RECORD_FILE);
+  if (!isOwnFile(file)) return { ok: false, reason: 'record is missing, not a regular file, or not yours' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return { ok: false, reason: 'record is not valid JSON' };
+  }
+  const checked = checkSessionRecord(raw, basename(dir));
+  return checked.ok ? { ok: true, record: checked.value } : { ok: false, reason: `record: ${checked.reason}` };
 }
 
 export function readSessionRecord(dir: string): SessionRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, RECORD_FILE), 'utf8')) as SessionRecord;
-  } catch {
-    return undefined;
-  }
+  const read = readSessionRecordChecked(dir);
+  return read.ok ? read.record : undefined;
 }
 
-export function readTracked(dir: string): TrackedEntry[] {
+export interface TrackedRead {
+  readonly entries: TrackedEntry[];
+  /** Lines refused (not a docker ID or name, a bad kind, a torn line): ignored. */
+  readonly refused: number;
+}
+
+/** The tracked IDs, checked one by one; refused lines are counted, not used. */
+export function readTrackedChecked(dir: string): TrackedRead {
+  const file = join(dir, TRACKED_FILE);
   let text = '';
   try {
-    text = readFileSync(join(dir, TRACKED_FILE), 'utf8');
+    if (!isOwnFile(file)) return { entries: [], refused: existsSync(file) ? 1 : 0 };
+    text = readFileSync(file, 'utf8');
   } catch {
-    return [];
+    return { entries: [], refused: 0 };
   }
   const entries: TrackedEntry[] = [];
   const seen = new Set<string>();
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  let refused = 0;
+  const lines = text.split('\n');
+  lines.forEach((line, index) => {
+    if (!line.trim()) return;
+    let raw: unknown;
     try {
-      const entry = JSON.parse(line) as TrackedEntry;
-      const key = `${entry.kind ?? ''}:${entry.id}`;
-      if (typeof entry.id === 'string' && !seen.has(key)) {
-        seen.add(key);
-        entries.push(entry);
-      }
+      raw = JSON.parse(line);
     } catch {
-      // A torn line (a writer killed mid-append): skip it.
+      // A torn last line (a writer killed mid-append) is expected; anything else is refused.
+      if (index < lines.length - 1) refused += 1;
+      return;
     }
-  }
-  return entries;
+    const checked = checkTrackedEntry(raw);
+    if (!checked.ok) {
+      refused += 1;
+      return;
+    }
+    const key = `${checked.value.kind ?? ''}:${checked.value.id}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      entries.push(checked.value);
+    }
+  });
+  return { entries, refused };
+}
+
+export function readTracked(dir: string): TrackedEntry[] {
+  return readTrackedChecked(dir).entries;
+}
+
+/** One warning line for refused tracked entries, or nothing. */
+export function refusedTrackedWarning(sessionId: string, refused: number): string[] {
+  return refused > 0
+    ? [`Ignored ${refused} tracked ${refused === 1 ? 'entry' : 'entries'} of session ${sessionId} that ${refused === 1 ? 'is' : 'are'} not a docker ID or name`]
+    : [];
 }
 
 export function appendTracked(dir: string, entries: readonly TrackedEntry[]): void {
   if (entries.length === 0) return;
-  writeFileSync(join(dir, TRACKED_FILE), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), { flag: 'a' });
+  writeFileSync(join(dir, TRACKED_FILE), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), { flag: 'a', mode: 0o600 });
 }
 
 export function writeImagesBefore(dir: string, ids: readonly string[]): void {
-  writeFileSync(join(dir, IMAGES_BEFORE_FILE), ids.join('\n'));
+  writeFileSync(join(dir, IMAGES_BEFORE_FILE), ids.join('\n'), { mode: 0o600 });
 }
 
 export function readImagesBefore(dir: string): Set<string> | undefined {
@@ -118,7 +173,7 @@ export function readImagesBefore(dir: string): Set<string> | undefined {
 
 export function markClosed(dir: string): void {
   try {
-    writeFileSync(join(dir, CLOSED_FILE), `${Date.now()}\n`);
+    writeFileSync(join(dir, CLOSED_FILE), `${Date.now()}\n`, { mode: 0o600 });
   } catch {
     // The directory is gone: nothing left to mark.
   }
@@ -127,7 +182,7 @@ export function markClosed(dir: string): void {
 /** The session ended with its containers kept on purpose (keepOnFailure). */
 export function markKept(dir: string): void {
   try {
-    writeFileSync(join(dir, KEPT_FILE), `${Date.now()}\n`);
+    writeFileSync(join(dir, KEPT_FILE), `${Date.now()}\n`, { mode: 0o600 });
   } catch {
     // The directory is gone.
   }
@@ -145,11 +200,59 @@ export function removeSessionDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export function listSessionDirs(root: string): string[] {
+/**
+ * Teardown could not remove everything the session names (engine down, a removal that failed or
+ * hung): the record stays, and the watchdog, the next run and `sweep` retry it.
+ */
+export function markIncomplete(dir: string): void {
   try {
-    return readdirSync(sessionsDir(root)).map((name) => join(sessionsDir(root), name));
+    writeFileSync(join(dir, INCOMPLETE_FILE), `${Date.now()}\n`, { mode: 0o600 });
   } catch {
-    return [];
+    // The directory is gone.
+  }
+}
+
+export function isIncomplete(dir: string): boolean {
+  return existsSync(join(dir, INCOMPLETE_FILE));
+}
+
+/** When the session's engine last did not answer, and how many times in a row. */
+export interface Unreachable {
+  readonly at: number;
+  readonly count: number;
+}
+
+export function readUnreachable(dir: string): Unreachable | undefined {
+  try {
+    const [at, count] = readFileSync(join(dir, UNREACHABLE_FILE), 'utf8').trim().split(' ').map(Number);
+    return at !== undefined && Number.isFinite(at) ? { at, count: count !== undefined && Number.isInteger(count) && count > 0 ? count : 1 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function markUnreachable(dir: string, now: number): void {
+  const count = (readUnreachable(dir)?.count ?? 0) + 1;
+  try {
+    writeFileSync(join(dir, UNREACHABLE_FILE), `${now} ${count}\n`, { mode: 0o600 });
+  } catch {
+    // The directory is gone.
+  }
+}
+
+export function clearUnreachable(dir: string): void {
+  rmSync(join(dir, UNREACHABLE_FILE), { force: true });
+}
+
+/** Every entry of the sessions directory, or nothing when the state root is not private (and why). */
+export function listSessionDirs(root: string): { dirs: string[]; refused?: string } {
+  if (!existsSync(sessionsDir(root))) return { dirs: [] };
+  const check = checkStateRoot(root);
+  if (!check.ok) return { dirs: [], refused: check.reason };
+  try {
+    return { dirs: readdirSync(sessionsDir(root)).map((name) => join(sessionsDir(root), name)) };
+  } catch {
+    return { dirs: [] };
   }
 }
 

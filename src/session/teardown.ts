@@ -8,11 +8,11 @@ import type { ImageScope } from '../cleaner/plan.js';
 import type { DockerClient } from '../docker/client.js';
 import { engineFromOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
-import { isDockerError } from '../docker/errors.js';
+import { DockerCommandError, isDockerError } from '../docker/errors.js';
 import type { JanitorOptions } from '../options/schema.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
 import { drive, sessionObjectSteps, type SessionObjectsReport } from './steps.js';
-import { readImagesBefore, readTracked, type SessionRecord } from './store.js';
+import { readImagesBefore, readTrackedChecked, refusedTrackedWarning, type SessionRecord } from './store.js';
 import { SESSION_LABEL } from './tracking.cjs';
 
 export interface TeardownContext {
@@ -38,24 +38,32 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
   let objects: SessionObjectsReport = { containers: EMPTY, networks: EMPTY, volumes: EMPTY, warnings: [] };
   let reachable = true;
   let dockerUnavailable: string | undefined;
+  let objectsDone = false;
+  const tracked = readTrackedChecked(context.dir);
   try {
     objects = await drive(
       docker,
       sessionObjectSteps({
         sessionId: record.id,
-        tracked: readTracked(context.dir),
+        tracked: tracked.entries,
         stopTimeout: options.stopTimeout,
         keep: options.keepOnFailure && context.failed === true,
+        dryRun: options.dryRun,
         adopt: { filters: record.adopt, sinceMs: record.startedAt },
       }),
     );
+    objectsDone = objects.warnings.length === 0;
     warnings.push(...objects.warnings);
   } catch (error) {
     if (!isDockerError(error)) throw error;
-    reachable = error.code !== 'DOCKER_UNREACHABLE' && error.code !== 'DOCKER_NOT_INSTALLED';
+    // A hung engine (a listing that timed out) counts as unavailable, like a refused connection;
+    // a removal that timed out may have removed some: that is a warning, not "nothing was cleaned".
+    const hung = error instanceof DockerCommandError && error.timedOut && error.args[1] === 'ls';
+    reachable = error.code !== 'DOCKER_UNREACHABLE' && error.code !== 'DOCKER_NOT_INSTALLED' && !hung;
     if (!reachable) dockerUnavailable = firstLine(error);
     warnings.push(`Could not clean the session's containers: ${firstLine(error)}`);
   }
+  warnings.push(...refusedTrackedWarning(record.id, tracked.refused));
 
   let images: TeardownResult['images'];
   if (cleanImagesToo && reachable) {
@@ -81,8 +89,12 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
     warnings.length > 0 ||
     objects.containers.failed.length + objects.networks.failed.length + objects.volumes.failed.length > 0 ||
     (images?.failed.length ?? 0) > 0;
+  const objectFailures = objects.containers.failed.length + objects.networks.failed.length + objects.volumes.failed.length;
+  const incomplete = !objectsDone || objectFailures > 0;
   return {
     sessionId: record.id,
+    incomplete,
+    ...(options.dryRun ? { dryRun: true } : {}),
     containers: objects.containers,
     networks: objects.networks,
     volumes: objects.volumes,

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type {} from 'vitest';
-import { janitorOptionsSchema, parseOptions, type JanitorOptionsInput } from '../options/schema.js';
+import { janitorOptionsSchema, OptionsError, parseOptions, type JanitorOptionsInput } from '../options/schema.js';
 import { OPTIONS_KEY } from './context.js';
 
 declare module 'vitest' {
@@ -36,9 +36,20 @@ export interface DockerJanitorPlugin {
 export function dockerJanitor(options: JanitorOptionsInput = {}): DockerJanitorPlugin {
   parseOptions(janitorOptionsSchema, options, 'dockerJanitor()');
   // A copy: `provide` values travel to the test workers, and the user's object stays theirs.
-  const provided = structuredClone(options);
+  const provided = cloneOptions(options);
   return {
     name: 'docker-janitor',
     config: () => ({ test: { globalSetup: [GLOBAL_SETUP], provide: { [OPTIONS_KEY]: provided } } }),
   };
+}
+
+/** `structuredClone`, with what it refuses (a function or symbol somewhere) named as an option error. */
+function cloneOptions(options: JanitorOptionsInput): JanitorOptionsInput {
+  try {
+    return structuredClone(options);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const message = `Invalid dockerJanitor() options: (options): expected plain data (strings, numbers, booleans, arrays, objects): ${reason}`;
+    throw new OptionsError(message, [{ path: '(options)', message: `expected plain data: ${reason}`, received: undefined }]);
+  }
 }

@@ -1,79 +1,135 @@
 /**
- * The watchdog process: `node main.js <sessionDir>`. Polls the session's owner; when it is gone
- * and the session was not closed, removes the session's objects, sweeps again shortly after
- * (orphaned workers may still create containers), and exits. With adoption on, it also follows
- * `docker events` and records the containers to adopt, so they survive a SIGKILL of the runner.
+ * The watchdog process: `node main.js [--session-dir DIR] [--sweep-root ROOT] [--own-session ID] [--docker-path P]`.
+ *
+ * - With `--session-dir`: polls the session's owner; when it is gone and the session was not
+ *   closed (or its teardown could not finish), removes the session's objects, sweeps again
+ *   shortly after (orphaned workers may still create containers), and ends. With adoption on,
+ *   it also follows `docker events` and records the containers to adopt, so they survive a
+ *   SIGKILL of the runner.
+ * - With `--sweep-root`: sweeps the sessions of dead runs in the background, a few at a time,
+ *   within an overall bound, backing off from engines that do not answer.
+ *
+ * The docker CLI is the one its parent was configured with (argv), never one named on disk; the
+ * session directory and its record are checked (private, sane) before anything runs.
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerCreateEventsArgs, parseCreateEvents } from '../docker/resources.js';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
 import { drive, sessionObjectSteps } from '../session/steps.js';
-import { appendTracked, isClosed, isOwnerAlive, markClosed, readSessionRecord, readTracked, removeSessionDir } from '../session/store.js';
-import { clientFor } from '../session/sweep.js';
+import { appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
+import { clientFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
 
 const POLL_MS = 200;
 const RESWEEP_AFTER_MS = [1_500, 5_000];
+/** The background sweep starts no new session after this long. */
+const BACKGROUND_SWEEP_DEADLINE_MS = 5 * 60 * 1000;
 
-const dir = process.argv[2];
-if (!dir) process.exit(2);
-const record = readSessionRecord(dir);
-if (!record) process.exit(0);
+function argValue(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
 
-const docker = clientFor(record);
-const log = (message: string) => {
+const dir = argValue('--session-dir');
+const sweepRoot = argValue('--sweep-root');
+const dockerPath = argValue('--docker-path');
+// The run's own session is the watchdog's (or, without one, nobody's: watchdog: false).
+const ownSession = argValue('--own-session');
+if (!dir && !sweepRoot) process.exit(2);
+
+// SIGTERM (the owner's teardown finished): stop watching; a background sweep under way finishes.
+let stopped = false;
+const onStop: Array<() => void> = [];
+process.on('SIGTERM', () => {
+  stopped = true;
+  for (const stop of onStop) stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const logTo = (file: string) => (message: string) => {
   try {
-    appendFileSync(join(dir, 'watchdog.log'), `${new Date().toISOString()} ${message}\n`);
+    appendFileSync(file, `${new Date().toISOString()} ${message}\n`, { mode: 0o600 });
   } catch {
     // nowhere to log
   }
 };
 
-const events = adoptionEnabled(record.adopt)
-  ? docker.stream(containerCreateEventsArgs(Math.floor(record.startedAt / 1000)), (line) => {
-      const ids = selectAdopted(parseCreateEvents(line), record.adopt);
-      if (ids.length > 0 && existsSync(dir)) appendTracked(dir, ids.map((id) => ({ id, kind: 'container' as const })));
-    })
-  : undefined;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sessionOver = () => !existsSync(dir) || isClosed(dir);
-
-async function sweep(): Promise<void> {
-  const report = await drive(docker, sessionObjectSteps({ sessionId: record!.id, tracked: readTracked(dir!), stopTimeout: 0, keep: false }));
-  log(
-    `swept: ${report.containers.removed.length} container(s), ${report.networks.removed.length} network(s), ${report.volumes.removed.length} volume(s); failed ${report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length}`,
-  );
+async function backgroundSweep(root: string): Promise<void> {
+  const log = logTo(join(root, 'background-sweep.log'));
+  try {
+    const report = await sweepDeadSessions(root, {
+      dockerPath,
+      respectBackoff: true,
+      deadlineMs: BACKGROUND_SWEEP_DEADLINE_MS,
+      ...(ownSession ? { skip: new Set([ownSession]) } : {}),
+    });
+    for (const warning of report.warnings) log(warning);
+    for (const swept of report.sessions) {
+      if (swept.error) log(`session ${swept.sessionId}: could not sweep: ${swept.error}`);
+      else if (swept.incomplete) log(`session ${swept.sessionId}: not everything could be removed; kept for a later try`);
+    }
+  } catch (error) {
+    log(`background sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
-async function watch(): Promise<void> {
-  process.on('SIGTERM', () => {
-    events?.stop();
-    process.exit(0);
-  });
+async function watchSession(sessionDir: string): Promise<void> {
+  const log = logTo(join(sessionDir, 'watchdog.log'));
+  const read = readSessionRecordChecked(sessionDir);
+  if (!read.ok) {
+    log(`refusing to watch ${sessionDir}: ${read.reason}`);
+    return;
+  }
+  const record = read.record;
+  const docker = clientFor(record, { dockerPath });
+  const events = adoptionEnabled(record.adopt)
+    ? docker.stream(containerCreateEventsArgs(Math.floor(record.startedAt / 1000)), (line) => {
+        const ids = selectAdopted(parseCreateEvents(line), record.adopt);
+        if (ids.length > 0 && existsSync(sessionDir)) appendTracked(sessionDir, ids.map((id) => ({ id, kind: 'container' as const })));
+      })
+    : undefined;
+  if (events) onStop.push(() => events.stop());
+  // Closed without `incomplete`: teardown removed everything. With it, the owner's teardown
+  // could not finish, and this watchdog retries once the owner is gone.
+  const sessionOver = () => stopped || !existsSync(sessionDir) || (isClosed(sessionDir) && !isIncomplete(sessionDir));
+
+  const sweep = async (): Promise<boolean> => {
+    const report = await drive(docker, sessionObjectSteps({ sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false }));
+    log(
+      `swept: ${report.containers.removed.length} container(s), ${report.networks.removed.length} network(s), ${report.volumes.removed.length} volume(s); failed ${report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length}`,
+    );
+    return sweptEverything(report);
+  };
+
   for (;;) {
     if (sessionOver()) break;
-    if (!isOwnerAlive(record!)) {
-      log(`owner ${record!.pid} is gone; cleaning session ${record!.id}`);
+    if (!isOwnerAlive(record)) {
+      log(`owner ${record.pid} is gone; cleaning session ${record.id}`);
       try {
-        await sweep();
+        let complete = await sweep();
         for (const delay of RESWEEP_AFTER_MS) {
           await sleep(delay);
-          if (isClosed(dir!)) break;
-          await sweep();
+          if (sessionOver()) break;
+          complete = (await sweep()) && complete;
         }
         events?.stop();
-        markClosed(dir!);
-        removeSessionDir(dir!);
+        if (complete) {
+          markClosed(sessionDir);
+          removeSessionDir(sessionDir);
+        } else {
+          markIncomplete(sessionDir);
+          log('not everything could be removed; the next run or docker-janitor sweep will retry');
+        }
       } catch (error) {
-        log(`sweep failed: ${error instanceof Error ? error.message : String(error)}; the next run's setup will retry`);
+        markIncomplete(sessionDir);
+        log(`sweep failed: ${error instanceof Error ? error.message : String(error)}; the next run or docker-janitor sweep will retry`);
       }
       break;
     }
     await sleep(POLL_MS);
   }
   events?.stop();
-  process.exit(0);
 }
 
-void watch();
+await Promise.all([sweepRoot ? backgroundSweep(sweepRoot) : undefined, dir ? watchSession(dir) : undefined]);
+process.exit(0);

@@ -20,7 +20,7 @@ export const dockerFlagNames: Readonly<Record<string, string>> = {
 };
 
 export const dockerFlagAllowed: Readonly<Record<string, string>> = {
-  '--timeout': 'expected a positive whole number of milliseconds',
+  '--timeout': 'expected a positive whole number of milliseconds, at most 86400000 (24 hours)',
   '--transport': 'expected auto, api or cli',
 };
 

@@ -9,8 +9,8 @@ import { createDockerClient } from '../../docker/client.js';
 import { dockerOptionsSchema, OptionsError, parseOptions } from '../../options/schema.js';
 import { colorEnabled } from '../../render/colors.js';
 import { renderSweepSummary } from '../../render/summary.js';
-import { sessionDir, stateRoot } from '../../session/store.js';
-import { sweepDeadSessions, sweepSession, type SweptSession } from '../../session/sweep.js';
+import { checkStateRoot, readSessionRecordChecked, sessionDir, stateRoot } from '../../session/store.js';
+import { sweepDeadSessions, sweepSession, type SweepReport } from '../../session/sweep.js';
 import { usageFromOptionsError, type CommandSpec } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { countObjectRemovals } from '../progress.js';
@@ -57,7 +57,7 @@ export const sweepCommand: Command = {
     const root = stateRoot(io.env);
     const progress = startProgress(io, values, dryRun ? 'Listing' : 'Removing');
     const onCommand = countObjectRemovals((event) => progress.update(event));
-    let swept: SweptSession[];
+    let report: SweepReport;
     try {
       if (id !== undefined) {
         const client = createDockerClient({
@@ -68,22 +68,34 @@ export const sweepCommand: Command = {
           env: io.env,
           onCommand,
         });
+        // The record's tracked IDs are used only when its directory passes the safety checks.
         const dir = sessionDir(root, id);
-        swept = [await sweepSession(client, id, existsSync(dir) ? dir : undefined, { dryRun })];
+        const recorded = existsSync(dir) && checkStateRoot(root).ok && readSessionRecordChecked(dir).ok;
+        const warnings = existsSync(dir) && !recorded ? [`Ignored the record of session ${id}: it failed the safety checks`] : [];
+        report = { sessions: [await sweepSession(client, id, recorded ? dir : undefined, { dryRun })], warnings };
       } else {
-        // Each dead session is swept on the engine it recorded, not the one the flags name.
-        swept = await sweepDeadSessions(root, { env: io.env, dryRun, includeKept: true, onCommand });
+        // Each dead session is swept on the engine it recorded, with this process's docker CLI.
+        report = await sweepDeadSessions(root, {
+          env: io.env,
+          dryRun,
+          includeKept: true,
+          dockerPath: docker.path,
+          onCommand,
+          ...(typeof values.timeout === 'string' ? { timeoutMs: docker.timeoutMs } : {}),
+        });
       }
     } finally {
       progress.done();
     }
+    const swept = report.sessions;
 
-    if (values.json === true) io.stdout.write(`${JSON.stringify({ dryRun, sessions: swept }, null, 2)}\n`);
-    else io.stdout.write(`${renderSweepSummary(swept, { color: colorEnabled({ env: io.env, isTTY: io.isTTY }), dryRun })}\n`);
+    if (values.json === true) io.stdout.write(`${JSON.stringify({ dryRun, sessions: swept, warnings: report.warnings }, null, 2)}\n`);
+    else io.stdout.write(`${renderSweepSummary(report, { color: colorEnabled({ env: io.env, isTTY: io.isTTY }), dryRun })}\n`);
 
     publish(io, { kind: 'sweep', sessions: swept, dryRun }, publishOptions);
 
-    if (swept.some((item) => item.errorCode === 'DOCKER_UNREACHABLE' || item.errorCode === 'DOCKER_NOT_INSTALLED')) return EXIT.docker;
+    // An engine that does not answer (refused, or hung past the timeout) is "Docker unavailable": 3, as for clean.
+    if (swept.some((item) => item.errorCode === 'DOCKER_UNREACHABLE' || item.errorCode === 'DOCKER_NOT_INSTALLED' || item.timedOut === true)) return EXIT.docker;
     const failed = swept.some(
       (item) => item.error !== undefined || (item.report && item.report.containers.failed.length + item.report.networks.failed.length + item.report.volumes.failed.length > 0),
     );

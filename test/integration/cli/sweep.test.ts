@@ -3,7 +3,8 @@
  * without teardown are found in the state directory and removed; `--session ID` removes one by
  * its label; nothing else is touched.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,18 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
     encoding: 'utf8',
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `cli`, without blocking the event loop (for tests that serve a socket in this process). */
+function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...dockerEnv(), NO_COLOR: '1', DOCKER_JANITOR_STATE_DIR: stateDir } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** A runner that dies by SIGKILL with no watchdog: its session stays on the engine and on disk. */
@@ -91,5 +104,20 @@ describe('docker-janitor sweep', () => {
     const unreachable = cli(['sweep', '--session', 'abc', '--host', 'unix:///nonexistent/docker.sock']);
     expect(unreachable.code).toBe(3);
     expect(unreachable.stdout).toContain('could not sweep: The Docker engine is not reachable at unix:///nonexistent/docker.sock');
+  });
+
+  it('exit 3 when the engine hangs (a socket that never answers), as clean does', async () => {
+    const socket = join(stateDir, 'hung.sock');
+    const held: Socket[] = [];
+    const server = createServer((connection) => held.push(connection));
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const result = await cliAsync(['sweep', '--session', 'abc', '--host', `unix://${socket}`, '--timeout', '1000']);
+      expect(result.code).toBe(3);
+      expect(result.stdout).toContain('could not sweep: Command timed out after 1000 ms');
+    } finally {
+      for (const connection of held) connection.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

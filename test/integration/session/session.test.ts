@@ -3,7 +3,7 @@
  * create stays, whatever way the run ends.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -126,7 +126,7 @@ describe('teardown', () => {
     expect(result.containers.kept.map((ref) => ref.id)).toEqual([container]);
     expect(containerState(container)).toBe('exited');
     // The next run's automatic sweep leaves kept sessions alone…
-    expect(await sweepDeadSessions(stateDir, { env })).toEqual([]);
+    expect(await sweepDeadSessions(stateDir, { env })).toEqual({ sessions: [], warnings: [] });
     expect(containerState(container)).toBe('exited');
     // …and `docker-janitor sweep --session ID` removes them.
     const swept = await sweepSession(session.docker, session.id, session.dir);
@@ -148,6 +148,44 @@ describe('teardown', () => {
     expect(result.hasProblems).toBe(true);
     expect(result.warnings.join('\n')).toMatch(/not reachable at unix:\/\/\/nonexistent\/docker.sock/);
     expect(result.dockerUnavailable).toMatch(/not reachable at unix:\/\/\/nonexistent\/docker.sock/);
+    // Nothing is forgotten: the record stays for the watchdog, the next run or `sweep`.
+    expect(result.incomplete).toBe(true);
+    expect(existsSync(session.dir)).toBe(true);
+  });
+
+  it('dryRun removes nothing, containers included, and reports what it would remove', async () => {
+    const session = await openSession({ dryRun: true, watchdog: false, sweepDeadSessions: false }, { env });
+    const container = runContainer(BASE_IMAGE, ['--label', `docker-janitor.session=${session.id}`]);
+    const dangling = buildImage();
+    const result = await session.teardown();
+    expect(result.dryRun).toBe(true);
+    expect(result.containers.removed.map((ref) => ref.id)).toEqual([container]);
+    expect(containerState(container)).toBe('running');
+    expect(imageExists(dangling)).toBe(true);
+    // Kept for `docker-janitor sweep --session`, like keepOnFailure.
+    expect(existsSync(session.dir)).toBe(true);
+    await sweepSession(session.docker, session.id, session.dir);
+  });
+
+  it('a container rm that hangs: teardown keeps the record and says how to finish; sweep finds it after the run', async () => {
+    const wrapper = join(stateDir, 'docker-rm-hangs');
+    writeFileSync(wrapper, '#!/bin/sh\nif [ "$1 $2" = "container rm" ]; then sleep 30; fi\nexec docker "$@"\n');
+    chmodSync(wrapper, 0o755);
+    const options = { watchdog: false, sweepDeadSessions: false, images: 'off', docker: { path: wrapper, timeoutMs: 2_000 } };
+    const child = spawn(process.execPath, [CHILD, 'teardown', JSON.stringify(options)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise((resolve) => child.on('close', resolve));
+    const [, sessionId, container] = /READY (\S+) (\S+)/.exec(out) ?? [];
+    const teardown = JSON.parse(/TEARDOWN (.*)/.exec(out)?.[1] ?? '{}') as { incomplete?: boolean };
+    expect(teardown.incomplete).toBe(true);
+    expect(exists('container', container!)).toBe(true);
+    expect(readdirSync(join(stateDir, 'sessions'))).toContain(sessionId);
+
+    const swept = await sweepDeadSessions(stateDir, { env });
+    expect(swept.sessions.map((session) => session.sessionId)).toEqual([sessionId]);
+    expect(exists('container', container!)).toBe(false);
+    expect(readdirSync(join(stateDir, 'sessions'))).not.toContain(sessionId);
   });
 });
 
@@ -174,6 +212,15 @@ function startChild(mode: string, options: object = {}): Child {
   return { ready, exit, pid: child.pid ?? 0 };
 }
 
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
+
 async function waitGone(id: string, timeoutMs: number): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
@@ -193,19 +240,23 @@ describe('when teardown never runs', () => {
     expect(containerState(bystander)).toBe('running');
   });
 
-  it('without a watchdog, the next session sweeps the dead one', async () => {
-    const child = startChild('sigkill', { watchdog: false });
+  it('without a watchdog, the next session sweeps the dead one, in the background', async () => {
+    const child = startChild('sigkill', { watchdog: false, sweepDeadSessions: false });
     const { container, sessionId } = await child.ready;
     await child.exit;
     expect(exists('container', container)).toBe(true);
     expect(readdirSync(join(stateDir, 'sessions'))).toContain(sessionId);
 
-    const next = await openSession({ watchdog: false }, { env });
+    // The next run (the built package: its watchdog script is in dist/) opens at once; a
+    // sweep-only watchdog cleans the dead session meanwhile.
+    const next = startChild('hang', { watchdog: false });
+    const { sessionId: nextId } = await next.ready;
 
-    expect(next.swept.map((swept) => swept.sessionId)).toEqual([sessionId]);
-    expect(exists('container', container)).toBe(false);
-    expect(readdirSync(join(stateDir, 'sessions'))).toEqual([next.id]);
-    await next.teardown();
+    expect(await waitGone(container, 15_000)).toBeGreaterThanOrEqual(0);
+    await waitFor(() => !readdirSync(join(stateDir, 'sessions')).includes(sessionId), 5_000);
+    expect(readdirSync(join(stateDir, 'sessions'))).toEqual([nextId]);
+    process.kill(next.pid, 'SIGTERM');
+    await next.exit;
   });
 
   // Ending by the signal is what makes a shell report 128+n (130, 143, 129).
@@ -223,5 +274,40 @@ describe('when teardown never runs', () => {
     process.kill(child.pid, 'SIGTERM');
     expect((await child.exit).signal).toBe('SIGTERM');
     expect(exists('container', container)).toBe(false);
+  });
+});
+
+describe('a double Ctrl+C', () => {
+  it('two SIGINTs to the process group ~100 ms apart never abort the cleanup halfway', async () => {
+    const child = spawn(process.execPath, [CHILD, 'hang', JSON.stringify({ watchdog: false, sweepDeadSessions: false })], {
+      env: { ...env, DJ_CHILD_CONTAINERS: '8' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true, // a process group of its own, as a terminal's foreground job
+    });
+    let out = '';
+    const ready = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /READY (\S+)/.exec(out);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`child ended before READY: ${out}`)));
+    });
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    const sessionId = await ready;
+    const label = `label=docker-janitor.session=${sessionId}`;
+    expect(dockerSync(['ps', '-aq', '--filter', label]).split('\n').filter(Boolean)).toHaveLength(8);
+
+    process.kill(-child.pid!, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      process.kill(-child.pid!, 'SIGINT');
+    } catch {
+      // the group already ended
+    }
+
+    expect(await exit).toBe('SIGINT');
+    expect(dockerSync(['ps', '-aq', '--filter', label])).toBe('');
+    expect(readdirSync(join(stateDir, 'sessions'))).not.toContain(sessionId);
   });
 });

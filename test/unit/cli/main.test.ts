@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,8 +56,10 @@ describe('usage errors: exit 2, one line naming the option, the value and what i
   it.each([
     [['clean', '--older-than', 'yesterday'], 'invalid value "yesterday" for --older-than: expected a duration such as 90s, 30m, 1h, 7d or 1h30m'],
     [['clean', '--timeout', '-5'], 'option --timeout needs a value (MS)'],
-    [['clean', '--timeout', 'soon'], 'invalid value "soon" for --timeout: expected a positive whole number of milliseconds'],
-    [['clean', '--timeout', '0'], 'invalid value "0" for --timeout: expected a positive whole number of milliseconds'],
+    [['clean', '--timeout', 'soon'], 'invalid value "soon" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
+    [['clean', '--timeout', '0'], 'invalid value "0" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
+    [['clean', '--timeout', '2147483648'], 'invalid value "2147483648" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
+    [['sweep', '--timeout', '86400001'], 'invalid value "86400001" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
     [['clean', '--label', 'has space'], 'invalid value "has space" for --label: expected KEY or KEY=VALUE'],
     [['clean', '--host', ''], 'option --host needs a value (HOST)'],
     [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --transport, --report-file, --no-job-summary, --help'],
@@ -122,6 +124,18 @@ describe('Docker missing or unreachable: exit 3, one clear line', () => {
     expect(code).toBe(EXIT.docker);
     expect(stdout).toBe('');
     expect(stderr).toContain('not reachable');
+  });
+
+  it('garbage output from the docker CLI: exit 1, one line naming the command, no stack', async () => {
+    const fake = join(dir, 'garbage-docker');
+    writeFileSync(fake, '#!/bin/sh\necho "<html>502 Bad Gateway</html>"\n');
+    chmodSync(fake, 0o755);
+    const { code, stdout, stderr } = await run(['clean', '--docker-path', fake]);
+    expect(code).toBe(EXIT.failed);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')).toHaveLength(2);
+    expect(stderr).toMatch(/^docker-janitor: Unexpected output from docker image ls --filter dangling=true --quiet --no-trunc: not a full image ID/);
+    expect(stderr).not.toContain('please report');
   });
 
   it('an engine that never answers: the call times out, exit 3, one line', async () => {

@@ -136,6 +136,33 @@ describe('OptionsError: names the option, the value given and what is allowed', 
     expect(error.message).toContain('(got -1)');
   });
 
+  it.each([
+    [{ docker: { timeoutMs: 2 ** 31 } }, 'docker.timeoutMs', 'expected at most 86400000 ms (24 hours)'],
+    [{ stopTimeout: '2h' }, 'stopTimeout', 'expected at most 1 hour (3600 seconds)'],
+    [{ olderThan: '99999999999999999999' }, 'olderThan', 'expected at most 100 years'],
+  ])('durations are bounded: %j', (input, path, message) => {
+    const error = optionsError(() => parseOptions(janitorOptionsSchema, input));
+    expect(error.issues[0]).toMatchObject({ path, message });
+    expect(error.message).toContain(`${path}: ${message}`);
+  });
+
+  it('the largest allowed durations pass', () => {
+    const options = parseOptions(janitorOptionsSchema, { docker: { timeoutMs: 86_400_000 }, stopTimeout: 3600, olderThan: '5200w' });
+    expect(options).toMatchObject({ docker: { timeoutMs: 86_400_000 }, stopTimeout: 3600, olderThan: 5200 * 604_800 });
+  });
+
+  it('a bigint or a circular value is named, never a TypeError from the message', () => {
+    const bigint = optionsError(() => parseOptions(janitorOptionsSchema, { stopTimeout: 10n }));
+    expect(bigint.issues[0]?.path).toBe('stopTimeout');
+    expect(bigint.message).toContain('stopTimeout: ');
+    expect(bigint.message).toContain('(got 10n)');
+    const adopt: Record<string, unknown> = { labels: [] };
+    adopt.self = adopt;
+    const circular = optionsError(() => parseOptions(janitorOptionsSchema, { adopt }));
+    expect(circular.issues[0]).toMatchObject({ path: 'adopt', message: 'unknown option(s): self' });
+    expect(circular.message).toContain('[circular]');
+  });
+
   it('unknown keys at the top, naming each of them', () => {
     const error = optionsError(() => parseOptions(imageCleanOptionsSchema, { olderthan: '1h', dryrun: true }));
     expect(error.issues).toEqual([

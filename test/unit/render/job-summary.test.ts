@@ -188,3 +188,18 @@ describe('bounded', () => {
     expect(text).not.toContain('line 1999 ');
   });
 });
+
+describe('teardown section: issue 9 words', () => {
+  const base: TeardownResult = { sessionId: 's-1', containers: none, networks: none, volumes: none, images: undefined, warnings: [], hasProblems: false, durationMs: 1 };
+
+  it('an incomplete teardown names the command that finishes it', () => {
+    const text = renderJobSummary({ kind: 'teardown', result: { ...base, dockerUnavailable: 'not reachable', incomplete: true, hasProblems: true } });
+    expect(text).toContain('Finish with `npx docker-janitor sweep --session s-1`');
+  });
+
+  it('a dry run says "would remove" for the session objects too', () => {
+    const text = renderJobSummary({ kind: 'teardown', result: { ...base, dryRun: true, containers: { removed: [{ kind: 'container', id: 'c'.repeat(64) }], kept: [], failed: [] } } });
+    expect(text).toContain('| | would remove | kept |');
+    expect(text).toContain('Dry run complete (nothing was removed)');
+  });
+});

@@ -22,6 +22,27 @@ const unreachable: TeardownResult = {
 const options = { summary: true, failOnCleanupError: false };
 
 describe('teardownOutput', () => {
+  it('an incomplete teardown names the session and the exact command that finishes it', () => {
+    const down = teardownOutput({ ...unreachable, incomplete: true }, { options, color: false });
+    expect(down.text).toBe(
+      '⚠ docker-janitor: nothing was cleaned: The Docker engine is not reachable at unix:///x.sock. Is it running? (…) (session kept; later: npx docker-janitor sweep --session k3x9f2)',
+    );
+    const failed: TeardownResult = {
+      ...base,
+      containers: { removed: [], kept: [], failed: [{ kind: 'container', id: 'c1', message: 'Command timed out after 2000 ms: docker container rm --force --volumes c1' }] },
+      hasProblems: true,
+      incomplete: true,
+    };
+    const text = teardownOutput(failed, { options, color: false }).text ?? '';
+    expect(text).toContain('Session k3x9f2 was not fully cleaned');
+    expect(text).toContain('remove now: npx docker-janitor sweep --session k3x9f2');
+  });
+
+  it('a dry run says what it would remove', () => {
+    const dry: TeardownResult = { ...base, dryRun: true, containers: { removed: [{ kind: 'container', id: 'a'.repeat(64) }], kept: [], failed: [] } };
+    expect(teardownOutput(dry, { options, color: false }).text).toContain('✓ Would remove 1 container: aaaaaaaaaaaa');
+  });
+
   it('a clean run: the summary, the run keeps its result', () => {
     const output = teardownOutput(base, { options, color: false });
     expect(output.failRun).toBe(false);

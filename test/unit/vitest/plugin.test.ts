@@ -33,6 +33,15 @@ describe('dockerJanitor()', () => {
     expect(() => dockerJanitor({ colour: true } as never)).toThrow(/unknown option\(s\): colour/);
   });
 
+  it('a bigint, a circular object or a function is an OptionsError naming the option, not a TypeError', () => {
+    expect(() => dockerJanitor({ stopTimeout: 10n } as never)).toThrow(/^Invalid dockerJanitor\(\) options: stopTimeout: .*\(got 10n\)$/);
+    const adopt: Record<string, unknown> = { labels: [] };
+    adopt.self = adopt;
+    expect(() => dockerJanitor({ adopt } as never)).toThrow(OptionsError);
+    expect(() => dockerJanitor({ adopt } as never)).toThrow(/adopt: unknown option\(s\): self/);
+    expect(() => dockerJanitor({ docker: { path: () => 'docker' } } as never)).toThrow(/docker\.path: .*\(got \[function\]\)/);
+  });
+
   it('fits in a Vitest config (type-checked by tsc)', () => {
     const config: ViteUserConfig = { plugins: [dockerJanitor({ keepOnFailure: true })], test: { include: ['x'] } };
     expect(config.plugins).toHaveLength(1);

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { checkSessionRecord, checkTrackedEntry } from '../../../src/session/record.js';
+import { judgePrivateDir } from '../../../src/session/private-dir.js';
+import { backoffMs, engineKey } from '../../../src/session/sweep.js';
+import { stateRoot } from '../../../src/session/store.js';
+
+const good = {
+  id: 'mwwv8wx1-4451b600',
+  pid: 1234,
+  pidStart: '98765',
+  hostname: 'ci-runner-3',
+  startedAt: 1_764_000_000_000,
+  docker: { host: 'unix:///run/docker.sock', timeoutMs: 60_000 },
+  stopTimeout: 0,
+  adopt: { labels: ['org.testcontainers=true'], all: false },
+};
+
+describe('checkSessionRecord', () => {
+  it('accepts a record as openSession writes it', () => {
+    expect(checkSessionRecord(good, good.id)).toEqual({ ok: true, value: { ...good, docker: { host: good.docker.host, context: undefined, timeoutMs: 60_000 } } });
+  });
+
+  it('drops docker.path: a record never names a program', () => {
+    const checked = checkSessionRecord({ ...good, docker: { path: '/tmp/evil', host: 'unix:///x.sock' } }, good.id);
+    expect(checked.ok && checked.value.docker).toEqual({ host: 'unix:///x.sock', context: undefined, timeoutMs: undefined });
+    expect(JSON.stringify(checked)).not.toContain('evil');
+  });
+
+  it.each([
+    [{ ...good, id: '../../etc' }, 'bad session id'],
+    [good, 'session id does not match its directory', 'other-dir'],
+    [{ ...good, pid: 1.5 }, 'bad pid'],
+    [{ ...good, pid: '1234' }, 'bad pid'],
+    [{ ...good, pid: -1 }, 'bad pid'],
+    [{ ...good, hostname: 'a b' }, 'bad hostname'],
+    [{ ...good, hostname: 'x'.repeat(300) }, 'bad hostname'],
+    [{ ...good, pidStart: 'x' }, 'bad pidStart'],
+    [{ ...good, startedAt: 'now' }, 'bad startedAt'],
+    [{ ...good, stopTimeout: 1e9 }, 'bad stopTimeout'],
+    [{ ...good, docker: { timeoutMs: 2 ** 31 } }, 'bad docker.timeoutMs'],
+    [{ ...good, docker: { context: '-H evil' } }, 'bad docker.context'],
+    [{ ...good, docker: { host: 'unix:///a b' } }, 'bad docker.host'],
+    [{ ...good, adopt: { labels: [1], all: false } }, 'bad adopt label'],
+    [{ ...good, adopt: { labels: [], all: 'yes' } }, 'bad adopt'],
+    [[good], 'not a JSON object'],
+  ])('refuses %j: %s', (raw, reason, dir = good.id) => {
+    expect(checkSessionRecord(raw, dir)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('checkTrackedEntry', () => {
+  it.each([
+    [{ id: 'a'.repeat(64), kind: 'container' }, true],
+    [{ id: 'my-volume_1.data' }, true],
+    [{ id: '--all' }, false],
+    [{ id: 'a b' }, false],
+    [{ id: 'x'.repeat(256) }, false],
+    [{ id: 'abc', kind: 'image' }, false],
+    [{ id: 42 }, false],
+  ])('%j → %s', (raw, ok) => {
+    expect(checkTrackedEntry(raw).ok).toBe(ok);
+  });
+});
+
+describe('judgePrivateDir', () => {
+  const stats = (mode: number, uid: number, dir = true, link = false) => ({ mode, uid, isDirectory: () => dir, isSymbolicLink: () => link });
+  it.each([
+    [stats(0o40700, 1000), { ok: true }],
+    [stats(0o40755, 1000), { ok: false, reason: 'is accessible to group or others (mode 755)' }],
+    [stats(0o40700, 65534), { ok: false, reason: 'is owned by uid 65534, not by you (uid 1000)' }],
+    [stats(0o120777, 1000, false, true), { ok: false, reason: 'is a symbolic link' }],
+    [stats(0o100600, 1000, false), { ok: false, reason: 'is not a directory' }],
+  ])('%#', (given, expected) => {
+    expect(judgePrivateDir(given, 1000)).toEqual(expected);
+  });
+});
+
+describe('state root', () => {
+  it('is per user: XDG_STATE_HOME, else TMPDIR/docker-janitor-<uid>; DOCKER_JANITOR_STATE_DIR overrides', () => {
+    expect(stateRoot({ DOCKER_JANITOR_STATE_DIR: '/s', XDG_STATE_HOME: '/x' })).toBe('/s');
+    expect(stateRoot({ XDG_STATE_HOME: '/home/u/.local/state' })).toBe('/home/u/.local/state/docker-janitor');
+    expect(stateRoot({ TMPDIR: '/tmp' })).toBe(`/tmp/docker-janitor-${process.getuid?.()}`);
+  });
+});
+
+describe('sweep planning', () => {
+  it('backs off exponentially from an engine that does not answer, up to 6 hours', () => {
+    expect([1, 2, 3, 10, 50].map((count) => backoffMs({ at: 0, count }))).toEqual([60_000, 120_000, 240_000, 6 * 3600_000, 6 * 3600_000]);
+  });
+
+  it('groups records by engine endpoint', () => {
+    expect(engineKey({ docker: { host: 'unix:///a.sock' } })).toBe('host:unix:///a.sock');
+    expect(engineKey({ docker: { context: 'colima' } })).toBe('context:colima');
+    expect(engineKey({ docker: {} })).toBe('default');
+  });
+});
