@@ -2,7 +2,7 @@
  * The progress line of the built CLI on a real terminal (a pseudo-terminal from util-linux
  * `script`), against the private engine: a slow run shows one line redrawn in place on stderr
  * and erases it; CI, NO_COLOR, TERM=dumb and --json show none. The slowness comes from a
- * docker wrapper that waits before the prune; everything else is the real docker.
+ * docker wrapper that waits before each image removal; everything else is the real docker.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ beforeEach(() => {
   resetEngine();
   dir = mkdtempSync(join(tmpdir(), 'dj-progress-'));
   slowDocker = join(dir, 'slow-docker.sh');
-  writeFileSync(slowDocker, '#!/bin/sh\nif [ "$1" = image ] && [ "$2" = prune ]; then sleep 1.6; fi\nexec docker "$@"\n');
+  writeFileSync(slowDocker, '#!/bin/sh\nif [ "$1" = image ] && [ "$2" = rm ]; then sleep 1.6; fi\nexec docker "$@"\n');
   chmodSync(slowDocker, 0o755);
 });
 
@@ -47,7 +47,7 @@ describe('progress on a terminal', () => {
     expect(code).toBe(0);
     // Redrawn in place (carriage return, erase line) only when it changes, then erased, then the summary.
     expect(out).toMatch(/^\r\u001b\[KRemoving images: 0\/3 \(1s\)(\r\u001b\[KRemoving images: [^\r\n]+)*\r\u001b\[K🧹 /);
-    expect(out).toMatch(/Removing images: 3\/3, \d+B reclaimed/);
+    expect(out).toMatch(/Removing images: 3\/3, [\d.]+[kMG]?B reclaimed/);
     expect(out).toContain('Cleanup complete');
     expect(out.split('\n').filter((line) => line.includes('Removing images:'))).toHaveLength(1); // one line, never a new one
     expect(danglingIds()).toEqual([]);
