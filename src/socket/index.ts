@@ -1,0 +1,3 @@
+export { startSessionSocket, SessionSocketError, DEFAULT_MAX_BODY_BYTES, type SessionSocket, type SessionSocketOptions } from './server.js';
+export type { Upstream } from './upstream.js';
+export { labelTarget, mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
