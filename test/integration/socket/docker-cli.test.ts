@@ -1,0 +1,182 @@
+/**
+ * The Docker CLI through the session socket (DOCKER_HOST=unix://<socket>), against the suite's
+ * private engine: everything it creates carries the session label and the user's own labels,
+ * and streams, hijacked connections, a tty and large copies work as they do direct.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BASE_IMAGE, dockerSync, resetEngine } from '../../support/docker.js';
+import { labelsOf, pings, startTestSocket, type TestSocket } from './support.js';
+
+let socket: TestSocket;
+let work: string;
+const SESSION = 'docker-janitor.session';
+
+/** docker through the socket; trimmed stdout. */
+const via = (args: string[], input?: string): string =>
+  execFileSync('docker', args, { env: socket.env, input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).toString().trim();
+/** docker through the socket, not blocking the event loop. */
+const viaAsync = (args: string[]): Promise<string> =>
+  new Promise((resolve, reject) =>
+    execFile('docker', args, { env: socket.env }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim()))),
+  );
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+beforeAll(async () => {
+  resetEngine();
+  socket = await startTestSocket();
+  work = mkdtempSync(join(tmpdir(), 'dj-socket-cli-'));
+});
+
+afterAll(async () => {
+  await socket?.stop();
+  rmSync(work, { recursive: true, force: true });
+  resetEngine();
+});
+
+beforeEach(() => {
+  expect(socket.problems()).toEqual([]);
+});
+
+describe('what the CLI creates through the socket is labelled', () => {
+  it('run, create, network create, volume create: session label plus the user labels', () => {
+    const run = via(['run', '-d', '--label', 'user=run', BASE_IMAGE, 'sleep', '3600']);
+    const created = via(['create', '--label', 'user=create', '--label', 'second=2', BASE_IMAGE, 'true']);
+    const network = via(['network', 'create', '--label', 'user=net', 'dj-socket-net']);
+    const volume = via(['volume', 'create', '--label', 'user=vol', 'dj-socket-vol']);
+    const anonymous = via(['volume', 'create']);
+
+    expect(labelsOf('container', run, dockerSync)).toEqual({ [SESSION]: socket.sessionId, user: 'run' });
+    expect(labelsOf('container', created, dockerSync)).toEqual({ [SESSION]: socket.sessionId, user: 'create', second: '2' });
+    expect(labelsOf('network', network, dockerSync)).toEqual({ [SESSION]: socket.sessionId, user: 'net' });
+    expect(labelsOf('volume', volume, dockerSync)).toEqual({ [SESSION]: socket.sessionId, user: 'vol' });
+    expect(labelsOf('volume', anonymous, dockerSync)).toEqual({ [SESSION]: socket.sessionId });
+    // The engine, asked directly, lists exactly these under the session label.
+    const filter = `label=${SESSION}=${socket.sessionId}`;
+    const lines = (args: string[]) => dockerSync(args).split('\n').filter(Boolean).sort();
+    expect(lines(['ps', '-aq', '--no-trunc', '--filter', filter])).toEqual([run, created].sort());
+    expect(lines(['network', 'ls', '-q', '--no-trunc', '--filter', filter])).toEqual([network]);
+    expect(lines(['volume', 'ls', '-q', '--filter', filter])).toEqual([volume, anonymous].sort());
+  });
+
+  it('a container created directly on the engine, not through the socket, gets no label', () => {
+    const foreign = dockerSync(['create', BASE_IMAGE, 'true']);
+    expect(labelsOf('container', foreign, dockerSync)).toEqual({});
+  });
+
+  it('build twice under one tag: both images, the tagged one and the one left dangling, carry the labels', () => {
+    const context = join(work, 'build');
+    rmSync(context, { recursive: true, force: true });
+    execFileSync('mkdir', ['-p', context]);
+    const build = (n: number) => {
+      writeFileSync(join(context, 'Dockerfile'), `FROM ${BASE_IMAGE}\nLABEL from.dockerfile=yes\nRUN echo ${n}-${Date.now()} > /n\n`);
+      return via(['build', '-q', '-t', 'dj-socket-built:latest', '--label', 'user=build', context]);
+    };
+    const first = build(1);
+    const second = build(2);
+    expect(first).not.toBe(second);
+    for (const id of [first, second]) {
+      expect(labelsOf('image', id, dockerSync)).toEqual({ [SESSION]: socket.sessionId, user: 'build', 'from.dockerfile': 'yes' });
+    }
+    expect(dockerSync(['image', 'inspect', '--format', '{{.Id}}', 'dj-socket-built:latest'])).toBe(second);
+    expect(dockerSync(['images', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=${SESSION}=${socket.sessionId}`])).toBe(first);
+  });
+});
+
+describe('streams and hijacked connections through the socket', () => {
+  it('exec, with and without stdin', () => {
+    const id = via(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    expect(via(['exec', id, 'sh', '-c', 'echo out; echo err >&2; echo done'])).toBe('out\ndone');
+    expect(via(['exec', '-i', id, 'sh', '-c', 'tr a-z A-Z'], 'hello through the socket\n')).toBe('HELLO THROUGH THE SOCKET');
+    expect(() => via(['exec', id, 'sh', '-c', 'exit 3'])).toThrow(/status 3|exit/);
+  });
+
+  it('attach: stdin in, stdout out, over the upgraded connection', async () => {
+    const id = via(['run', '-di', BASE_IMAGE, 'sh', '-c', 'read line; echo "got:$line"; read again; echo "then:$again"']);
+    const attach = spawn('docker', ['attach', id], { env: socket.env });
+    let output = '';
+    attach.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const saw = async (text: string) => {
+      while (!output.includes(text)) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    // stdin stays open until the answer is seen: closing it first races the daemon's output,
+    // direct as well as through the socket.
+    attach.stdin.write('ping\n');
+    await saw('got:ping');
+    attach.stdin.write('pong\n');
+    await saw('then:pong');
+    const code = await new Promise<number | null>((resolve) => attach.on('exit', resolve));
+    expect(output).toBe('got:ping\nthen:pong\n');
+    expect(code).toBe(0);
+    expect(dockerSync(['inspect', '--format', '{{.State.Status}}', id])).toBe('exited');
+  });
+
+  it('docker run -it with a pseudo-terminal', () => {
+    const output = execFileSync('script', ['-qec', `docker run -it --rm ${BASE_IMAGE} sh -c 'tty; echo tty-ok'`, '/dev/null'], {
+      env: socket.env,
+      input: '',
+    }).toString();
+    expect(output).toMatch(/\/dev\/pts\/\d+/);
+    expect(output).toContain('tty-ok');
+  });
+
+  it('logs -f streams lines as they are written and ends when the container stops', async () => {
+    const id = via(['run', '-d', BASE_IMAGE, 'sh', '-c', 'for i in 1 2 3 4 5; do echo line-$i; sleep 0.3; done']);
+    const follower = spawn('docker', ['logs', '-f', id], { env: socket.env });
+    const seen: Array<{ line: string; at: number }> = [];
+    let buffer = '';
+    follower.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) seen.push({ line, at: Date.now() });
+    });
+    const code = await new Promise<number | null>((resolve) => follower.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(seen.map((s) => s.line)).toEqual(['line-1', 'line-2', 'line-3', 'line-4', 'line-5']);
+    // streamed, not delivered at the end in one piece
+    const first = seen[0]?.at ?? 0;
+    const last = seen[4]?.at ?? 0;
+    expect(last - first).toBeGreaterThan(600);
+  });
+
+  it('events streams while containers are created through the socket', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const events = spawn('docker', ['events', '--since', String(since), '--filter', 'type=container', '--filter', 'event=create', '--format', '{{.Actor.Attributes.name}}'], {
+      env: socket.env,
+    });
+    let text = '';
+    const got = new Promise<void>((resolve) =>
+      events.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('dj-socket-events-b')) resolve();
+      }),
+    );
+    await viaAsync(['create', '--name', 'dj-socket-events-a', BASE_IMAGE, 'true']);
+    await viaAsync(['create', '--name', 'dj-socket-events-b', BASE_IMAGE, 'true']);
+    await got;
+    events.kill();
+    expect(text.split('\n').filter((name) => name.startsWith('dj-socket-events-'))).toEqual(['dj-socket-events-a', 'dj-socket-events-b']);
+  });
+
+  it('cp in and out of a 24 MiB file, checksum unchanged', async () => {
+    const id = via(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    const file = join(work, 'payload.bin');
+    writeFileSync(file, randomBytes(24 * 1024 * 1024));
+    await viaAsync(['cp', file, `${id}:/payload.bin`]);
+    expect(dockerSync(['exec', id, 'sha256sum', '/payload.bin']).split(/\s+/)[0]).toBe(sha256(file));
+    const out = join(work, 'out');
+    execFileSync('mkdir', ['-p', out]);
+    await viaAsync(['cp', `${id}:/payload.bin`, join(out, 'back.bin')]);
+    expect(sha256(join(out, 'back.bin'))).toBe(sha256(file));
+  });
+
+  it('after all of it the socket still answers, and reported no problem', async () => {
+    expect(await pings(socket.path)).toBe(true);
+    expect(socket.problems()).toEqual([]);
+  });
+});
