@@ -55,6 +55,11 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   /** Bytes relayed to the client since the last request went upstream (0: no answer started). */
   let answered = 0;
   let requestSent = false;
+  /** Set when the engine could not be reached at all: the first request is answered 502 with it. */
+  let unreachable: string | undefined;
+  let connected = false;
+  upstream.once('connect', () => (connected = true));
+  upstream.once('secureConnect', () => (connected = true));
 
   const problem = (message: string) => options.onProblem?.(message);
 
@@ -122,6 +127,7 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   };
 
   const onHead = (head: RequestHead, raw: Buffer) => {
+    if (unreachable !== undefined) return fail(502, unreachable);
     const target = labelTarget(head.method, head.target);
     if (target === 'body') {
       if (head.body.kind === 'length' && head.body.length > options.maxBodyBytes) {
@@ -257,20 +263,27 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   });
   upstream.on('end', () => {
     upstreamEnded = true;
-    if (mode.kind !== 'closed' && !client.destroyed) client.end();
+    if (mode.kind === 'closed' || client.destroyed) return;
+    if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering');
+    else client.end();
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (mode.kind === 'closed') return;
-    const midRequest = requestSent && answered === 0;
-    problem(`engine connection: ${error.code ?? error.message}`);
-    if (midRequest) fail(502, `the engine connection failed: ${error.code ?? error.message}`);
-    else {
-      mode = { kind: 'closed' };
-      client.destroy();
+    const message = `the engine connection failed: ${error.code ?? error.message}`;
+    if (requestSent && answered === 0) return fail(502, message);
+    if (!connected && !requestSent) {
+      // Nothing asked yet: answer the first request with the reason instead of a bare reset.
+      problem(message);
+      unreachable = message;
+      if (mode.kind === 'head' && pending.length > 0) work();
+      return;
     }
+    problem(message);
+    mode = { kind: 'closed' };
+    client.destroy();
   });
   upstream.on('close', () => {
-    if (mode.kind === 'closed' || upstreamEnded) return;
+    if (mode.kind === 'closed' || upstreamEnded || unreachable !== undefined) return;
     if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering');
     else {
       mode = { kind: 'closed' };
