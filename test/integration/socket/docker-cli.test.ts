@@ -6,6 +6,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -173,6 +174,51 @@ describe('streams and hijacked connections through the socket', () => {
     execFileSync('mkdir', ['-p', out]);
     await viaAsync(['cp', `${id}:/payload.bin`, join(out, 'back.bin')]);
     expect(sha256(join(out, 'back.bin'))).toBe(sha256(file));
+  });
+
+  it("BuildKit's POST /session with Upgrade: h2c: 101, then HTTP/2 both ways over the tunnel", async () => {
+    // No buildx here to drive it: speak the first HTTP/2 steps by hand. After the 101 the daemon
+    // is the HTTP/2 client: it sends the preface and SETTINGS; our SETTINGS must reach it, and
+    // its ACK must come back.
+    const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+    const uuid = randomBytes(12).toString('hex');
+    const steps: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const client = connect(socket.path);
+      let got = Buffer.alloc(0);
+      let stage: 'head' | 'preface' | 'frames' = 'head';
+      const timer = setTimeout(() => reject(new Error(`no HTTP/2 exchange: ${steps.join(', ')} ${got.toString('latin1')}`)), 10_000);
+      client.on('data', (data: Buffer) => {
+        got = Buffer.concat([got, data]);
+        if (stage === 'head' && got.includes('\r\n\r\n')) {
+          steps.push(got.toString('latin1', 0, got.indexOf('\r\n')));
+          got = got.subarray(got.indexOf('\r\n\r\n') + 4);
+          stage = 'preface';
+        }
+        if (stage === 'preface' && got.length >= PREFACE.length) {
+          steps.push(got.subarray(0, PREFACE.length).toString() === PREFACE ? 'preface' : 'no preface');
+          got = got.subarray(PREFACE.length);
+          stage = 'frames';
+          client.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])); // empty SETTINGS
+        }
+        while (stage === 'frames' && got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
+          const [type, flags] = [got[3], got[4]];
+          got = got.subarray(9 + got.readUIntBE(0, 3));
+          if (type === 4 && flags === 1) {
+            steps.push('settings ack');
+            clearTimeout(timer);
+            client.destroy();
+            resolve();
+            return;
+          }
+        }
+      });
+      client.write(
+        'POST /v1.41/session HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n' +
+          `X-Docker-Expose-Session-Uuid: ${uuid}\r\nX-Docker-Expose-Session-Name: dj\r\nX-Docker-Expose-Session-Sharedkey: dj\r\n\r\n`,
+      );
+    });
+    expect(steps).toEqual(['HTTP/1.1 101 Switching Protocols', 'preface', 'settings ack']);
   });
 
   it('after all of it the socket still answers, and reported no problem', async () => {
