@@ -9,7 +9,7 @@ import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { relayConnection } from './connection.js';
 import type { Labels } from './rewrite.js';
-import { connectUpstream, describeUpstream, type Upstream } from './upstream.js';
+import { BUFFER_BYTES, connectUpstream, describeUpstream, type Upstream } from './upstream.js';
 
 /** A create body larger than this is refused with 413 (Docker's own are a few KiB). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -77,7 +77,7 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
     connectUpstream: () => connectUpstream(options.upstream),
     ...(options.onProblem ? { onProblem: options.onProblem } : {}),
   };
-  const server = createServer({ allowHalfOpen: true }, (client) => {
+  const server = createServer({ allowHalfOpen: true, highWaterMark: BUFFER_BYTES }, (client) => {
     sockets.add(client);
     client.once('close', () => sockets.delete(client));
     relayConnection(client, relay);

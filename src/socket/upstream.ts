@@ -3,7 +3,7 @@
  * without TLS. One upstream connection per client connection, so the engine sees the client's
  * own connection pattern (keep-alive, hijacks) and answers arrive in order without parsing.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 
 export type Upstream =
@@ -14,8 +14,20 @@ export type Upstream =
       readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
     };
 
+/**
+ * How much may wait in a socket's write buffer before its source is paused. Node's default
+ * (16 KiB) is below one 64 KiB read, so every read of a large copy paused and resumed the
+ * other side; 1 MiB lets bulk transfers flow (measured in bench/socket.mjs).
+ */
+export const BUFFER_BYTES = 1024 * 1024;
+
 export function connectUpstream(upstream: Upstream): Socket {
-  if ('socketPath' in upstream) return netConnect({ path: upstream.socketPath, allowHalfOpen: true });
+  if ('socketPath' in upstream) {
+    // net.Socket hands its options to stream.Duplex, which reads writableHighWaterMark; the
+    // type NetConnectOpts does not list it.
+    const options: NetConnectOpts & { writableHighWaterMark: number } = { path: upstream.socketPath, allowHalfOpen: true, writableHighWaterMark: BUFFER_BYTES };
+    return netConnect(options);
+  }
   if (upstream.tls) {
     return tlsConnect({
       host: upstream.host,
@@ -26,7 +38,8 @@ export function connectUpstream(upstream: Upstream): Socket {
       key: upstream.tls.key,
     });
   }
-  const socket = netConnect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+  const options: NetConnectOpts & { writableHighWaterMark: number } = { host: upstream.host, port: upstream.port, allowHalfOpen: true, writableHighWaterMark: BUFFER_BYTES };
+  const socket = netConnect(options);
   socket.setNoDelay(true);
   return socket;
 }

@@ -6,6 +6,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,68 @@ describe('what the CLI creates through the socket is labelled', () => {
     }
     expect(dockerSync(['image', 'inspect', '--format', '{{.Id}}', 'dj-socket-built:latest'])).toBe(second);
     expect(dockerSync(['images', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=${SESSION}=${socket.sessionId}`])).toBe(first);
+  });
+});
+
+describe('HTTP framing through the socket (raw clients)', () => {
+  it('a chunked create body, split mid-chunk across writes, is labelled; Expect: 100-continue is answered', async () => {
+    const body = JSON.stringify({ Image: BASE_IMAGE, Cmd: ['true'], Labels: { user: 'chunked' } });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const client = connect(socket.path);
+      let got = '';
+      client.on('data', (data: Buffer) => {
+        got += data.toString('latin1');
+        if (/\r\n\r\n\{"Id":"[0-9a-f]{64}"/.test(got)) {
+          client.destroy();
+          resolve(got);
+        }
+      });
+      client.on('error', reject);
+      client.write('POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n');
+      const half = Math.floor(body.length / 2);
+      const parts = [`${half.toString(16)}\r\n${body.slice(0, 10)}`, `${body.slice(10, half)}\r\n`, `${(body.length - half).toString(16)}\r\n${body.slice(half)}\r\n0\r\n\r\n`];
+      let i = 0;
+      const next = () => {
+        const part = parts[i++];
+        if (part === undefined) return;
+        client.write(part);
+        setTimeout(next, 20);
+      };
+      next();
+    });
+    expect(answer.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n')).toBe(true);
+    const id = /"Id":"([0-9a-f]{64})"/.exec(answer)?.[1] ?? '';
+    expect(labelsOf('container', id, dockerSync)).toEqual({ [SESSION]: socket.sessionId, user: 'chunked' });
+  });
+
+  it('keep-alive: creates and pings on one reused connection are each labelled or passed through', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (method: string, path: string, body?: unknown) =>
+      new Promise<{ status: number; text: string; reused: boolean }>((resolve, reject) => {
+        const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+        const request = http.request(
+          { socketPath: socket.path, method, path, agent, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, text, reused: request.reusedSocket }));
+          },
+        );
+        request.on('error', reject);
+        request.end(data);
+      });
+    const answers = [];
+    for (const version of ['/v1.41', '', '/v1.24']) {
+      answers.push(await call('POST', `${version}/containers/create`, { Image: BASE_IMAGE, Cmd: ['true'], Labels: { v: version || 'none' } }));
+      answers.push(await call('GET', `${version}/_ping`));
+    }
+    agent.destroy();
+    expect(answers.map((a) => a.status)).toEqual([201, 200, 201, 200, 201, 200]);
+    expect(answers.slice(1).every((a) => a.reused)).toBe(true);
+    for (const [index, version] of ['/v1.41', '', '/v1.24'].entries()) {
+      const id = (JSON.parse(answers[index * 2]?.text ?? '{}') as { Id: string }).Id;
+      expect(labelsOf('container', id, dockerSync)).toEqual({ [SESSION]: socket.sessionId, v: version || 'none' });
+    }
   });
 });
 
