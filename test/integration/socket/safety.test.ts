@@ -9,7 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSessionSocket, SessionSocketError } from '../../../src/socket/index.js';
+import { startSessionSocket, SessionSocketError, waitUntilServing } from '../../../src/socket/index.js';
 import { BASE_IMAGE, dockerSync, privateHost, resetEngine } from '../../support/docker.js';
 import { pings, rawExchange, startTestSocket, type TestSocket } from './support.js';
 
@@ -80,7 +80,10 @@ describe('who can connect', () => {
       const started = await startSessionSocket({ path: join(dir, 's.sock'), upstream, labels });
       await expect(startSessionSocket({ path: join(dir, 's.sock'), upstream, labels })).rejects.toThrow(/already exists/);
       expect(await pings(started.path)).toBe(true);
+      const ready = await waitUntilServing(started.path);
+      expect(ready).toMatchObject({ ok: true, apiVersion: expect.stringMatching(/^1\.\d+$/) });
       await started.close();
+      expect(await waitUntilServing(started.path, { timeoutMs: 200 })).toMatchObject({ ok: false, reason: 'ENOENT' });
       expect(existsSync(join(dir, 's.sock'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -232,6 +235,7 @@ describe('an engine that fails mid-request', () => {
     const answer = await rawExchange(failing.path, 'GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n');
     expect(statusOf(answer)).toBe(502);
     expect(messageOf(answer)).toMatch(/ENOENT/);
+    expect(await waitUntilServing(failing.path, { timeoutMs: 300 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^502 .*ENOENT/) });
     const cli = spawnSync('docker', ['volume', 'ls'], { env: failing.env, encoding: 'utf8' });
     expect(cli.status).not.toBe(0);
     expect(cli.stderr).toMatch(/docker-janitor session socket: the engine connection failed: ENOENT/);
