@@ -89,15 +89,19 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
     }
   };
 
-  /** Answers the client with our own error (when no answer has started) and closes both sides. */
-  const fail = (status: number, message: string) => {
+  /**
+   * Answers the client with our own error and closes both sides. A request refused before it
+   * went upstream always gets the answer (the client, not pipelining, has read the previous
+   * one); after it went upstream, only while no byte of the engine's answer has been relayed.
+   */
+  const fail = (status: number, message: string, sentUpstream = false) => {
     if (mode.kind === 'closed') return;
     mode = { kind: 'closed' };
     pending = EMPTY;
     problem(`${status} ${message}`);
     upstream.destroy();
     if (client.destroyed) return;
-    if (answered === 0 && client.writable) client.end(errorResponse(status, message));
+    if ((!sentUpstream || answered === 0) && client.writable) client.end(errorResponse(status, message));
     else client.destroy();
   };
 
@@ -175,7 +179,7 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
         if (m.remaining === 0) afterRequest(m.takeover);
       } else if (m.kind === 'chunked') {
         const used = m.scanner.feed(pending);
-        if (typeof used !== 'number') return fail(400, used.error);
+        if (typeof used !== 'number') return fail(400, used.error, true);
         toUpstream(used === pending.length ? pending : pending.subarray(0, used));
         pending = pending.subarray(used);
         if (m.scanner.done) afterRequest(m.takeover);
@@ -264,13 +268,13 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   upstream.on('end', () => {
     upstreamEnded = true;
     if (mode.kind === 'closed' || client.destroyed) return;
-    if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering');
+    if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering', true);
     else client.end();
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (mode.kind === 'closed') return;
     const message = `the engine connection failed: ${error.code ?? error.message}`;
-    if (requestSent && answered === 0) return fail(502, message);
+    if (requestSent && answered === 0) return fail(502, message, true);
     if (!connected && !requestSent) {
       // Nothing asked yet: answer the first request with the reason instead of a bare reset.
       problem(message);
@@ -284,7 +288,7 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   });
   upstream.on('close', () => {
     if (mode.kind === 'closed' || upstreamEnded || unreachable !== undefined) return;
-    if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering');
+    if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering', true);
     else {
       mode = { kind: 'closed' };
       client.destroy();

@@ -104,6 +104,17 @@ describe('bad input gets a clean error on its own connection', () => {
     expect(messageOf(garbage)).toMatch(/^docker-janitor session socket: malformed request line/);
     const badHeader = await rawExchange(socket.path, 'GET /_ping HTTP/1.1\r\nno colon here\r\n\r\n');
     expect(statusOf(badHeader)).toBe(400);
+    // On a kept-alive connection, after an answered request, the bad one still gets its 400.
+    const client = connect(socket.path);
+    let kept = '';
+    client.on('data', (data) => (kept += data.toString('latin1')));
+    client.write('GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n');
+    while (!kept.includes('\r\n\r\nOK')) await new Promise((resolve) => setTimeout(resolve, 10));
+    client.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nContent-Length: x\r\n\r\n');
+    await new Promise((resolve) => client.on('close', resolve));
+    const second = kept.slice(kept.indexOf('\r\n\r\nOK') + 6);
+    expect(statusOf(second)).toBe(400);
+    expect(messageOf(second)).toMatch(/invalid Content-Length/);
 
     // The events stream still works: a create through the socket shows up on it.
     const id = execFileSync('docker', ['create', BASE_IMAGE, 'true'], { env: socket.env }).toString().trim();
