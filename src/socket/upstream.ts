@@ -5,13 +5,20 @@
  */
 import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { ResolvedEndpoint } from '../docker/endpoint.js';
 
 export type Upstream =
   | { readonly socketPath: string }
   | {
       readonly host: string;
       readonly port: number;
-      readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
+      readonly tls?: {
+        readonly ca?: string | Buffer | undefined;
+        readonly cert?: string | Buffer | undefined;
+        readonly key?: string | Buffer | undefined;
+        /** Check the engine's certificate against `ca` (default true; false as with DOCKER_TLS without DOCKER_TLS_VERIFY). */
+        readonly verify?: boolean;
+      };
     };
 
 /**
@@ -36,6 +43,7 @@ export function connectUpstream(upstream: Upstream): Socket {
       ca: upstream.tls.ca,
       cert: upstream.tls.cert,
       key: upstream.tls.key,
+      rejectUnauthorized: upstream.tls.verify !== false,
     });
   }
   const options: NetConnectOpts & { writableHighWaterMark: number } = { host: upstream.host, port: upstream.port, allowHalfOpen: true, writableHighWaterMark: BUFFER_BYTES };
@@ -47,4 +55,28 @@ export function connectUpstream(upstream: Upstream): Socket {
 export function describeUpstream(upstream: Upstream): string {
   if ('socketPath' in upstream) return `unix://${upstream.socketPath}`;
   return `${upstream.tls ? 'https' : 'tcp'}://${upstream.host}:${upstream.port}`;
+}
+
+/**
+ * The upstream for a resolved engine endpoint, or why the socket cannot relay to it (an
+ * endpoint only the docker CLI reaches, such as `ssh://`, or no engine at all): the session
+ * then goes on with labels and adoption, and says so in one warning line.
+ */
+export function upstreamFor(endpoint: ResolvedEndpoint): { readonly upstream: Upstream } | { readonly unsupported: string } {
+  switch (endpoint.kind) {
+    case 'unix':
+      return { upstream: { socketPath: endpoint.socketPath } };
+    case 'tcp':
+      return {
+        upstream: {
+          host: endpoint.host,
+          port: endpoint.port,
+          ...(endpoint.tls ? { tls: { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key, verify: endpoint.tls.verify } } : {}),
+        },
+      };
+    case 'cli-only':
+      return { unsupported: `the engine ${endpoint.url} is reached only through the docker CLI (${endpoint.reason})` };
+    case 'none':
+      return { unsupported: `no Docker engine found (tried ${endpoint.tried.join(', ')})` };
+  }
 }
