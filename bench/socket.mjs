@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+/**
+ * The session socket's cost, on a private engine this script starts and always removes:
+ * - added latency per request (GET /_ping, POST /containers/create, and a create of a missing
+ *   image: the label rewrite without the engine's container work), p50 and p99, through the
+ *   socket against direct, each on one kept-alive connection (http.Agent), requests interleaved,
+ *   also as the median of paired differences;
+ * - `docker cp` of a 256 MiB file into and out of a container, through against direct;
+ * - startup: startSessionSocket() until the first /_ping answers through it.
+ *
+ *   node bench/socket.mjs [--requests N] [--creates N] [--cp-mib N] [--cp-rounds N] [--json]
+ *
+ * Needs dist/ (npm run build) and root for the private dockerd. Targets (issue 8): <= 0.3 ms added
+ * at p50, >= 80% of direct cp throughput, <= 100 ms startup.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { BASE_IMAGE, buildBaseImage, startEngine } from './lib/engine.mjs';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '3000' },
+    creates: { type: 'string', default: '200' },
+    'cp-mib': { type: 'string', default: '256' },
+    'cp-rounds': { type: 'string', default: '3' },
+    'startup-rounds': { type: 'string', default: '20' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const REQUESTS = Number(values.requests);
+const CREATES = Number(values.creates);
+const CP_MIB = Number(values['cp-mib']);
+const CP_ROUNDS = Number(values['cp-rounds']);
+const STARTUP_ROUNDS = Number(values['startup-rounds']);
+
+const { startSessionSocket } = await import('../dist/socket/index.js');
+const LABELS = { 'docker-janitor.session': 'bench' };
+
+const quantile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+const ms = (value) => `${value.toFixed(3)} ms`;
+
+/** One request on `agent` to `socketPath`; resolves with the body text. */
+function request(agent, socketPath, method, path, body, expectStatus) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers = data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {};
+    const req = http.request({ socketPath, method, path, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (expectStatus !== undefined ? res.statusCode !== expectStatus : (res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+        else resolve(text);
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function timed(fn) {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+const engine = startEngine();
+const dir = mkdtempSync(join(tmpdir(), 'dj-bench-socket-'));
+chmodSync(dir, 0o700);
+const cleanup = () => {
+  engine.stop();
+  rmSync(dir, { recursive: true, force: true });
+};
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.once(signal, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
+
+/**
+ * The socket in a process of its own, as the watchdog will host it (a client in the same
+ * process would share its event loop, and a synchronous child process call would deadlock it).
+ */
+async function hostSocket(path) {
+  const url = new URL('../dist/socket/index.js', import.meta.url).href;
+  const code = `const { startSessionSocket } = await import(${JSON.stringify(url)});
+const s = await startSessionSocket({ path: ${JSON.stringify(path)}, upstream: { socketPath: ${JSON.stringify(engine.socket)} }, labels: ${JSON.stringify(LABELS)} });
+process.stdout.write('ready\\n');
+process.stdin.resume();
+process.stdin.on('end', () => s.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await once(child.stdout, 'data');
+  return { close: async () => { child.stdin.end(); await once(child, 'exit'); } };
+}
+
+const loadBefore = loadavg()[0];
+try {
+  buildBaseImage(engine);
+  const results = {};
+
+  // ---- startup ----------------------------------------------------------------------------
+  const startups = [];
+  for (let i = 0; i < STARTUP_ROUNDS; i++) {
+    const path = join(dir, `startup-${i}.sock`);
+    const agent = new http.Agent({ keepAlive: false });
+    const start = performance.now();
+    const socket = await startSessionSocket({ path, upstream: { socketPath: engine.socket }, labels: LABELS });
+    await request(agent, path, 'GET', '/_ping');
+    startups.push(performance.now() - start);
+    await socket.close();
+  }
+  const processStartups = [];
+  for (let i = 0; i < Math.min(STARTUP_ROUNDS, 5); i++) {
+    const path = join(dir, `process-${i}.sock`);
+    const start = performance.now();
+    const hosted = await hostSocket(path);
+    await request(new http.Agent({ keepAlive: false }), path, 'GET', '/_ping');
+    processStartups.push(performance.now() - start);
+    await hosted.close();
+  }
+  results.startup = {
+    p50: quantile(startups, 0.5),
+    max: Math.max(...startups),
+    process: { p50: quantile(processStartups, 0.5), max: Math.max(...processStartups) },
+  };
+
+  // ---- latency ----------------------------------------------------------------------------
+  const proxyPath = join(dir, 'docker.sock');
+  const socket = await hostSocket(proxyPath);
+  const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const proxied = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const latency = async (name, count, method, path, body, after, expectStatus) => {
+    const d = [];
+    const p = [];
+    for (let i = 0; i < Math.min(100, count); i++) {
+      await request(direct, engine.socket, method, path, body, expectStatus).then(after);
+      await request(proxied, proxyPath, method, path, body, expectStatus).then(after);
+    }
+    for (let i = 0; i < count; i++) {
+      // alternate which goes first, so neither always runs on a warmer engine
+      const order = i % 2 === 0 ? ['d', 'p'] : ['p', 'd'];
+      for (const which of order) {
+        let text;
+        const t = await timed(async () => {
+          text = await request(which === 'd' ? direct : proxied, which === 'd' ? engine.socket : proxyPath, method, path, body, expectStatus);
+        });
+        (which === 'd' ? d : p).push(t);
+        await after(text);
+      }
+    }
+    const paired = p.map((value, i) => value - (d[i] ?? value));
+    results[name] = {
+      paired: { p50: quantile(paired, 0.5), p99: quantile(paired, 0.99) },
+      direct: { p50: quantile(d, 0.5), p99: quantile(d, 0.99) },
+      socket: { p50: quantile(p, 0.5), p99: quantile(p, 0.99) },
+      added: { p50: quantile(p, 0.5) - quantile(d, 0.5), p99: quantile(p, 0.99) - quantile(d, 0.99) },
+      count,
+    };
+  };
+  await latency('ping', REQUESTS, 'GET', '/_ping', undefined, async () => {});
+  const created = [];
+  await latency('create', CREATES, 'POST', '/containers/create', { Image: BASE_IMAGE, Cmd: ['true'], Labels: { bench: '1' } }, async (text) => {
+    created.push(JSON.parse(text).Id);
+  });
+  // The rewrite path without the engine's container work (and its noise): a create of an image
+  // that does not exist is collected, labelled and forwarded like any other, and answered 404.
+  await latency('createMissing', REQUESTS, 'POST', '/containers/create', { Image: 'dj-bench-missing:none', Cmd: ['true'], Labels: { bench: '1' } }, async () => {}, 404);
+  const labelled = engine.docker(['ps', '-aq', '--filter', 'label=docker-janitor.session=bench']).split('\n').filter(Boolean).length;
+  results.create.labelledThroughSocket = labelled;
+  for (let i = 0; i < created.length; i += 100) engine.docker(['rm', '-f', ...created.slice(i, i + 100)]);
+
+  // ---- docker cp ----------------------------------------------------------------------------
+  const file = join(dir, 'payload');
+  const fd = openSync(file, 'w');
+  const hash = createHash('sha256');
+  for (let i = 0; i < CP_MIB; i++) {
+    const block = randomBytes(1024 * 1024);
+    hash.update(block);
+    writeSync(fd, block);
+  }
+  closeSync(fd);
+  const sum = hash.digest('hex');
+  const container = engine.docker(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+  const cp = async (host, args) => {
+    const start = performance.now();
+    await new Promise((resolve, reject) =>
+      execFile('docker', ['cp', ...args], { env: { ...engine.env, DOCKER_HOST: host } }, (error) => (error ? reject(error) : resolve())),
+    );
+    return performance.now() - start;
+  };
+  const timesIn = { direct: [], socket: [] };
+  const timesOut = { direct: [], socket: [] };
+  const out = join(dir, 'out');
+  for (let round = 0; round < CP_ROUNDS; round++) {
+    for (const which of round % 2 === 0 ? ['direct', 'socket'] : ['socket', 'direct']) {
+      const host = which === 'direct' ? engine.host : `unix://${proxyPath}`;
+      timesIn[which].push(await cp(host, [file, `${container}:/payload`]));
+      rmSync(out, { force: true });
+      timesOut[which].push(await cp(host, [`${container}:/payload`, out]));
+      const got = createHash('sha256').update(readFileSync(out)).digest('hex');
+      if (got !== sum) throw new Error(`docker cp through ${which}: checksum mismatch`);
+    }
+  }
+  const mibps = (t) => (CP_MIB / (t / 1000));
+  const cpResult = (times) => {
+    const d = quantile(times.direct, 0.5);
+    const s = quantile(times.socket, 0.5);
+    return { directMiBps: mibps(d), socketMiBps: mibps(s), ratio: d / s };
+  };
+  results.cp = { mib: CP_MIB, rounds: CP_ROUNDS, in: cpResult(timesIn), out: cpResult(timesOut) };
+  await socket.close();
+  direct.destroy();
+  proxied.destroy();
+
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    const lines = [
+      `## Session socket (${new Date().toISOString().slice(0, 10)}, ${engine.docker(['version', '--format', '{{.Server.Version}}'])})`,
+      '',
+      `${cpus().length} CPUs, 1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end: on a shared machine the engine's own times vary more than the socket adds.`,
+      '',
+      '| measure | direct | through the socket | added / ratio | target |',
+      '|---|---|---|---|---|',
+      `| GET /_ping p50 (${results.ping.count}) | ${ms(results.ping.direct.p50)} | ${ms(results.ping.socket.p50)} | +${ms(results.ping.added.p50)} | <= +0.3 ms |`,
+      `| GET /_ping p99 | ${ms(results.ping.direct.p99)} | ${ms(results.ping.socket.p99)} | +${ms(results.ping.added.p99)} | |`,
+      `| GET /_ping, paired difference p50 / p99 | | | +${ms(results.ping.paired.p50)} / +${ms(results.ping.paired.p99)} | |`,
+      `| POST /containers/create p50 (${results.create.count}) | ${ms(results.create.direct.p50)} | ${ms(results.create.socket.p50)} | +${ms(results.create.added.p50)} | <= +0.3 ms |`,
+      `| POST /containers/create p99 | ${ms(results.create.direct.p99)} | ${ms(results.create.socket.p99)} | +${ms(results.create.added.p99)} | |`,
+      `| POST /containers/create, paired difference p50 / p99 | | | +${ms(results.create.paired.p50)} / +${ms(results.create.paired.p99)} | |`,
+      `| POST /containers/create of a missing image (404) p50 (${results.createMissing.count}) | ${ms(results.createMissing.direct.p50)} | ${ms(results.createMissing.socket.p50)} | +${ms(results.createMissing.added.p50)} | <= +0.3 ms |`,
+      `| POST /containers/create of a missing image (404) p99 | ${ms(results.createMissing.direct.p99)} | ${ms(results.createMissing.socket.p99)} | +${ms(results.createMissing.added.p99)} | |`,
+      `| POST /containers/create of a missing image, paired difference p50 / p99 | | | +${ms(results.createMissing.paired.p50)} / +${ms(results.createMissing.paired.p99)} | |`,
+      `| docker cp ${CP_MIB} MiB in (median of ${CP_ROUNDS}) | ${results.cp.in.directMiBps.toFixed(0)} MiB/s | ${results.cp.in.socketMiBps.toFixed(0)} MiB/s | ${(results.cp.in.ratio * 100).toFixed(0)}% | >= 80% |`,
+      `| docker cp ${CP_MIB} MiB out (median of ${CP_ROUNDS}) | ${results.cp.out.directMiBps.toFixed(0)} MiB/s | ${results.cp.out.socketMiBps.toFixed(0)} MiB/s | ${(results.cp.out.ratio * 100).toFixed(0)}% | >= 80% |`,
+      `| startup to first /_ping (median of ${STARTUP_ROUNDS}, max) | | ${ms(results.startup.p50)} (max ${ms(results.startup.max)}) | | <= 100 ms |`,
+      `| a new node process hosting it, to first /_ping (median, max) | | ${ms(results.startup.process.p50)} (max ${ms(results.startup.process.max)}) | | |`,
+      '',
+      `Containers created through the socket carrying the session label: ${results.create.labelledThroughSocket} of ${CREATES + Math.min(100, CREATES)}.`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+} finally {
+  cleanup();
+}

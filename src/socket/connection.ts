@@ -1,0 +1,297 @@
+/**
+ * One client connection of the session socket, relayed to one upstream connection.
+ *
+ * Client to engine, the relay reads request heads only to frame requests: a request that is not
+ * labelled goes on as its own bytes (head and body, Content-Length or chunked) as they arrive; a
+ * create call's body is collected (up to a cap), labelled and sent with a new Content-Length; a
+ * build's request line gets the labels. Engine to client, bytes are relayed untouched and
+ * unparsed (HTTP/1.1 answers come in request order on a dedicated connection), except right
+ * after a request that may take the connection over (attach, exec start, BuildKit's session and
+ * grpc, any `Upgrade`): there the answer's status line decides whether the connection becomes a
+ * plain two-way tunnel (101, or a raw-stream 200) or stays HTTP.
+ */
+import type { Socket } from 'node:net';
+import { ChunkedScanner } from './chunked.js';
+import { errorResponse } from './error-response.js';
+import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
+import { labelTarget, mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
+
+export interface RelayOptions {
+  readonly labels: Labels;
+  /** Largest create body collected for labelling; a larger one is answered 413. */
+  readonly maxBodyBytes: number;
+  readonly connectUpstream: () => Socket;
+  /** Problems worth a log line: a rejected request, an upstream that failed. Never thrown. */
+  readonly onProblem?: (message: string) => void;
+}
+
+const TAKEOVER = /^(?:\/v\d+(?:\.\d+)*)?\/(?:containers\/[^/]+\/attach|exec\/[^/]+\/start|session|grpc)$/;
+const RAW_STREAM = /^application\/vnd\.docker\.(?:raw|multiplexed)-stream/i;
+const HEAD_END = Buffer.from('\r\n\r\n');
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
+
+type Mode =
+  | { kind: 'head' }
+  | { kind: 'length'; remaining: number; takeover: boolean }
+  | { kind: 'chunked'; scanner: ChunkedScanner; takeover: boolean }
+  | { kind: 'collect'; head: RequestHead; scanner: ChunkedScanner | undefined; remaining: number; chunks: Buffer[]; size: number }
+  | { kind: 'await-answer'; answer: Buffer }
+  | { kind: 'tunnel' }
+  | { kind: 'closed' };
+
+function mayTakeOver(head: RequestHead): boolean {
+  if (head.upgrade) return true;
+  const q = head.target.indexOf('?');
+  return head.method === 'POST' && TAKEOVER.test(q === -1 ? head.target : head.target.slice(0, q));
+}
+
+export function relayConnection(client: Socket, options: RelayOptions): void {
+  const upstream = options.connectUpstream();
+  let mode: Mode = { kind: 'head' };
+  let pending: Buffer = EMPTY;
+  let clientEnded = false;
+  let upstreamEnded = false;
+  /** Bytes relayed to the client since the last request went upstream (0: no answer started). */
+  let answered = 0;
+  let requestSent = false;
+  /** Set when the engine could not be reached at all: the first request is answered 502 with it. */
+  let unreachable: string | undefined;
+  let connected = false;
+  upstream.once('connect', () => (connected = true));
+  upstream.once('secureConnect', () => (connected = true));
+
+  const problem = (message: string) => options.onProblem?.(message);
+
+  // ---- writes with backpressure -----------------------------------------------------------
+  let clientPaused = false;
+  let upstreamPaused = false;
+  const toUpstream = (data: Buffer) => {
+    if (data.length === 0 || upstream.destroyed) return;
+    if (!upstream.write(data) && !clientPaused) {
+      clientPaused = true;
+      client.pause();
+      upstream.once('drain', () => {
+        clientPaused = false;
+        client.resume();
+      });
+    }
+  };
+  const toClient = (data: Buffer) => {
+    if (data.length === 0 || client.destroyed) return;
+    if (!client.write(data) && !upstreamPaused) {
+      upstreamPaused = true;
+      upstream.pause();
+      client.once('drain', () => {
+        upstreamPaused = false;
+        upstream.resume();
+      });
+    }
+  };
+
+  /**
+   * Answers the client with our own error and closes both sides. A request refused before it
+   * went upstream always gets the answer (the client, not pipelining, has read the previous
+   * one); after it went upstream, only while no byte of the engine's answer has been relayed.
+   */
+  const fail = (status: number, message: string, sentUpstream = false) => {
+    if (mode.kind === 'closed') return;
+    mode = { kind: 'closed' };
+    pending = EMPTY;
+    problem(`${status} ${message}`);
+    upstream.destroy();
+    if (client.destroyed) return;
+    if ((!sentUpstream || answered === 0) && client.writable) client.end(errorResponse(status, message));
+    else client.destroy();
+  };
+
+  const requestGoesUp = (head: Buffer) => {
+    answered = 0;
+    requestSent = true;
+    toUpstream(head);
+  };
+
+  const afterRequest = (takeover: boolean) => {
+    mode = takeover ? { kind: 'await-answer', answer: EMPTY } : { kind: 'head' };
+  };
+
+  const startBody = (head: RequestHead) => {
+    const takeover = mayTakeOver(head);
+    if (head.body.kind === 'length') mode = { kind: 'length', remaining: head.body.length, takeover };
+    else if (head.body.kind === 'chunked') mode = { kind: 'chunked', scanner: new ChunkedScanner(false), takeover };
+    else afterRequest(takeover);
+  };
+
+  const sendCollected = (collect: Extract<Mode, { kind: 'collect' }>) => {
+    const body = collect.scanner ? collect.scanner.body() : Buffer.concat(collect.chunks, collect.size);
+    const merged = mergeBodyLabels(body, options.labels);
+    if (!merged.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${merged.message}`);
+    requestGoesUp(Buffer.concat([renderRequestHead(collect.head, { length: merged.value.length }), merged.value]));
+    afterRequest(false);
+  };
+
+  const onHead = (head: RequestHead, raw: Buffer) => {
+    if (unreachable !== undefined) return fail(502, unreachable);
+    const target = labelTarget(head.method, head.target);
+    if (target === 'body') {
+      if (head.body.kind === 'length' && head.body.length > options.maxBodyBytes) {
+        return fail(413, `${head.method} ${head.target}: body of ${head.body.length} bytes is over the ${options.maxBodyBytes}-byte limit`);
+      }
+      if (head.expectContinue) toClient(CONTINUE);
+      const collect: Extract<Mode, { kind: 'collect' }> = {
+        kind: 'collect',
+        head,
+        scanner: head.body.kind === 'chunked' ? new ChunkedScanner(true) : undefined,
+        remaining: head.body.kind === 'length' ? head.body.length : 0,
+        chunks: [],
+        size: 0,
+      };
+      mode = collect;
+      if (head.body.kind === 'none') sendCollected(collect);
+      return;
+    }
+    if (target === 'build') {
+      const rewritten = mergeBuildLabels(head.target, options.labels);
+      if (!rewritten.ok) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${rewritten.message}`);
+      requestGoesUp(renderRequestHead(head, { target: rewritten.value }));
+    } else {
+      requestGoesUp(raw);
+    }
+    startBody(head);
+  };
+
+  /** Works through `pending` as far as the current mode allows. */
+  const work = () => {
+    while (pending.length > 0) {
+      const m = mode;
+      if (m.kind === 'head') {
+        const parsed = parseRequestHead(pending);
+        if (parsed.kind === 'incomplete') break;
+        if (parsed.kind === 'bad') return fail(parsed.status, parsed.message);
+        const raw = pending.subarray(0, parsed.head.size);
+        pending = pending.subarray(parsed.head.size);
+        onHead(parsed.head, raw);
+      } else if (m.kind === 'length') {
+        const take = Math.min(m.remaining, pending.length);
+        toUpstream(take === pending.length ? pending : pending.subarray(0, take));
+        pending = pending.subarray(take);
+        m.remaining -= take;
+        if (m.remaining === 0) afterRequest(m.takeover);
+      } else if (m.kind === 'chunked') {
+        const used = m.scanner.feed(pending);
+        if (typeof used !== 'number') return fail(400, used.error, true);
+        toUpstream(used === pending.length ? pending : pending.subarray(0, used));
+        pending = pending.subarray(used);
+        if (m.scanner.done) afterRequest(m.takeover);
+      } else if (m.kind === 'collect') {
+        let used: number;
+        if (m.scanner) {
+          const fed = m.scanner.feed(pending);
+          if (typeof fed !== 'number') return fail(400, fed.error);
+          used = fed;
+          m.size = m.scanner.decodedLength;
+        } else {
+          used = Math.min(m.remaining, pending.length);
+          m.chunks.push(pending.subarray(0, used));
+          m.remaining -= used;
+          m.size += used;
+        }
+        pending = pending.subarray(used);
+        if (m.size > options.maxBodyBytes) {
+          return fail(413, `${m.head.method} ${m.head.target}: body over the ${options.maxBodyBytes}-byte limit`);
+        }
+        if (m.scanner ? m.scanner.done : m.remaining === 0) sendCollected(m);
+      } else if (m.kind === 'tunnel') {
+        toUpstream(pending);
+        pending = EMPTY;
+      } else {
+        // await-answer holds the bytes until the answer decides; closed drops them.
+        if (m.kind === 'closed') pending = EMPTY;
+        break;
+      }
+    }
+    passEndUpstream();
+  };
+
+  /** The client half-closed: pass it on once everything before it went up. */
+  const passEndUpstream = () => {
+    if (!clientEnded || pending.length > 0 || upstream.destroyed) return;
+    if (mode.kind === 'collect') return fail(400, 'the request body ended early');
+    if (mode.kind === 'await-answer' || mode.kind === 'closed') return;
+    upstream.end();
+  };
+
+  /** Looks at the answer to a request that may take the connection over. */
+  const onAnswerBytes = (m: Extract<Mode, { kind: 'await-answer' }>, data: Buffer) => {
+    let answer = m.answer.length ? Buffer.concat([m.answer, data]) : data;
+    for (;;) {
+      const end = answer.indexOf(HEAD_END);
+      if (end === -1) {
+        m.answer = answer;
+        return;
+      }
+      const headText = answer.toString('latin1', 0, end);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headText)?.[1] ?? 0);
+      if (status === 100) {
+        answer = answer.subarray(end + 4);
+        continue;
+      }
+      const contentType = /\r\ncontent-type:[ \t]*([^\r]*)/i.exec(headText)?.[1] ?? '';
+      mode = status === 101 || (status === 200 && RAW_STREAM.test(contentType)) ? { kind: 'tunnel' } : { kind: 'head' };
+      work();
+      return;
+    }
+  };
+
+  // ---- events -----------------------------------------------------------------------------
+  client.on('data', (data: Buffer) => {
+    if (mode.kind === 'tunnel' && pending.length === 0) return toUpstream(data);
+    if (mode.kind === 'closed') return;
+    pending = pending.length ? Buffer.concat([pending, data]) : data;
+    work();
+  });
+  client.on('end', () => {
+    clientEnded = true;
+    passEndUpstream();
+  });
+  client.on('error', () => upstream.destroy());
+  client.on('close', () => {
+    mode = { kind: 'closed' };
+    upstream.destroy();
+  });
+
+  upstream.on('data', (data: Buffer) => {
+    answered += data.length;
+    toClient(data);
+    if (mode.kind === 'await-answer') onAnswerBytes(mode, data);
+  });
+  upstream.on('end', () => {
+    upstreamEnded = true;
+    if (mode.kind === 'closed' || client.destroyed) return;
+    if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering', true);
+    else client.end();
+  });
+  upstream.on('error', (error: NodeJS.ErrnoException) => {
+    if (mode.kind === 'closed') return;
+    const message = `the engine connection failed: ${error.code ?? error.message}`;
+    if (requestSent && answered === 0) return fail(502, message, true);
+    if (!connected && !requestSent) {
+      // Nothing asked yet: answer the first request with the reason instead of a bare reset.
+      problem(message);
+      unreachable = message;
+      if (mode.kind === 'head' && pending.length > 0) work();
+      return;
+    }
+    problem(message);
+    mode = { kind: 'closed' };
+    client.destroy();
+  });
+  upstream.on('close', () => {
+    if (mode.kind === 'closed' || upstreamEnded || unreachable !== undefined) return;
+    if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering', true);
+    else {
+      mode = { kind: 'closed' };
+      client.destroy();
+    }
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * The only change the session socket makes to traffic, as pure functions: which requests get
+ * labels, and the rewritten body or request target. Everything else passes through untouched.
+ */
+import { objectLayout, type JsonMember } from './json-object.js';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/**
+ * How a request is labelled: `'body'` for the JSON `Labels` of a create call, `'build'` for the
+ * `labels` query parameter of an image build, undefined for everything else.
+ */
+export type LabelTarget = 'body' | 'build' | undefined;
+
+const BODY_CREATE = /^(?:\/v\d+(?:\.\d+)*)?\/(?:containers|networks|volumes)\/create$/;
+const BUILD = /^(?:\/v\d+(?:\.\d+)*)?\/build$/;
+
+export function labelTarget(method: string, target: string): LabelTarget {
+  if (method !== 'POST') return undefined;
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
+  if (BODY_CREATE.test(path)) return 'body';
+  if (BUILD.test(path)) return 'build';
+  return undefined;
+}
+
+export type Rewrite<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/**
+ * `body` (a create call's JSON) with `labels` merged into its `Labels` member. The daemon's JSON
+ * decoder matches member names case-insensitively, so every member named `labels` in any case
+ * is merged (in order, later wins, as the daemon would) into one `Labels` member (in place of the
+ * first one, or first in the object);
+ * `labels` win over the user's values for the same keys. All other bytes are kept. An empty body
+ * becomes `{"Labels":{...}}`.
+ */
+export function mergeBodyLabels(body: Buffer, labels: Labels): Rewrite<Buffer> {
+  const text = body.toString('utf8');
+  if (text.trim() === '') return { ok: true, value: Buffer.from(JSON.stringify({ Labels: labels })) };
+  const layout = objectLayout(text);
+  if (!layout) return { ok: false, message: 'the request body is not a JSON object' };
+  const merged: Record<string, string> = {};
+  const found: Array<{ member: JsonMember; index: number }> = [];
+  for (const [index, member] of layout.members.entries()) {
+    if (member.key.toLowerCase() !== 'labels') continue;
+    const value: unknown = JSON.parse(text.slice(member.valueStart, member.end));
+    if (value !== null) {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        return { ok: false, message: `"${member.key}" must be an object of strings` };
+      }
+      for (const [key, label] of Object.entries(value)) {
+        if (typeof label !== 'string') return { ok: false, message: `label "${key}" must be a string` };
+        merged[key] = label;
+      }
+    }
+    found.push({ member, index });
+  }
+  Object.assign(merged, labels);
+  const labelsMember = `"Labels":${JSON.stringify(merged)}`;
+  const [first, ...later] = found;
+  if (first === undefined) {
+    const comma = layout.members.length > 0 ? ',' : '';
+    return { ok: true, value: Buffer.from(`${text.slice(0, layout.open)}${labelsMember}${comma}${text.slice(layout.open)}`, 'utf8') };
+  }
+  // The first labels member is replaced in place; later ones are cut with the comma before them.
+  let out = text.slice(0, first.member.start) + labelsMember;
+  let cursor = first.member.end;
+  for (const { member, index } of later) {
+    const previous = layout.members[index - 1];
+    const cutFrom = previous ? previous.end : member.start;
+    out += text.slice(cursor, cutFrom);
+    cursor = member.end;
+  }
+  out += text.slice(cursor);
+  return { ok: true, value: Buffer.from(out, 'utf8') };
+}
+
+/**
+ * A build's request target with `labels` merged into its `labels` query parameter (a JSON map).
+ * The daemon reads the first `labels` value; all of them are replaced by one merged parameter at
+ * the end, and the rest of the query is kept as written.
+ */
+export function mergeBuildLabels(target: string, labels: Labels): Rewrite<string> {
+  const q = target.indexOf('?');
+  const path = q === -1 ? target : target.slice(0, q);
+  const query = q === -1 ? '' : target.slice(q + 1);
+  const kept: string[] = [];
+  let first: string | undefined;
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent((eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
+      value = eq === -1 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      return { ok: false, message: 'the query string is not valid percent-encoding' };
+    }
+    if (name === 'labels') {
+      first ??= value;
+    } else {
+      kept.push(part);
+    }
+  }
+  const merged: Record<string, string> = {};
+  if (first !== undefined && first !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(first);
+    } catch {
+      return { ok: false, message: 'the "labels" query parameter is not JSON' };
+    }
+    if (parsed !== null) {
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, message: 'the "labels" query parameter must be a JSON object' };
+      for (const [key, label] of Object.entries(parsed)) {
+        if (typeof label !== 'string') return { ok: false, message: `label "${key}" must be a string` };
+        merged[key] = label;
+      }
+    }
+  }
+  Object.assign(merged, labels);
+  kept.push(`labels=${encodeURIComponent(JSON.stringify(merged))}`);
+  return { ok: true, value: `${path}?${kept.join('&')}` };
+}

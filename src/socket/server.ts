@@ -1,0 +1,108 @@
+/**
+ * The session socket: a unix socket (never TCP) that relays the Docker Engine API to the real
+ * engine and labels what is created through it. It gives full access to the engine, so it is
+ * only created inside a directory that is the caller's own and closed to everyone else (0700),
+ * and the socket file itself is 0600. Closing it ends every connection and removes the file.
+ */
+import { chmodSync, existsSync, lstatSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { relayConnection } from './connection.js';
+import type { Labels } from './rewrite.js';
+import { BUFFER_BYTES, connectUpstream, describeUpstream, type Upstream } from './upstream.js';
+
+/** A create body larger than this is refused with 413 (Docker's own are a few KiB). */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface SessionSocketOptions {
+  /** Where to listen: a path in a directory owned by this user with mode 0700. */
+  readonly path: string;
+  readonly upstream: Upstream;
+  /** Merged into what is created through the socket, e.g. `{ 'docker-janitor.session': id }`. */
+  readonly labels: Labels;
+  readonly maxBodyBytes?: number;
+  /** Called with a line about each rejected request or failed engine connection. */
+  readonly onProblem?: (message: string) => void;
+}
+
+export interface SessionSocket {
+  readonly path: string;
+  readonly upstream: string;
+  /** Connections open right now. */
+  connections(): number;
+  /** Stops listening, ends every connection, removes the socket file. */
+  close(): Promise<void>;
+}
+
+export class SessionSocketError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SessionSocketError';
+  }
+}
+
+/** Throws unless `dir` is a directory owned by this process's user and closed to others. */
+function checkPrivateDir(dir: string, path: string): void {
+  let stat;
+  try {
+    stat = lstatSync(dir);
+  } catch (cause) {
+    throw new SessionSocketError(`session socket ${path}: its directory ${dir} does not exist`, path, { cause });
+  }
+  if (!stat.isDirectory()) throw new SessionSocketError(`session socket ${path}: ${dir} is not a directory`, path);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) {
+    throw new SessionSocketError(`session socket ${path}: ${dir} belongs to uid ${stat.uid}, not to this user (${uid})`, path);
+  }
+  if ((stat.mode & 0o077) !== 0) {
+    throw new SessionSocketError(
+      `session socket ${path}: ${dir} has mode ${(stat.mode & 0o777).toString(8)}; it must be 700 (no access for group or others)`,
+      path,
+    );
+  }
+}
+
+export async function startSessionSocket(options: SessionSocketOptions): Promise<SessionSocket> {
+  const { path } = options;
+  checkPrivateDir(dirname(path), path);
+  if (existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
+  const sockets = new Set<Socket>();
+  const relay = {
+    labels: options.labels,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    connectUpstream: () => connectUpstream(options.upstream),
+    ...(options.onProblem ? { onProblem: options.onProblem } : {}),
+  };
+  const server = createServer({ allowHalfOpen: true, highWaterMark: BUFFER_BYTES }, (client) => {
+    sockets.add(client);
+    client.once('close', () => sockets.delete(client));
+    relayConnection(client, relay);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (cause) => reject(new SessionSocketError(`session socket ${path}: cannot listen: ${cause.message}`, path, { cause })));
+    server.listen({ path, exclusive: true }, () => resolve());
+  });
+  // The directory is already private; the file is made owner-only too before anyone is told of it.
+  chmodSync(path, 0o600);
+  server.on('error', (error) => options.onProblem?.(`session socket: ${error.message}`));
+  let closing: Promise<void> | undefined;
+  return {
+    path,
+    upstream: describeUpstream(options.upstream),
+    connections: () => sockets.size,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          rmSync(path, { force: true });
+          resolve();
+        });
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { labelTarget, mergeBodyLabels, mergeBuildLabels } from '../../../src/socket/rewrite.js';
+
+const SESSION = { 'docker-janitor.session': 's1' };
+const merge = (body: string) => {
+  const result = mergeBodyLabels(Buffer.from(body), SESSION);
+  return result.ok ? result.value.toString() : { error: result.message };
+};
+
+describe('labelTarget', () => {
+  it.each([
+    ['POST', '/containers/create', 'body'],
+    ['POST', '/v1.41/containers/create?name=web', 'body'],
+    ['POST', '/v1.24/networks/create', 'body'],
+    ['POST', '/volumes/create', 'body'],
+    ['POST', '/v1.41/build?t=a&labels=%7B%7D', 'build'],
+    ['POST', '/build', 'build'],
+  ])('%s %s is labelled in the %s', (method, target, expected) => {
+    expect(labelTarget(method, target)).toBe(expected);
+  });
+
+  it.each([
+    ['GET', '/containers/create'],
+    ['POST', '/containers/abc/start'],
+    ['POST', '/containers/create/x'],
+    ['POST', '/x/containers/create'],
+    ['POST', '/v1.41/build/prune'],
+    ['POST', '/images/create?fromImage=busybox'],
+    ['POST', '/exec/abc/start'],
+    ['POST', '/vx/containers/create'],
+  ])('%s %s is passed through', (method, target) => {
+    expect(labelTarget(method, target)).toBeUndefined();
+  });
+});
+
+describe('mergeBodyLabels', () => {
+  it('adds Labels first when the body has none, every other byte kept', () => {
+    expect(merge('{"Image":"busybox", "Cmd":["sh"]}')).toBe('{"Labels":{"docker-janitor.session":"s1"},"Image":"busybox", "Cmd":["sh"]}');
+  });
+
+  it('merges into the user labels in place, keeping theirs', () => {
+    expect(merge('{"Image":"b","Labels":{"user":"x","b":"2"},"Tty":false}')).toBe(
+      '{"Image":"b","Labels":{"user":"x","b":"2","docker-janitor.session":"s1"},"Tty":false}',
+    );
+  });
+
+  it('replaces null Labels (what Go clients send when there are none)', () => {
+    expect(merge('{"Name":"v","Labels":null}')).toBe('{"Name":"v","Labels":{"docker-janitor.session":"s1"}}');
+  });
+
+  it('the session label wins over a user value for the same key', () => {
+    expect(merge('{"Labels":{"docker-janitor.session":"other"}}')).toBe('{"Labels":{"docker-janitor.session":"s1"}}');
+  });
+
+  it('merges every case variant the daemon would read (case-insensitive members), later wins', () => {
+    expect(merge('{"labels":{"a":"1","c":"x"},"Image":"i","LABELS":{"b":"2","c":"y"},"Tty":true}')).toBe(
+      '{"Labels":{"a":"1","c":"y","b":"2","docker-janitor.session":"s1"},"Image":"i","Tty":true}',
+    );
+  });
+
+  it('cuts a trailing labels member with its comma', () => {
+    expect(merge('{"Labels":{"a":"1"}, "x":1, "labels":{"b":"2"}}')).toBe('{"Labels":{"a":"1","b":"2","docker-janitor.session":"s1"}, "x":1}');
+  });
+
+  it('keeps integers beyond 2^53 and unusual spacing exactly', () => {
+    const body = '{ "HostConfig" : { "Memory" : 18446744073709551615 } ,\n "Image":"b\\"{x" }';
+    expect(merge(body)).toBe(`{"Labels":{"docker-janitor.session":"s1"}, "HostConfig" : { "Memory" : 18446744073709551615 } ,\n "Image":"b\\"{x" }`);
+  });
+
+  it('keys inside nested objects are not mistaken for Labels', () => {
+    expect(merge('{"HostConfig":{"Labels":{"no":"1"}}}')).toBe('{"Labels":{"docker-janitor.session":"s1"},"HostConfig":{"Labels":{"no":"1"}}}');
+  });
+
+  it('an empty body and an empty object get just the labels', () => {
+    expect(merge('')).toBe('{"Labels":{"docker-janitor.session":"s1"}}');
+    expect(merge('{}')).toBe('{"Labels":{"docker-janitor.session":"s1"}}');
+    expect(merge(' { } ')).toBe(' {"Labels":{"docker-janitor.session":"s1"} } ');
+  });
+
+  it('refuses what is not a JSON object, and labels that are not strings', () => {
+    expect(merge('[1]')).toEqual({ error: 'the request body is not a JSON object' });
+    expect(merge('{"Image":')).toEqual({ error: 'the request body is not a JSON object' });
+    expect(merge('{"Labels":["a"]}')).toEqual({ error: '"Labels" must be an object of strings' });
+    expect(merge('{"Labels":{"a":1}}')).toEqual({ error: 'label "a" must be a string' });
+  });
+
+  it('the result parses to the merged object', () => {
+    const out = merge('{"Image":"b","Labels":{"u":"1"},"Env":["A=1"]}') as string;
+    expect(JSON.parse(out)).toEqual({ Image: 'b', Labels: { u: '1', 'docker-janitor.session': 's1' }, Env: ['A=1'] });
+  });
+});
+
+describe('mergeBuildLabels', () => {
+  const build = (target: string) => {
+    const result = mergeBuildLabels(target, SESSION);
+    return result.ok ? result.value : { error: result.message };
+  };
+  const labelsOf = (target: string) => JSON.parse(new URL(`http://x${target}`).searchParams.get('labels') ?? 'null');
+
+  it('adds a labels parameter, the rest of the query kept as written', () => {
+    const out = build('/v1.41/build?t=a%3Alatest&q=1') as string;
+    expect(out.startsWith('/v1.41/build?t=a%3Alatest&q=1&labels=')).toBe(true);
+    expect(labelsOf(out)).toEqual(SESSION);
+  });
+
+  it("merges into the user's labels", () => {
+    const out = build(`/build?labels=${encodeURIComponent('{"b":"1"}')}&t=x`) as string;
+    expect(labelsOf(out)).toEqual({ b: '1', ...SESSION });
+    expect(out).toMatch(/^\/build\?t=x&labels=/);
+  });
+
+  it('works without a query, and with an empty or null labels value', () => {
+    expect(labelsOf(build('/build') as string)).toEqual(SESSION);
+    expect(labelsOf(build('/build?labels=') as string)).toEqual(SESSION);
+    expect(labelsOf(build('/build?labels=null') as string)).toEqual(SESSION);
+  });
+
+  it('refuses labels that are not a JSON object', () => {
+    expect(build('/build?labels=%5B%5D')).toEqual({ error: 'the "labels" query parameter must be a JSON object' });
+    expect(build('/build?labels=%7B')).toEqual({ error: 'the "labels" query parameter is not JSON' });
+    expect(build('/build?labels=%E0%A4%A')).toEqual({ error: 'the query string is not valid percent-encoding' });
+  });
+});
