@@ -106,12 +106,24 @@ function safely<T>(parse: () => T[]): T[] {
  * Progress of a sweep read from the docker calls about to run (a client's `onCommand`): each
  * `container|network|volume rm` counts its objects. The total is not known up front.
  */
-export function countObjectRemovals(onProgress: (event: ProgressEvent) => void): (args: readonly string[]) => void {
+export function countObjectRemovals(onProgress: (event: ProgressEvent) => void): {
+  onCommand: (args: readonly string[]) => void;
+  onRequest: (request: { readonly method: string; readonly path: string }) => void;
+} {
   let done = 0;
-  return (args) => {
-    if (!['container', 'network', 'volume'].includes(args[0] ?? '') || args[1] !== 'rm') return;
-    done += args.slice(2).filter((arg) => !arg.startsWith('-')).length;
-    onProgress({ done });
+  return {
+    // The CLI transport: one `container|network|volume rm A B …` per batch.
+    onCommand: (args) => {
+      if (!['container', 'network', 'volume'].includes(args[0] ?? '') || args[1] !== 'rm') return;
+      done += args.slice(2).filter((arg) => !arg.startsWith('-')).length;
+      onProgress({ done });
+    },
+    // The API: one DELETE per object.
+    onRequest: (request) => {
+      if (request.method !== 'DELETE' || !/^(?:\/v[\d.]+)?\/(?:containers|networks|volumes)\//.test(request.path)) return;
+      done += 1;
+      onProgress({ done });
+    },
   };
 }
 

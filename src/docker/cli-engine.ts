@@ -23,6 +23,7 @@ import {
   removeNetworksArgs,
   removeVolumesArgs,
   stopContainersArgs,
+  listLabelValuesArgs,
 } from './resources.js';
 
 export type CliEngineOptions = DockerClientOptions | { readonly client: DockerClient };
@@ -91,6 +92,14 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
       const args = ['volume', 'ls', '--quiet'];
       for (const label of labels) args.push('--filter', `label=${label}`);
       return parseIdLines((await (await docker()).run(args)).stdout);
+    },
+
+    async labelValues(key) {
+      const client = await docker();
+      const results = await Promise.all(listLabelValuesArgs(key).map((args) => client.run(args)));
+      const values = new Set<string>();
+      for (const result of results) for (const line of result.stdout.split('\n')) if (line.trim()) values.add(line.trim());
+      return values;
     },
 
     async resolve(kind: ObjectKind, ids) {

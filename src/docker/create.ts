@@ -107,6 +107,7 @@ function notFoundWhenNoCli(engine: Engine, tried: readonly string[]): Engine {
     listContainers: wrap(engine.listContainers),
     listNetworks: wrap(engine.listNetworks),
     listVolumes: wrap(engine.listVolumes),
+    labelValues: wrap(engine.labelValues),
     resolve: wrap(engine.resolve),
     tagImage: wrap(engine.tagImage),
     removeImages: wrap(engine.removeImages),

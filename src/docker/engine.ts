@@ -116,6 +116,11 @@ export interface Engine {
   /** Names of volumes carrying the labels. */
   listVolumes(labels: LabelFilters): Promise<string[]>;
   /**
+   * The values of label `key` on every container, network and volume that carries it: which
+   * sessions still have objects on this engine, in one round of listings.
+   */
+  labelValues(key: string): Promise<Set<string>>;
+  /**
    * Which of `ids` (full IDs, prefixes or names) name an object of `kind`: input → its full ID
    * (containers, networks) or name (volumes). Absent from the map: not of that kind, or gone.
    */

@@ -4,11 +4,8 @@
  * when it recorded the images present at its start). Read-only: nothing is removed here.
  */
 import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
-import { listDanglingImageIds } from '../docker/images.js';
-import { parseIdLines } from '../docker/parse.js';
-import { listByLabelArgs } from '../docker/resources.js';
 import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecord, type SessionRecord } from './store.js';
-import { clientFor } from './sweep.js';
+import { engineFor } from './sweep.js';
 import { SESSION_LABEL } from './tracking.cjs';
 
 export type SessionState = 'running' | 'dead' | 'kept' | 'closed';
@@ -83,14 +80,14 @@ export async function listSessions(root: string, options: InventoryOptions = {})
 }
 
 async function holdings(record: SessionRecord, imagesBefore: Set<string> | undefined, options: InventoryOptions): Promise<SessionHoldings> {
-  const docker = clientFor(record, options.env ? { env: options.env } : {});
-  const args = listByLabelArgs(`${SESSION_LABEL}=${record.id}`);
+  const engine = engineFor(record, options.env ? { env: options.env } : {});
+  const label = [`${SESSION_LABEL}=${record.id}`];
   const [containers, networks, volumes, dangling] = await Promise.all([
-    docker.run(args.containers).then((r) => parseIdLines(r.stdout)),
-    docker.run(args.networks).then((r) => parseIdLines(r.stdout)),
-    docker.run(args.volumes).then((r) => parseIdLines(r.stdout)),
-    imagesBefore ? listDanglingImageIds(docker) : Promise.resolve(undefined),
-  ]);
+    engine.listContainers({ labels: label }).then((list) => list.map((container) => container.id)),
+    engine.listNetworks(label),
+    engine.listVolumes(label),
+    imagesBefore ? engine.listImages({ dangling: true }).then((list) => list.map((image) => image.id)) : Promise.resolve(undefined),
+  ]).finally(() => engine.close());
   return {
     containers,
     networks,

@@ -5,14 +5,13 @@
  * the handle whose `teardown()` cleans everything at the end.
  */
 import { hostname } from 'node:os';
-import type { DockerClient, DockerClientOptions } from '../docker/client.js';
+import type { EngineOptions } from '../docker/create.js';
+import type { Engine } from '../docker/engine.js';
 import { isDockerError } from '../docker/errors.js';
-import { listImageIds } from '../docker/images.js';
 import { janitorOptionsSchema, parseOptions, type JanitorOptions, type JanitorOptionsInput } from '../options/schema.js';
-import { spawnWatchdog, stopWatchdog } from '../watchdog/spawn.js';
+import { cleanNowSync, spawnWatchdog, stopWatchdog } from './processes.js';
 import type { TeardownResult } from './result.js';
 import { installSignalHandlers } from './signals.js';
-import { driveSync, sessionObjectSteps } from './steps.js';
 import {
   markClosed,
   markIncomplete,
@@ -20,7 +19,6 @@ import {
   newSessionId,
   prepareStateRoot,
   processStart,
-  readTracked,
   removeSessionDir,
   sessionDir,
   stateRoot,
@@ -28,7 +26,7 @@ import {
   writeSessionRecord,
   type SessionRecord,
 } from './store.js';
-import { clientFor, sweptEverything } from './sweep.js';
+import { engineFor } from './sweep.js';
 import { teardownSession } from './teardown.js';
 import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './tracking.cjs';
 
@@ -41,7 +39,8 @@ export interface Session {
   /** Variables for the test processes: DOCKER_JANITOR_SESSION and DOCKER_JANITOR_SESSION_DIR. */
   readonly env: Readonly<Record<string, string>>;
   readonly options: JanitorOptions;
-  readonly docker: DockerClient;
+  /** The engine the session cleans on (resolved once at setup). */
+  readonly engine: Engine;
   /** Warnings from setup (Docker unreachable…): the run goes on. */
   readonly warnings: readonly string[];
   /**
@@ -65,7 +64,8 @@ export interface Session {
 export interface OpenSessionContext {
   /** Environment for docker and the state directory; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-  readonly onCommand?: DockerClientOptions['onCommand'];
+  readonly onCommand?: EngineOptions['onCommand'];
+  readonly onRequest?: EngineOptions['onRequest'];
 }
 
 export async function openSession(input: JanitorOptionsInput = {}, context: OpenSessionContext = {}): Promise<Session> {
@@ -89,6 +89,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     docker: {
       host: options.docker.host ?? (options.docker.context ? undefined : env.DOCKER_HOST || undefined),
       context: options.docker.context ?? (env.DOCKER_HOST ? undefined : env.DOCKER_CONTEXT || undefined),
+      transport: options.docker.transport,
       timeoutMs: options.docker.timeoutMs,
     },
     stopTimeout: options.stopTimeout,
@@ -96,11 +97,16 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   };
   writeSessionRecord(dir, record);
 
-  const docker = clientFor(record, { env, dockerPath, ...onCommand(context) });
+  const engine = engineFor(record, {
+    env,
+    dockerPath,
+    ...(context.onCommand ? { onCommand: context.onCommand } : {}),
+    ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+  });
 
   if (options.images === 'session' || options.images === 'before-and-own') {
     try {
-      writeImagesBefore(dir, await listImageIds(docker, { all: true }));
+      writeImagesBefore(dir, (await engine.listImages({ all: true })).map((image) => image.id));
     } catch (error) {
       if (!isDockerError(error)) throw error;
       warnings.push(`Docker is not available, cleanup will be skipped: ${error.message.split('\n')[0]}`);
@@ -124,6 +130,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
    */
   const close = (outcome: 'done' | 'kept' | 'incomplete') => {
     closed = true;
+    engine.close();
     if (outcome === 'incomplete') {
       markIncomplete(dir);
       return; // the watchdog keeps watching: when the owner is gone, it retries
@@ -145,10 +152,10 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     labels: { [SESSION_LABEL]: id },
     env: { [SESSION_ENV]: id, [SESSION_DIR_ENV]: dir },
     options,
-    docker,
+    engine,
     warnings,
     teardown(teardownContext = {}) {
-      teardownPromise ??= teardownSession(docker, {
+      teardownPromise ??= teardownSession(engine, {
         record,
         dir,
         options,
@@ -161,24 +168,15 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       return teardownPromise;
     },
     cleanObjects() {
-      return teardownSession(docker, { record, dir, options, objectsOnly: true });
+      return teardownSession(engine, { record, dir, options, objectsOnly: true });
     },
     cleanupSync() {
       if (closed) return;
       let complete = false;
       try {
-        // Adopted containers too: without a watchdog nobody recorded them as they appeared.
-        const report = driveSync(
-          docker,
-          sessionObjectSteps({
-            sessionId: id,
-            tracked: readTracked(dir),
-            stopTimeout: 0,
-            keep: false,
-            adopt: { filters: record.adopt, sinceMs: record.startedAt },
-          }),
-        );
-        complete = sweptEverything(report);
+        // In a child process of its own (Node has no synchronous HTTP), bounded: a hung engine
+        // leaves the rest to the watchdog.
+        complete = cleanNowSync(dir, { dockerPath, env, timeoutMs: 2 * options.docker.timeoutMs + 5_000 });
       } finally {
         close(complete ? 'done' : 'incomplete');
       }
@@ -201,8 +199,4 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     },
   };
   return session;
-}
-
-function onCommand(context: OpenSessionContext): Pick<DockerClientOptions, 'onCommand'> {
-  return context.onCommand ? { onCommand: context.onCommand } : {};
 }

@@ -10,6 +10,8 @@ import type { TrackKind } from './tracking.cjs';
 export interface SessionDocker {
   readonly host?: string | undefined;
   readonly context?: string | undefined;
+  /** `docker.transport` at setup; absent in older records (then `auto`). */
+  readonly transport?: 'auto' | 'api' | 'cli' | undefined;
   readonly timeoutMs?: number | undefined;
 }
 
@@ -66,7 +68,8 @@ export function checkSessionRecord(raw: unknown, dirName: string): Checked<Sessi
     return refuse('bad stopTimeout');
   }
   if (!isObject(docker)) return refuse('bad docker');
-  const { host, context, timeoutMs } = docker;
+  const { host, context, transport, timeoutMs } = docker;
+  if (transport !== undefined && transport !== 'auto' && transport !== 'api' && transport !== 'cli') return refuse('bad docker.transport');
   if (host !== undefined && (typeof host !== 'string' || !HOST.test(host))) return refuse('bad docker.host');
   if (context !== undefined && (typeof context !== 'string' || !CONTEXT.test(context))) return refuse('bad docker.context');
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)) {
@@ -89,7 +92,12 @@ export function checkSessionRecord(raw: unknown, dirName: string): Checked<Sessi
       hostname,
       startedAt,
       // `docker.path` of older records is dropped here: a record never names a program.
-      docker: { host: host as string | undefined, context: context as string | undefined, timeoutMs: timeoutMs as number | undefined },
+      docker: {
+        host: host as string | undefined,
+        context: context as string | undefined,
+        ...(transport !== undefined ? { transport } : {}),
+        timeoutMs: timeoutMs as number | undefined,
+      },
       stopTimeout,
       adopt: { labels, all: adopt.all },
     },

@@ -11,10 +11,10 @@
  * each record's directory). The rest are swept a few at a time.
  */
 import { basename } from 'node:path';
-import { createDockerClient, type DockerClient, type DockerClientOptions } from '../docker/client.js';
+import { engineFromOptions, type EngineOptions } from '../docker/create.js';
+import type { Engine } from '../docker/engine.js';
 import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
-import { listLabelValuesArgs } from '../docker/resources.js';
-import { drive, sessionObjectSteps, type SessionObjectsReport } from './steps.js';
+import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
 import {
   clearUnreachable,
   isClosed,
@@ -67,7 +67,8 @@ export interface SweepOptions {
   /** Include sessions whose containers were kept on purpose (keepOnFailure). */
   readonly includeKept?: boolean;
   readonly env?: NodeJS.ProcessEnv;
-  readonly onCommand?: DockerClientOptions['onCommand'];
+  readonly onCommand?: EngineOptions['onCommand'];
+  readonly onRequest?: EngineOptions['onRequest'];
   /** The docker CLI to run: the sweeping process's own, never one named by a record. */
   readonly dockerPath?: string | undefined;
   /** Timeout of each docker call, instead of the one each record names (`sweep --timeout`). */
@@ -82,15 +83,21 @@ export interface SweepOptions {
   readonly now?: () => number;
 }
 
-/** A client for a recorded session's engine, running the sweeping process's own docker CLI. */
-export function clientFor(record: Pick<SessionRecord, 'docker'>, options: SweepOptions = {}): DockerClient {
-  return createDockerClient({
-    ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}),
+/**
+ * The engine a recorded session used, reached the way it was at setup (host, context,
+ * transport), with the sweeping process's own docker CLI when the CLI is needed.
+ */
+export function engineFor(record: Pick<SessionRecord, 'docker'>, options: SweepOptions = {}): Engine {
+  const timeoutMs = options.timeoutMs ?? record.docker.timeoutMs;
+  return engineFromOptions({
     ...(record.docker.host ? { host: record.docker.host } : record.docker.context ? { context: record.docker.context } : {}),
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : record.docker.timeoutMs ? { timeoutMs: record.docker.timeoutMs } : {}),
+    transport: record.docker.transport ?? 'auto',
+    ...(options.dockerPath ? { path: options.dockerPath } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onCommand ? { onCommand: options.onCommand } : {}),
-  });
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  }).engine;
 }
 
 /** Whether a sweep report removed everything it found (nothing failed, no listing failed). */
@@ -99,19 +106,16 @@ export function sweptEverything(report: SessionObjectsReport): boolean {
 }
 
 /** Sweep one session's objects (by label and its tracked IDs, when its record is here). */
-export async function sweepSession(docker: DockerClient, sessionId: string, dir: string | undefined, options: SweepOptions = {}): Promise<SweptSession> {
+export async function sweepSession(engine: Engine, sessionId: string, dir: string | undefined, options: SweepOptions = {}): Promise<SweptSession> {
   const tracked = dir ? readTrackedChecked(dir) : { entries: [], refused: 0 };
   try {
-    const report = await drive(
-      docker,
-      sessionObjectSteps({
-        sessionId,
-        tracked: tracked.entries,
-        stopTimeout: 0,
-        keep: false,
-        dryRun: options.dryRun ?? false,
-      }),
-    );
+    const report = await removeSessionObjects(engine, {
+      sessionId,
+      tracked: tracked.entries,
+      stopTimeout: 0,
+      keep: false,
+      dryRun: options.dryRun ?? false,
+    });
     report.warnings.push(...refusedTrackedWarning(sessionId, tracked.refused));
     const complete = sweptEverything({ ...report, warnings: report.warnings.filter((warning) => !warning.startsWith('Ignored ')) });
     if (dir && !options.dryRun) {
@@ -191,8 +195,7 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
         const unreachable = readUnreachable(first.dir);
         if (unreachable && now() < unreachable.at + backoffMs(unreachable)) return; // asked again later
       }
-      const docker = clientFor(first.record, options);
-      const probe = await probeSessions(docker);
+      const probe = await probeSessions(engineFor(first.record, { ...options, timeoutMs: Math.min(PROBE_TIMEOUT_MS, options.timeoutMs ?? first.record.docker.timeoutMs ?? PROBE_TIMEOUT_MS) }));
       if (!probe.ok) {
         const at = now();
         for (const { dir, record } of candidates) {
@@ -216,7 +219,12 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
           continue;
         }
         work.push(async () => {
-          sessions.push(await sweepSession(clientFor(record, options), record.id, dir, options));
+          const engine = engineFor(record, options);
+          try {
+            sessions.push(await sweepSession(engine, record.id, dir, options));
+          } finally {
+            engine.close();
+          }
         });
       }
     }),
@@ -229,18 +237,16 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
 type Probe = { ok: true; sessions: Set<string> } | { ok: false; error: string; errorCode: DockerErrorCode };
 
 /** Which sessions have labelled objects on this engine; also whether it answers at all. */
-async function probeSessions(docker: DockerClient): Promise<Probe> {
-  const timeoutMs = Math.min(PROBE_TIMEOUT_MS, docker.timeoutMs);
+async function probeSessions(engine: Engine): Promise<Probe> {
   try {
-    const results = await Promise.all(listLabelValuesArgs(SESSION_LABEL).map((args) => docker.run(args, { timeoutMs })));
-    const sessions = new Set<string>();
-    for (const result of results) for (const line of result.stdout.split('\n')) if (line.trim()) sessions.add(line.trim());
-    return { ok: true, sessions };
+    return { ok: true, sessions: await engine.labelValues(SESSION_LABEL) };
   } catch (error) {
     if (!isDockerError(error)) throw error;
     // An engine that hangs counts as unreachable, like one that refuses the connection.
     const unreachable = error.code !== 'DOCKER_COMMAND_FAILED' || ('timedOut' in error && error.timedOut === true);
     return { ok: false, error: error.message.split('\n')[0] ?? String(error), errorCode: unreachable ? 'DOCKER_UNREACHABLE' : error.code };
+  } finally {
+    engine.close();
   }
 }
 

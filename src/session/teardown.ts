@@ -5,13 +5,11 @@
  */
 import { cleanImages } from '../cleaner/clean.js';
 import type { ImageScope } from '../cleaner/plan.js';
-import type { DockerClient } from '../docker/client.js';
-import { engineFromOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
-import { DockerCommandError, isDockerError } from '../docker/errors.js';
+import { isDockerError } from '../docker/errors.js';
 import type { JanitorOptions } from '../options/schema.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
-import { drive, sessionObjectSteps, type SessionObjectsReport } from './steps.js';
+import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
 import { readImagesBefore, readTrackedChecked, refusedTrackedWarning, type SessionRecord } from './store.js';
 import { SESSION_LABEL } from './tracking.cjs';
 
@@ -23,13 +21,11 @@ export interface TeardownContext {
   readonly failed?: boolean;
   /** Only the session's objects; no image cleaning (watch-mode reruns). */
   readonly objectsOnly?: boolean;
-  /** The engine for the image cleaner; default one from the options and the record's endpoint. */
-  readonly engine?: Engine;
 }
 
 const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
 
-export async function teardownSession(docker: DockerClient, context: TeardownContext): Promise<TeardownResult> {
+export async function teardownSession(engine: Engine, context: TeardownContext): Promise<TeardownResult> {
   const started = performance.now();
   const { record, options } = context;
   const warnings: string[] = [];
@@ -41,25 +37,20 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
   let objectsDone = false;
   const tracked = readTrackedChecked(context.dir);
   try {
-    objects = await drive(
-      docker,
-      sessionObjectSteps({
-        sessionId: record.id,
-        tracked: tracked.entries,
-        stopTimeout: options.stopTimeout,
-        keep: options.keepOnFailure && context.failed === true,
-        dryRun: options.dryRun,
-        adopt: { filters: record.adopt, sinceMs: record.startedAt },
-      }),
-    );
+    objects = await removeSessionObjects(engine, {
+      sessionId: record.id,
+      tracked: tracked.entries,
+      stopTimeout: options.stopTimeout,
+      keep: options.keepOnFailure && context.failed === true,
+      dryRun: options.dryRun,
+      adopt: { filters: record.adopt, sinceMs: record.startedAt },
+    });
     objectsDone = objects.warnings.length === 0;
     warnings.push(...objects.warnings);
   } catch (error) {
     if (!isDockerError(error)) throw error;
-    // A hung engine (a listing that timed out) counts as unavailable, like a refused connection;
-    // a removal that timed out may have removed some: that is a warning, not "nothing was cleaned".
-    const hung = error instanceof DockerCommandError && error.timedOut && error.args[1] === 'ls';
-    reachable = error.code !== 'DOCKER_UNREACHABLE' && error.code !== 'DOCKER_NOT_INSTALLED' && !hung;
+    // Missing, refusing, hung (a timeout) or not an engine at all: nothing more can be asked of it.
+    reachable = error.code !== 'DOCKER_UNREACHABLE' && error.code !== 'DOCKER_NOT_INSTALLED';
     if (!reachable) dockerUnavailable = firstLine(error);
     warnings.push(`Could not clean the session's containers: ${firstLine(error)}`);
   }
@@ -67,21 +58,11 @@ export async function teardownSession(docker: DockerClient, context: TeardownCon
 
   let images: TeardownResult['images'];
   if (cleanImagesToo && reachable) {
-    let engine = context.engine;
     try {
-      engine ??= engineFromOptions({
-        transport: options.docker.transport,
-        host: record.docker.host,
-        context: record.docker.context,
-        path: options.docker.path,
-        timeoutMs: options.docker.timeoutMs,
-      }).engine;
       images = await cleanImages(engine, options, { scope: imageScope(options.images, record.id, readImagesBefore(context.dir)) });
     } catch (error) {
       if (!isDockerError(error)) throw error;
       warnings.push(`Could not clean images: ${firstLine(error)}`);
-    } finally {
-      if (!context.engine) engine?.close();
     }
   }
 

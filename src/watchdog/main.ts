@@ -14,11 +14,10 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerCreateEventsArgs, parseCreateEvents } from '../docker/resources.js';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
-import { drive, sessionObjectSteps } from '../session/steps.js';
+import { removeSessionObjects } from '../session/objects.js';
 import { appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
-import { clientFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
+import { engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
 
 const POLL_MS = 200;
 const RESWEEP_AFTER_MS = [1_500, 5_000];
@@ -81,10 +80,10 @@ async function watchSession(sessionDir: string): Promise<void> {
     return;
   }
   const record = read.record;
-  const docker = clientFor(record, { dockerPath });
+  const engine = engineFor(record, { dockerPath });
   const events = adoptionEnabled(record.adopt)
-    ? docker.stream(containerCreateEventsArgs(Math.floor(record.startedAt / 1000)), (line) => {
-        const ids = selectAdopted(parseCreateEvents(line), record.adopt);
+    ? engine.watchContainerCreates(record.startedAt, (event) => {
+        const ids = selectAdopted([event], record.adopt);
         if (ids.length > 0 && existsSync(sessionDir)) appendTracked(sessionDir, ids.map((id) => ({ id, kind: 'container' as const })));
       })
     : undefined;
@@ -94,7 +93,7 @@ async function watchSession(sessionDir: string): Promise<void> {
   const sessionOver = () => stopped || !existsSync(sessionDir) || (isClosed(sessionDir) && !isIncomplete(sessionDir));
 
   const sweep = async (): Promise<boolean> => {
-    const report = await drive(docker, sessionObjectSteps({ sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false }));
+    const report = await removeSessionObjects(engine, { sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false });
     log(
       `swept: ${report.containers.removed.length} container(s), ${report.networks.removed.length} network(s), ${report.volumes.removed.length} volume(s); failed ${report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length}`,
     );
@@ -129,6 +128,7 @@ async function watchSession(sessionDir: string): Promise<void> {
     await sleep(POLL_MS);
   }
   events?.stop();
+  engine.close();
 }
 
 await Promise.all([sweepRoot ? backgroundSweep(sweepRoot) : undefined, dir ? watchSession(dir) : undefined]);

@@ -45,6 +45,15 @@ export interface FakeContainer {
   name: string;
   imageId: FullImageId;
   state: 'running' | 'exited' | 'created';
+  labels?: Record<string, string>;
+  /** Milliseconds since the epoch, for the create-event replay. */
+  createdAt?: number;
+}
+
+/** A network or a volume: its labels, and (volumes) the containers that mount it. */
+export interface FakeObject {
+  labels: Record<string, string>;
+  usedBy?: string[];
 }
 
 export type EngineCall = { readonly method: string; readonly args: readonly unknown[] };
@@ -65,6 +74,8 @@ export class FakeEngine implements Engine {
   readonly timeoutMs = 1000;
   readonly images = new Map<FullImageId, FakeImage>();
   readonly containers = new Map<string, FakeContainer>();
+  readonly networks = new Map<string, FakeObject>();
+  readonly volumes = new Map<string, FakeObject>();
   readonly calls: EngineCall[] = [];
   hooks: FakeEngineHooks = {};
   /** When set, every call throws this (the engine went away). */
@@ -107,11 +118,23 @@ export class FakeEngine implements Engine {
     for (const image of this.images.values()) image.refs = image.refs.filter((ref) => ref !== reference);
   }
 
-  addContainer(imageId: FullImageId, state: FakeContainer['state'] = 'running'): string {
+  addContainer(imageId: FullImageId, state: FakeContainer['state'] = 'running', labels: Record<string, string> = {}): string {
     counter += 1;
     const id = hex(counter);
-    this.containers.set(id, { id, name: `c${counter}`, imageId, state });
+    this.containers.set(id, { id, name: `c${counter}`, imageId, state, labels, createdAt: Date.now() });
     return id;
+  }
+
+  addNetwork(labels: Record<string, string> = {}): string {
+    counter += 1;
+    const id = hex(counter);
+    this.networks.set(id, { labels });
+    return id;
+  }
+
+  addVolume(name: string, labels: Record<string, string> = {}, usedBy: string[] = []): string {
+    this.volumes.set(name, { labels, usedBy });
+    return name;
   }
 
   has(id: string): boolean {
@@ -151,22 +174,43 @@ export class FakeEngine implements Engine {
 
   async listContainers(query: ContainerQuery = {}): Promise<ContainerInfo[]> {
     await this.enter('listContainers', [query]);
-    return [...this.containers.values()].map((container) => ({ ...container }));
+    return [...this.containers.values()]
+      .filter((container) => (query.labels ?? []).every((filter) => matches(container.labels ?? {}, filter)))
+      .map(({ id, name, imageId, state }) => ({ id, name, imageId, state }));
   }
 
-  async listNetworks(): Promise<string[]> {
-    await this.enter('listNetworks', []);
-    return [];
+  async listNetworks(labels: readonly string[] = []): Promise<string[]> {
+    await this.enter('listNetworks', [labels]);
+    return [...this.networks].filter(([, network]) => labels.every((filter) => matches(network.labels, filter))).map(([id]) => id);
   }
 
-  async listVolumes(): Promise<string[]> {
-    await this.enter('listVolumes', []);
-    return [];
+  async listVolumes(labels: readonly string[] = []): Promise<string[]> {
+    await this.enter('listVolumes', [labels]);
+    return [...this.volumes].filter(([, volume]) => labels.every((filter) => matches(volume.labels, filter))).map(([name]) => name);
+  }
+
+  async labelValues(key: string): Promise<Set<string>> {
+    await this.enter('labelValues', [key]);
+    const values = new Set<string>();
+    for (const labels of [
+      ...[...this.containers.values()].map((container) => container.labels ?? {}),
+      ...[...this.networks.values(), ...this.volumes.values()].map((object) => object.labels),
+    ]) {
+      const value = labels[key];
+      if (value) values.add(value);
+    }
+    return values;
   }
 
   async resolve(kind: ObjectKind, ids: readonly string[]): Promise<Map<string, string>> {
     await this.enter('resolve', [kind, ids]);
-    return new Map(kind === 'container' ? ids.filter((id) => this.containers.has(id)).map((id) => [id, id]) : []);
+    const known = kind === 'container' ? [...this.containers.keys()] : kind === 'network' ? [...this.networks.keys()] : [...this.volumes.keys()];
+    const resolved = new Map<string, string>();
+    for (const id of ids) {
+      const full = known.find((candidate) => candidate === id || (kind !== 'volume' && candidate.startsWith(id)));
+      if (full) resolved.set(id, full);
+    }
+    return resolved;
   }
 
   async tagImage(id: FullImageId, repo: string, tag: string): Promise<'tagged' | 'gone'> {
@@ -188,29 +232,52 @@ export class FakeEngine implements Engine {
     throw new Error('fake engine: the cleaner must not prune');
   }
 
-  async removeContainers(ids: readonly string[]): Promise<Map<string, ObjectRemoval>> {
-    await this.enter('removeContainers', [ids]);
-    return new Map(ids.map((id) => [id, this.containers.delete(id) ? { kind: 'removed' } : { kind: 'gone' }]));
+  async removeContainers(ids: readonly string[], options: { readonly stopTimeoutSeconds: number } = { stopTimeoutSeconds: 0 }): Promise<Map<string, ObjectRemoval>> {
+    await this.enter('removeContainers', [ids, options]);
+    return new Map(
+      ids.map((id): [string, ObjectRemoval] => {
+        if (!this.containers.delete(id)) return [id, { kind: 'gone' }];
+        for (const volume of this.volumes.values()) volume.usedBy = (volume.usedBy ?? []).filter((user) => user !== id);
+        return [id, { kind: 'removed' }];
+      }),
+    );
   }
 
-  async stopContainers(ids: readonly string[]): Promise<Map<string, ObjectRemoval>> {
-    await this.enter('stopContainers', [ids]);
-    return new Map(ids.map((id) => [id, { kind: 'removed' }]));
+  async stopContainers(ids: readonly string[], options: { readonly stopTimeoutSeconds: number } = { stopTimeoutSeconds: 0 }): Promise<Map<string, ObjectRemoval>> {
+    await this.enter('stopContainers', [ids, options]);
+    return new Map(
+      ids.map((id): [string, ObjectRemoval] => {
+        const container = this.containers.get(id);
+        if (!container) return [id, { kind: 'gone' }];
+        container.state = 'exited';
+        return [id, { kind: 'removed' }];
+      }),
+    );
   }
 
   async removeNetworks(ids: readonly string[]): Promise<Map<string, ObjectRemoval>> {
     await this.enter('removeNetworks', [ids]);
-    return new Map(ids.map((id) => [id, { kind: 'gone' }]));
+    return new Map(ids.map((id): [string, ObjectRemoval] => [id, this.networks.delete(id) ? { kind: 'removed' } : { kind: 'gone' }]));
   }
 
   async removeVolumes(names: readonly string[]): Promise<Map<string, ObjectRemoval>> {
     await this.enter('removeVolumes', [names]);
-    return new Map(names.map((name) => [name, { kind: 'gone' }]));
+    return new Map(
+      names.map((name): [string, ObjectRemoval] => {
+        const volume = this.volumes.get(name);
+        if (!volume) return [name, { kind: 'gone' }];
+        if ((volume.usedBy ?? []).length > 0) return [name, { kind: 'failed', message: `remove ${name}: volume is in use - [${(volume.usedBy ?? []).join(', ')}]` }];
+        this.volumes.delete(name);
+        return [name, { kind: 'removed' }];
+      }),
+    );
   }
 
-  async containerCreateEvents(): Promise<CreateEvent[]> {
-    await this.enter('containerCreateEvents', []);
-    return [];
+  async containerCreateEvents(window: { readonly sinceMs: number; readonly untilMs: number } = { sinceMs: 0, untilMs: Date.now() }): Promise<CreateEvent[]> {
+    await this.enter('containerCreateEvents', [window]);
+    return [...this.containers.values()]
+      .filter((container) => (container.createdAt ?? 0) >= window.sinceMs && (container.createdAt ?? 0) <= window.untilMs)
+      .map((container) => ({ id: container.id, labels: { ...(container.labels ?? {}) } }));
   }
 
   watchContainerCreates(): Subscription {

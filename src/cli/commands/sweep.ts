@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { createDockerClient } from '../../docker/client.js';
+import { engineFromOptions } from '../../docker/create.js';
 import { dockerOptionsSchema, OptionsError, parseOptions } from '../../options/schema.js';
 import { colorEnabled } from '../../render/colors.js';
 import { renderSweepSummary } from '../../render/summary.js';
@@ -56,23 +56,28 @@ export const sweepCommand: Command = {
     const publishOptions = toPublishOptions(values);
     const root = stateRoot(io.env);
     const progress = startProgress(io, values, dryRun ? 'Listing' : 'Removing');
-    const onCommand = countObjectRemovals((event) => progress.update(event));
+    const observers = countObjectRemovals((event) => progress.update(event));
     let report: SweepReport;
     try {
       if (id !== undefined) {
-        const client = createDockerClient({
-          dockerPath: docker.path,
+        const { engine } = engineFromOptions({
+          path: docker.path,
           host: docker.host,
           context: docker.context,
+          transport: docker.transport,
           timeoutMs: docker.timeoutMs,
           env: io.env,
-          onCommand,
+          ...observers,
         });
         // The record's tracked IDs are used only when its directory passes the safety checks.
         const dir = sessionDir(root, id);
         const recorded = existsSync(dir) && checkStateRoot(root).ok && readSessionRecordChecked(dir).ok;
         const warnings = existsSync(dir) && !recorded ? [`Ignored the record of session ${id}: it failed the safety checks`] : [];
-        report = { sessions: [await sweepSession(client, id, recorded ? dir : undefined, { dryRun })], warnings };
+        try {
+          report = { sessions: [await sweepSession(engine, id, recorded ? dir : undefined, { dryRun })], warnings };
+        } finally {
+          engine.close();
+        }
       } else {
         // Each dead session is swept on the engine it recorded, with this process's docker CLI.
         report = await sweepDeadSessions(root, {
@@ -80,7 +85,7 @@ export const sweepCommand: Command = {
           dryRun,
           includeKept: true,
           dockerPath: docker.path,
-          onCommand,
+          ...observers,
           ...(typeof values.timeout === 'string' ? { timeoutMs: docker.timeoutMs } : {}),
         });
       }

@@ -142,6 +142,25 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
       return volumes.flatMap((raw: unknown) => (isRecord(raw) && typeof raw.Name === 'string' ? [raw.Name] : []));
     },
 
+    async labelValues(key) {
+      const filters = labelFilters([key]);
+      const [containers, networks, volumes] = await Promise.all([
+        json('GET', '/containers/json', { all: 1, filters }),
+        json('GET', '/networks', { filters }),
+        json('GET', '/volumes', { filters }),
+      ]);
+      const values = new Set<string>();
+      const add = (raw: unknown) => {
+        const labels = isRecord(raw) ? raw.Labels : undefined;
+        const value = isRecord(labels) ? labels[key] : undefined;
+        if (typeof value === 'string' && value !== '') values.add(value);
+      };
+      for (const raw of arrayOf(endpoint, 'GET /containers/json', containers)) add(raw);
+      for (const raw of arrayOf(endpoint, 'GET /networks', networks)) add(raw);
+      for (const raw of isRecord(volumes) && Array.isArray(volumes.Volumes) ? (volumes.Volumes as unknown[]) : []) add(raw);
+      return values;
+    },
+
     async resolve(kind: ObjectKind, ids) {
       const base = kind === 'container' ? '/containers' : kind === 'network' ? '/networks' : '/volumes';
       const suffix = kind === 'container' ? '/json' : '';

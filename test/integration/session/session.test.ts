@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engineFromOptions } from '../../../src/docker/create.js';
 import { openSession } from '../../../src/session/open.js';
 import { sweepDeadSessions, sweepSession } from '../../../src/session/sweep.js';
 import { REPO_ROOT } from '../../support/engine.js';
@@ -131,7 +132,7 @@ describe('teardown', () => {
     expect(await sweepDeadSessions(stateDir, { env })).toEqual({ sessions: [], warnings: [] });
     expect(containerState(container)).toBe('exited');
     // …and `docker-janitor sweep --session ID` removes them.
-    const swept = await sweepSession(session.docker, session.id, session.dir);
+    const swept = await sweepSession(engineFromOptions({ env }).engine, session.id, session.dir);
     expect(swept.report?.containers.removed.map((ref) => ref.id)).toEqual([container]);
     expect(exists('container', container)).toBe(false);
     expect(existsSync(session.dir)).toBe(false);
@@ -166,7 +167,7 @@ describe('teardown', () => {
     expect(imageExists(dangling)).toBe(true);
     // Kept for `docker-janitor sweep --session`, like keepOnFailure.
     expect(existsSync(session.dir)).toBe(true);
-    await sweepSession(session.docker, session.id, session.dir);
+    await sweepSession(engineFromOptions({ env }).engine, session.id, session.dir);
   });
 
   it('a container rm that hangs: teardown keeps the record and says how to finish; sweep finds it after the run', async () => {

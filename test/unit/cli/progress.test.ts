@@ -59,11 +59,15 @@ describe('progress read from docker calls', () => {
 
   it('sweep: container, network and volume removals count their objects', () => {
     const events: ProgressEvent[] = [];
-    const onCommand = countObjectRemovals((event) => events.push(event));
+    const { onCommand, onRequest } = countObjectRemovals((event) => events.push(event));
     onCommand(['container', 'ls', '--all']);
     onCommand(['container', 'rm', '--force', '--volumes', 'a', 'b']);
     onCommand(['network', 'rm', 'n']);
     onCommand(['volume', 'rm', 'v1', 'v2']);
-    expect(events).toEqual([{ done: 2 }, { done: 3 }, { done: 5 }]);
+    onRequest({ method: 'GET', path: '/v1.41/containers/json?all=1' });
+    onRequest({ method: 'DELETE', path: '/v1.41/containers/abc?force=1&v=1' });
+    onRequest({ method: 'DELETE', path: '/v1.41/images/docker-janitor-remove:x-1' });
+    onRequest({ method: 'DELETE', path: '/volumes/v3' });
+    expect(events).toEqual([{ done: 2 }, { done: 3 }, { done: 5 }, { done: 6 }, { done: 7 }]);
   });
 });

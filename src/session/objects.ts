@@ -1,0 +1,129 @@
+/**
+ * Find a session's containers, networks and volumes (its label, its tracked IDs, and the
+ * containers adopted from create events) and remove them, or stop and keep them. One async
+ * function over the typed engine, for every caller: teardown, the watchdog, sweeps, and the
+ * signal path (which runs it in a child process, see `clean-now.ts`).
+ */
+import type { Engine, ObjectKind, ObjectRemoval } from '../docker/engine.js';
+import { adoptionEnabled, selectAdopted, type AdoptOptions } from './adopt.js';
+import type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef } from './result.js';
+import type { TrackedEntry } from './store.js';
+import { SESSION_LABEL } from './tracking.cjs';
+
+export interface SessionTargets {
+  readonly sessionId: string;
+  readonly tracked: readonly TrackedEntry[];
+  readonly stopTimeout: number;
+  /** Stop the containers but keep them (keepOnFailure); networks and volumes stay too. */
+  readonly keep: boolean;
+  /** List what would be removed, remove nothing. */
+  readonly dryRun?: boolean;
+  /**
+   * Also take the containers created since `sinceMs` (ms since the epoch) that match the
+   * adoption filters, from a bounded replay of the engine's create events.
+   */
+  readonly adopt?: { readonly filters: AdoptOptions; readonly sinceMs: number };
+}
+
+export interface SessionObjectsReport {
+  readonly containers: ResourceOutcomes;
+  readonly networks: ResourceOutcomes;
+  readonly volumes: ResourceOutcomes;
+  readonly warnings: string[];
+}
+
+const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
+
+/** The session's objects, found and then removed (or stopped and kept). */
+export async function removeSessionObjects(engine: Engine, targets: SessionTargets, now = Date.now()): Promise<SessionObjectsReport> {
+  const warnings: string[] = [];
+  const ids = await findSessionObjects(engine, targets, warnings, now);
+  const containers = [...ids.container];
+  const networks = [...ids.network];
+  const volumes = [...ids.volume];
+
+  if (targets.dryRun) {
+    const would = (kind: ResourceKind, list: string[]): ResourceOutcomes => ({ ...EMPTY, removed: list.map((id) => ({ kind, id })) });
+    return { containers: would('container', containers), networks: would('network', networks), volumes: would('volume', volumes), warnings };
+  }
+
+  if (targets.keep) {
+    const answers = containers.length > 0 ? await engine.stopContainers(containers, { stopTimeoutSeconds: targets.stopTimeout }) : new Map();
+    const stopped = outcomesOf('container', containers, answers);
+    const keptOf = (kind: ResourceKind, list: string[]): ResourceRef[] => list.map((id) => ({ kind, id }));
+    return {
+      // Stopped or already gone: either way nothing more to do with it now.
+      containers: { removed: [], kept: stopped.removed, failed: stopped.failed },
+      networks: { ...EMPTY, kept: keptOf('network', networks) },
+      volumes: { ...EMPTY, kept: keptOf('volume', volumes) },
+      warnings,
+    };
+  }
+
+  const containerAnswers = containers.length > 0 ? await engine.removeContainers(containers, { stopTimeoutSeconds: targets.stopTimeout }) : new Map();
+  const [networkAnswers, volumeAnswers] = await Promise.all([
+    networks.length > 0 ? engine.removeNetworks(networks) : new Map<string, ObjectRemoval>(),
+    volumes.length > 0 ? engine.removeVolumes(volumes) : new Map<string, ObjectRemoval>(),
+  ]);
+  return {
+    containers: outcomesOf('container', containers, containerAnswers),
+    networks: outcomesOf('network', networks, networkAnswers),
+    volumes: outcomesOf('volume', volumes, volumeAnswers),
+    warnings,
+  };
+}
+
+/** Label listings, the adoption replay and the tracked IDs, asked in parallel. */
+async function findSessionObjects(engine: Engine, targets: SessionTargets, warnings: string[], now: number): Promise<Record<ObjectKind, Set<string>>> {
+  const label = [`${SESSION_LABEL}=${targets.sessionId}`];
+  const adopt = targets.adopt && adoptionEnabled(targets.adopt.filters) ? targets.adopt : undefined;
+  const listing = <T>(what: string, promise: Promise<T>, fallback: T): Promise<T> =>
+    promise.catch((error: unknown) => {
+      // One listing that fails must not hide the others: say so, go on with what answered.
+      warnings.push(`Could not list the session's ${what}: ${firstLine(error)}`);
+      return fallback;
+    });
+  const [containers, networks, volumes, events] = await Promise.all([
+    engine.listContainers({ labels: label }),
+    engine.listNetworks(label),
+    engine.listVolumes(label),
+    adopt ? listing('create events', engine.containerCreateEvents({ sinceMs: adopt.sinceMs, untilMs: now }), []) : [],
+  ]);
+  const ids: Record<ObjectKind, Set<string>> = {
+    container: new Set(containers.map((container) => container.id)),
+    network: new Set(networks),
+    volume: new Set(volumes),
+  };
+  if (adopt) for (const id of selectAdopted(events, adopt.filters)) ids.container.add(id);
+
+  let unknown: string[] = [];
+  for (const entry of targets.tracked) {
+    if (entry.kind) ids[entry.kind].add(entry.id);
+    else unknown.push(entry.id);
+  }
+  // A tracked ID without a kind: a container, else a network, else a volume.
+  for (const kind of ['container', 'network', 'volume'] as const) {
+    if (unknown.length === 0) break;
+    const found = await engine.resolve(kind, unknown);
+    for (const [given, full] of found) ids[kind].add(full ?? given);
+    unknown = unknown.filter((id) => !found.has(id));
+  }
+  return ids;
+}
+
+function outcomesOf(kind: ResourceKind, ids: readonly string[], answers: ReadonlyMap<string, ObjectRemoval>): ResourceOutcomes {
+  const removed: ResourceRef[] = [];
+  const failed: FailedResource[] = [];
+  for (const id of ids) {
+    const answer = answers.get(id);
+    if (!answer) failed.push({ kind, id, message: 'the engine gave no answer for it' });
+    else if (answer.kind === 'removed') removed.push({ kind, id });
+    else if (answer.kind === 'failed') failed.push({ kind, id, message: answer.message });
+    // gone: someone else removed it; nothing to report
+  }
+  return { removed, kept: [], failed };
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
