@@ -104,6 +104,9 @@ async function watchSession(sessionDir: string): Promise<void> {
     if (sessionOver()) break;
     if (!isOwnerAlive(record)) {
       log(`owner ${record.pid} is gone; cleaning session ${record.id}`);
+      // No adoption after the owner's death: a container created from now on (the next run's,
+      // matching the same filters) is not this session's.
+      events?.stop();
       try {
         let complete = await sweep();
         for (const delay of RESWEEP_AFTER_MS) {

@@ -58,7 +58,7 @@ describe('a normal run', () => {
     expect(stdout).toMatch(/Removed 3 containers/);
     expect(stdout).toMatch(/Removed 1 network/);
     expect(stdout).toMatch(/Removed 1 volume/);
-    expect(stdout).toMatch(/Removed 1 <none> image/);
+    expect(stdout).toMatch(/Removed 2 <none> images/); // the first build, and the parent its --label step made (legacy builder)
     expect(stdout).toMatch(/Skipped 1 in-use image \(safe\)/);
     expect(stdout).not.toMatch(/\u001b\[/); // no colour without a TTY
     expect(sessionDirs(run.stateDir)).toEqual([]);
@@ -108,7 +108,7 @@ describe('a normal run', () => {
     expect(vitests).toBeGreaterThan(0);
     expect(ours).toBeGreaterThan(vitests); // its reporter ends before global teardown
     expect(text.slice(ours)).toContain('| containers | 3 | 0 | – | 0 |');
-    expect(text.slice(ours)).toContain('| dangling images | 1 | – | 1 | 0 |');
+    expect(text.slice(ours)).toContain('| dangling images | 2 | – | 1 | 0 |');
     expect(text.slice(ours)).toContain('✅ Cleanup complete.');
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { version: number; kind: string; sessionId: string; containers: { removed: unknown[] } };
     expect(report).toMatchObject({ version: 1, kind: 'teardown', sessionId: run.created[0]?.session });
@@ -241,7 +241,7 @@ describe('options', () => {
     expect(stdout).toMatch(/Kept 3 stopped containers of the failed run for debugging/);
     expect(stdout).toContain(`docker ps -a --filter label=docker-janitor.session=${created?.session}`);
     expect(stdout).toContain(`npx docker-janitor sweep --session ${created?.session}`);
-    expect(stdout).toMatch(/Removed 1 <none> image/); // images are still cleaned
+    expect(stdout).toMatch(/Removed 2 <none> images/); // the first build, and the parent its --label step made (legacy builder) // images are still cleaned
     expectBystandersUntouched(bystanders);
     removeLeftovers(run.created);
   });

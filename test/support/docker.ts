@@ -161,6 +161,9 @@ const FULL_ID = /^sha256:[0-9a-f]{64}$/;
  * forces or names anything but full `sha256:` IDs, or any command that removes containers or
  * prunes the whole system. Empty when all is well.
  */
+/** The cleaner's temporary references (src/cleaner/temporary.ts). */
+const TEMPORARY_REF = /^docker-janitor-remove:[a-z0-9][a-z0-9._-]*$/;
+
 export function unsafeImageRemovals(commands: ReadonlyArray<readonly string[]>): string[] {
   const problems: string[] = [];
   for (const args of commands) {
@@ -172,10 +175,15 @@ export function unsafeImageRemovals(commands: ReadonlyArray<readonly string[]>):
       for (const operand of operands) {
         if (operand === '--force' || operand === '-f' || /^--force=/.test(operand) || /^-[a-z]*f/.test(operand)) {
           problems.push(`${line}: forced image removal`);
-        } else if (!FULL_ID.test(operand)) {
-          problems.push(`${line}: "${operand}" is not a full sha256: image ID`);
+        } else if (!FULL_ID.test(operand) && !TEMPORARY_REF.test(operand)) {
+          problems.push(`${line}: "${operand}" is neither a full sha256: image ID nor the cleaner's own temporary reference`);
         }
       }
+    }
+    // The cleaner tags only with its own temporary references, and only full IDs.
+    if (a === 'image' && b === 'tag') {
+      const [source, target] = args.slice(2);
+      if (!source || !FULL_ID.test(source) || !target || !TEMPORARY_REF.test(target)) problems.push(`${line}: tags something other than a full ID with a temporary reference`);
     }
     if (a === 'rm' || (a === 'container' && (b === 'rm' || b === 'prune')) || (a === 'system' && b === 'prune')) {
       problems.push(`${line}: the image cleaner must not touch containers or prune the system`);
