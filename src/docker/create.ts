@@ -42,10 +42,10 @@ export interface ChosenEngine {
   readonly description: string;
 }
 
-export function engineFromOptions(options: EngineOptions = {}): ChosenEngine {
+/** The endpoint these options resolve to (what {@link engineFromOptions} talks to). */
+export function endpointFromOptions(options: EngineOptions = {}): ResolvedEndpoint {
   const env = options.env ?? process.env;
-  const choice = options.transport ?? 'auto';
-  const endpoint = resolveEndpoint({
+  return resolveEndpoint({
     host: options.host,
     context: options.context,
     env,
@@ -53,6 +53,12 @@ export function engineFromOptions(options: EngineOptions = {}): ChosenEngine {
     readFile: options.readFile ?? readTextFile,
     isSocket: options.isSocket ?? isSocketFile,
   });
+}
+
+export function engineFromOptions(options: EngineOptions = {}): ChosenEngine {
+  const env = options.env ?? process.env;
+  const choice = options.transport ?? 'auto';
+  const endpoint = endpointFromOptions(options);
   const dockerPath = options.path ?? env.DOCKER_JANITOR_DOCKER_PATH;
   const apiReachable = endpoint.kind === 'unix' || endpoint.kind === 'tcp';
   const useApi = choice === 'api' || (choice === 'auto' && apiReachable && dockerPath === undefined);

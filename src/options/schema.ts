@@ -125,6 +125,12 @@ export const janitorOptionsSchema = z.strictObject({
     .default({ labels: [], all: false }),
   /** Start a watchdog process that cleans the session if the runner dies without teardown. */
   watchdog: z.boolean().default(true),
+  /**
+   * Hand the tests a session socket (DOCKER_HOST) that labels everything they create, through
+   * any client. The watchdog hosts it; when it cannot start (no watchdog, an engine only the
+   * docker CLI reaches), one warning line, and the run goes on with labels, tracking and adoption.
+   */
+  socket: z.boolean().default(true),
   /** Clean the session synchronously on SIGINT, SIGTERM and SIGHUP, then exit with the signal's code. */
   signals: z.boolean().default(true),
   /** Clean sessions on this machine whose runner process is dead, in the background (setup does not wait). */

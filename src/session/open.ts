@@ -9,6 +9,9 @@ import type { EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
 import { isDockerError } from '../docker/errors.js';
 import { janitorOptionsSchema, parseOptions, type JanitorOptions, type JanitorOptionsInput } from '../options/schema.js';
+import { bindSessionSocket, sessionSocketPath, type BoundSocket } from '../socket/bind.js';
+import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
+import { upstreamFor } from '../socket/upstream.js';
 import { cleanNowSync, spawnWatchdog, stopWatchdog } from './processes.js';
 import type { TeardownResult } from './result.js';
 import { installSignalHandlers } from './signals.js';
@@ -26,7 +29,7 @@ import {
   writeSessionRecord,
   type SessionRecord,
 } from './store.js';
-import { engineFor } from './sweep.js';
+import { endpointFor, engineFor } from './sweep.js';
 import { teardownSession } from './teardown.js';
 import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './tracking.cjs';
 
@@ -36,8 +39,16 @@ export interface Session {
   readonly dir: string;
   /** `{ 'docker-janitor.session': id }`. */
   readonly labels: Readonly<Record<string, string>>;
-  /** Variables for the test processes: DOCKER_JANITOR_SESSION and DOCKER_JANITOR_SESSION_DIR. */
+  /**
+   * Variables for the test processes: DOCKER_JANITOR_SESSION and DOCKER_JANITOR_SESSION_DIR;
+   * with the session socket, DOCKER_HOST on it, and TESTCONTAINERS_RYUK_DISABLED=true unless the
+   * environment sets it.
+   */
   readonly env: Readonly<Record<string, string>>;
+  /** Variables removed for the test processes (with the socket: DOCKER_CONTEXT, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH). */
+  readonly unsetEnv: readonly string[];
+  /** The session socket's path, when the tests get one (`<dir>/socket/docker.sock`). */
+  readonly socket: string | undefined;
   readonly options: JanitorOptions;
   /** The engine the session cleans on (resolved once at setup). */
   readonly engine: Engine;
@@ -97,8 +108,12 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   };
   writeSessionRecord(dir, record);
 
+  // The session's own calls (teardown, the signal cleaner, the watchdog) use the environment as
+  // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must
+  // reach the engine itself, never its own socket.
+  const ownEnv: NodeJS.ProcessEnv = { ...env };
   const engine = engineFor(record, {
-    env,
+    env: ownEnv,
     dockerPath,
     ...(context.onCommand ? { onCommand: context.onCommand } : {}),
     ...(context.onRequest ? { onRequest: context.onRequest } : {}),
@@ -116,10 +131,49 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // Dead sessions are swept by the watchdog (or a sweep-only one), in the background: setup
   // never waits on them.
   const sweepRoot = options.sweepDeadSessions ? root : undefined;
+  // The session socket: bound here (about 1 ms), served by the watchdog, which gets the
+  // listening descriptor at spawn. Setup does not wait for the watchdog's Node to start: a
+  // client that connects first waits in the kernel's backlog.
+  let bound: BoundSocket | undefined;
+  if (options.socket) {
+    const upstream = upstreamFor(endpointFor(record, ownEnv));
+    if (!options.watchdog) warnings.push(socketWarning('it needs the watchdog (watchdog: false)'));
+    else if ('unsupported' in upstream) warnings.push(socketWarning(upstream.unsupported));
+    else {
+      try {
+        bound = await bindSessionSocket(sessionSocketPath(dir));
+      } catch (error) {
+        warnings.push(socketWarning(error instanceof Error ? error.message : String(error)));
+      }
+    }
+  }
   const watchdogPid =
     options.watchdog || sweepRoot
-      ? spawnWatchdog({ ...(options.watchdog ? { sessionDir: dir } : {}), ...(sweepRoot ? { sweepRoot } : {}), ownSession: id, dockerPath }, env)
+      ? spawnWatchdog(
+          {
+            ...(options.watchdog ? { sessionDir: dir } : {}),
+            ...(sweepRoot ? { sweepRoot } : {}),
+            ownSession: id,
+            dockerPath,
+            ...(bound ? { socket: { fd: bound.fd, path: bound.path } } : {}),
+          },
+          ownEnv,
+        )
       : undefined;
+  let socketPath: string | undefined;
+  if (bound) {
+    if (watchdogPid === undefined) {
+      await bound.discard();
+      warnings.push(socketWarning('the watchdog process did not start'));
+    } else {
+      await bound.release();
+      socketPath = bound.path;
+    }
+  }
+  const socketEnv = socketPath === undefined ? undefined : socketEnvironment(socketPath);
+  // Ryuk is not needed (docker-janitor removes what the tests create, after a crash too) and
+  // would bind-mount DOCKER_HOST, the session socket. The user's own setting wins.
+  const ryuk: Record<string, string> = socketEnv && env.TESTCONTAINERS_RYUK_DISABLED === undefined ? { TESTCONTAINERS_RYUK_DISABLED: 'true' } : {};
   let closed = false;
   let teardownPromise: Promise<TeardownResult> | undefined;
 
@@ -150,7 +204,9 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     id,
     dir,
     labels: { [SESSION_LABEL]: id },
-    env: { [SESSION_ENV]: id, [SESSION_DIR_ENV]: dir },
+    env: { [SESSION_ENV]: id, [SESSION_DIR_ENV]: dir, ...(socketEnv?.set ?? {}), ...ryuk },
+    unsetEnv: socketEnv?.unset ?? [],
+    socket: socketPath,
     options,
     engine,
     warnings,
@@ -176,7 +232,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       try {
         // In a child process of its own (Node has no synchronous HTTP), bounded: a hung engine
         // leaves the rest to the watchdog.
-        complete = cleanNowSync(dir, { dockerPath, env, timeoutMs: 2 * options.docker.timeoutMs + 5_000 });
+        complete = cleanNowSync(dir, { dockerPath, env: ownEnv, timeoutMs: 2 * options.docker.timeoutMs + 5_000 });
       } finally {
         close(complete ? 'done' : 'incomplete');
       }
@@ -185,18 +241,12 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       return installSignalHandlers(() => session.cleanupSync());
     },
     exportEnv(target = process.env) {
-      const saved = Object.entries(session.env).map(([key, value]) => {
-        const before = target[key];
-        target[key] = value;
-        return [key, before] as const;
-      });
-      return () => {
-        for (const [key, before] of saved) {
-          if (before === undefined) delete target[key];
-          else target[key] = before;
-        }
-      };
+      return applyEnvironment(target, { set: session.env, unset: session.unsetEnv });
     },
   };
   return session;
+}
+
+function socketWarning(reason: string): string {
+  return `No session socket: ${reason}; the tests reach the engine directly (labels, tracking and adoption only).`;
 }

@@ -28,7 +28,15 @@ export interface WatchdogTask {
   readonly ownSession?: string;
   /** The docker CLI to run (the parent's configured one); default: docker on PATH. */
   readonly dockerPath?: string | undefined;
+  /**
+   * The session socket, bound and listening in the parent (socket/bind.ts): the watchdog gets
+   * the descriptor as its fd 3 and serves it at `path`.
+   */
+  readonly socket?: { readonly fd: number; readonly path: string } | undefined;
 }
+
+/** The descriptor number the watchdog finds the session socket on. */
+export const WATCHDOG_SOCKET_FD = 3;
 
 /** Pure: the watchdog's argv for a task. */
 export function watchdogArgs(task: WatchdogTask): string[] {
@@ -37,13 +45,14 @@ export function watchdogArgs(task: WatchdogTask): string[] {
   if (task.sweepRoot) args.push('--sweep-root', task.sweepRoot);
   if (task.ownSession) args.push('--own-session', task.ownSession);
   if (task.dockerPath) args.push('--docker-path', task.dockerPath);
+  if (task.socket && task.sessionDir) args.push('--socket-fd', String(WATCHDOG_SOCKET_FD), '--socket-path', task.socket.path);
   return args;
 }
 
 export function spawnWatchdog(task: WatchdogTask, env: NodeJS.ProcessEnv = process.env): number | undefined {
   const child = spawn(process.execPath, watchdogArgs(task), {
     detached: true,
-    stdio: 'ignore',
+    stdio: task.socket && task.sessionDir ? ['ignore', 'ignore', 'ignore', task.socket.fd] : 'ignore',
     env,
   });
   child.on('error', () => {

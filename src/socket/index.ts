@@ -3,3 +3,4 @@ export { upstreamFor, type Upstream } from './upstream.js';
 export { labelTarget, mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
 export { waitUntilServing, type PingResult } from './ready.js';
 export { socketEnvironment, applyEnvironment, SOCKET_ENV_UNSET, type SocketEnvironment } from './environment.js';
+export { bindSessionSocket, sessionSocketPath, SOCKET_DIR, SOCKET_FILE, type BoundSocket } from './bind.js';

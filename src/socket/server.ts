@@ -17,6 +17,11 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export interface SessionSocketOptions {
   /** Where to listen: a path in a directory owned by this user with mode 0700. */
   readonly path: string;
+  /**
+   * A descriptor already bound and listening at `path` (see bind.ts: setup binds, the watchdog
+   * serves). Without it, the socket is bound here.
+   */
+  readonly fd?: number;
   readonly upstream: Upstream;
   /** Merged into what is created through the socket, e.g. `{ 'docker-janitor.session': id }`. */
   readonly labels: Labels;
@@ -69,7 +74,7 @@ function checkPrivateDir(dir: string, path: string): void {
 export async function startSessionSocket(options: SessionSocketOptions): Promise<SessionSocket> {
   const { path } = options;
   checkPrivateDir(dirname(path), path);
-  if (existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
+  if (options.fd === undefined && existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
   const sockets = new Set<Socket>();
   const relay = {
     labels: options.labels,
@@ -84,7 +89,8 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (cause) => reject(new SessionSocketError(`session socket ${path}: cannot listen: ${cause.message}`, path, { cause })));
-    server.listen({ path, exclusive: true }, () => resolve());
+    if (options.fd !== undefined) server.listen({ fd: options.fd }, () => resolve());
+    else server.listen({ path, exclusive: true }, () => resolve());
   });
   // The directory is already private; the file is made owner-only too before anyone is told of it.
   chmodSync(path, 0o600);

@@ -11,13 +11,23 @@
  *
  * The docker CLI is the one its parent was configured with (argv), never one named on disk; the
  * session directory and its record are checked (private, sane) before anything runs.
+ *
+ * With `--socket-fd N --socket-path P`: the session socket, bound and listening in the parent
+ * (setup), arrives as descriptor N; the watchdog serves it (out of the runner's event loop, which
+ * a test's synchronous docker call can block, and alive after a SIGKILL of the runner), relaying
+ * to the session's engine as resolved from the record and the parent's environment. When the
+ * owner dies it closes the socket first, so nothing new is created through it, then sweeps; on
+ * SIGTERM (teardown finished) it closes it and removes the file.
  */
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
 import { removeSessionObjects } from '../session/objects.js';
 import { appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
-import { engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
+import { endpointFor, engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
+import { SESSION_LABEL } from '../session/tracking.cjs';
+import { startSessionSocket, type SessionSocket } from '../socket/server.js';
+import { upstreamFor } from '../socket/upstream.js';
 
 const POLL_MS = 200;
 const RESWEEP_AFTER_MS = [1_500, 5_000];
@@ -34,6 +44,9 @@ const sweepRoot = argValue('--sweep-root');
 const dockerPath = argValue('--docker-path');
 // The run's own session is the watchdog's (or, without one, nobody's: watchdog: false).
 const ownSession = argValue('--own-session');
+const socketFdArg = argValue('--socket-fd');
+const socketFd = socketFdArg === undefined ? undefined : Number(socketFdArg);
+const socketPath = argValue('--socket-path');
 if (!dir && !sweepRoot) process.exit(2);
 
 // SIGTERM (the owner's teardown finished): stop watching; a background sweep under way finishes.
@@ -81,6 +94,8 @@ async function watchSession(sessionDir: string): Promise<void> {
   }
   const record = read.record;
   const engine = engineFor(record, { dockerPath });
+  const socket = await serveSocket(record, log);
+  if (socket) onStop.push(() => void socket.close());
   const events = adoptionEnabled(record.adopt)
     ? engine.watchContainerCreates(record.startedAt, (event) => {
         const ids = selectAdopted([event], record.adopt);
@@ -104,6 +119,8 @@ async function watchSession(sessionDir: string): Promise<void> {
     if (sessionOver()) break;
     if (!isOwnerAlive(record)) {
       log(`owner ${record.pid} is gone; cleaning session ${record.id}`);
+      // Closed first: nothing new is created through it while the sweep runs.
+      await socket?.close();
       // No adoption after the owner's death: a container created from now on (the next run's,
       // matching the same filters) is not this session's.
       events?.stop();
@@ -131,7 +148,43 @@ async function watchSession(sessionDir: string): Promise<void> {
     await sleep(POLL_MS);
   }
   events?.stop();
+  await socket?.close();
   engine.close();
+}
+
+/** Serves the session socket handed over by setup, if any. Never throws: a failure is logged. */
+async function serveSocket(record: Parameters<typeof endpointFor>[0] & { id: string }, log: (message: string) => void): Promise<SessionSocket | undefined> {
+  if (socketFd === undefined || !Number.isInteger(socketFd) || !socketPath) return undefined;
+  const chosen = upstreamFor(endpointFor(record, process.env));
+  if ('unsupported' in chosen) {
+    log(`session socket not served: ${chosen.unsupported}`);
+    closeFd(socketFd);
+    return undefined;
+  }
+  try {
+    const socket = await startSessionSocket({
+      path: socketPath,
+      fd: socketFd,
+      upstream: chosen.upstream,
+      labels: { [SESSION_LABEL]: record.id },
+      onProblem: (message) => log(`socket: ${message}`),
+    });
+    log(`serving the session socket ${socketPath} -> ${socket.upstream}`);
+    return socket;
+  } catch (error) {
+    // Clients then get "connection refused" once this process lets go of the descriptor.
+    log(`session socket not served: ${error instanceof Error ? error.message : String(error)}`);
+    closeFd(socketFd);
+    return undefined;
+  }
+}
+
+function closeFd(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // not open
+  }
 }
 
 await Promise.all([sweepRoot ? backgroundSweep(sweepRoot) : undefined, dir ? watchSession(dir) : undefined]);

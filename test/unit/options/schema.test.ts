@@ -68,6 +68,7 @@ describe('janitorOptionsSchema defaults', () => {
       failOnCleanupError: false,
       adopt: { labels: [], all: false },
       watchdog: true,
+      socket: true,
       signals: true,
       sweepDeadSessions: true,
       cleanBeforeRerun: true,

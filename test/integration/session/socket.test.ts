@@ -1,0 +1,215 @@
+/**
+ * The session socket wired into sessions (built package: its watchdog, dist/watchdog/main.js,
+ * serves the socket). A test that knows nothing of docker-janitor, through DOCKER_HOST: docker
+ * CLI, python3-docker and docker-compose 1.29 leave nothing after teardown; what is created
+ * directly on the engine (another terminal, another run) is never touched; the watchdog cleans
+ * after a SIGKILL of the runner, the signal handlers after SIGINT and SIGTERM.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { openSession as OpenSession } from '../../../src/session/open.js';
+import { BASE_IMAGE, dockerEnv, dockerSync, resetEngine } from '../../support/docker.js';
+import { REPO_ROOT } from '../../support/engine.js';
+
+const PYTHON = '/usr/bin/python3';
+const COMPOSE = '/usr/bin/docker-compose';
+const SESSION = 'docker-janitor.session';
+
+let openSession: typeof OpenSession;
+let stateDir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO_ROOT, 'dist/session/open.js'))) throw new Error('dist/ is not built: run npm run build first');
+  ({ openSession } = (await import(join(REPO_ROOT, 'dist/session/open.js'))) as { openSession: typeof OpenSession });
+});
+
+beforeEach(() => {
+  resetEngine();
+  stateDir = mkdtempSync(join(tmpdir(), 'dj-socket-session-'));
+  env = { ...dockerEnv(), DOCKER_JANITOR_STATE_DIR: stateDir, DOCKER_CONTEXT: 'ignored-by-tests', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '/nowhere' };
+  delete env.TESTCONTAINERS_RYUK_DISABLED;
+});
+
+afterEach(() => {
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const OPTIONS = { signals: false, sweepDeadSessions: false, images: 'off' } as const;
+const exists = (kind: 'container' | 'network' | 'volume' | 'image', id: string) => dockerSync([kind, 'inspect', id], { allowFailure: true }) !== '';
+const all = () => ({
+  containers: dockerSync(['ps', '-aq', '--no-trunc']).split('\n').filter(Boolean).sort(),
+  networks: dockerSync(['network', 'ls', '-q', '--no-trunc', '--filter', 'type=custom']).split('\n').filter(Boolean).sort(),
+  volumes: dockerSync(['volume', 'ls', '-q']).split('\n').filter(Boolean).sort(),
+});
+const inEnv = (testEnv: NodeJS.ProcessEnv) => (args: string[]) => execFileSync('docker', args, { env: testEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+
+/** Connects to `path` as uid/gid 65534 (nobody); prints `connected` or the error code. */
+function connectAsNobody(path: string): string {
+  const code = `require('node:net').connect(${JSON.stringify(path)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); });`;
+  const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', code], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`setpriv failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+describe('a session with the socket (the default)', () => {
+  it('docker CLI through DOCKER_HOST: run, create, network, volume, build are cleaned at teardown; a container made from another terminal stays; the environment is restored', async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const before = { ...testEnv };
+    const session = await openSession(OPTIONS, { env: testEnv });
+    expect(session.warnings).toEqual([]);
+    expect(session.socket).toBe(join(session.dir, 'socket', 'docker.sock'));
+    // The modes the relay's own safety test checks, on the wired socket; another uid is refused.
+    expect(statSync(session.socket!).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(session.socket!)).mode & 0o777).toBe(0o700);
+    expect(connectAsNobody(session.socket!)).toBe('EACCES');
+
+    const restore = session.exportEnv(testEnv);
+    expect(testEnv.DOCKER_HOST).toBe(`unix://${session.socket}`);
+    expect(testEnv.TESTCONTAINERS_RYUK_DISABLED).toBe('true');
+    for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) expect(key in testEnv).toBe(false);
+
+    const docker = inEnv(testEnv);
+    const run = docker(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    const created = docker(['create', BASE_IMAGE, 'true']);
+    const network = docker(['network', 'create', 'socket-session-net']);
+    const volume = docker(['volume', 'create', 'socket-session-vol']);
+    const context = mkdtempSync(join(tmpdir(), 'dj-socket-build-'));
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${BASE_IMAGE}\nRUN echo built > /built\n`);
+    docker(['build', '-q', '-t', 'socket-session-built:latest', context]);
+    rmSync(context, { recursive: true, force: true });
+    expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'socket-session-built:latest']))).toMatchObject({ [SESSION]: session.id });
+    // Another terminal, mid-run, directly on the engine.
+    const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+
+    const result = await session.teardown();
+    expect(result.containers.removed.map((c) => c.id).sort()).toEqual([run, created].sort());
+    expect([exists('container', run), exists('container', created), exists('network', network), exists('volume', volume)]).toEqual([false, false, false, false]);
+    expect(exists('container', foreign)).toBe(true);
+    expect(existsSync(session.dir)).toBe(false);
+
+    restore();
+    expect(testEnv).toEqual(before);
+  });
+
+  it.skipIf(!existsSync(PYTHON) || !existsSync(COMPOSE))('python3-docker and docker-compose 1.29 (network_mode: none) through the socket leave nothing after teardown', async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const session = await openSession(OPTIONS, { env: testEnv });
+    session.exportEnv(testEnv);
+    const untouched = all();
+    const py = JSON.parse(execFileSync(PYTHON, [join(REPO_ROOT, 'fixtures/programs/docker-py-client.py'), BASE_IMAGE], { env: testEnv }).toString()) as Record<string, unknown>;
+    expect(py.copy_ok).toBe(true);
+    const project = join(stateDir, 'compose');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, 'docker-compose.yml'),
+      ['version: "3.8"', 'services:', '  app:', `    image: ${BASE_IMAGE}`, '    command: ["sleep", "3600"]', '    network_mode: none', '    volumes: ["data:/data"]', 'volumes:', '  data: {}', ''].join('\n'),
+    );
+    execFileSync(COMPOSE, ['--project-name', 'djwired', 'up', '-d'], { cwd: project, env: testEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const during = all();
+    expect(during.containers.length).toBeGreaterThanOrEqual(untouched.containers.length + 4);
+
+    const result = await session.teardown();
+    expect(result.incomplete).toBeFalsy();
+    expect(all()).toEqual(untouched);
+  });
+
+  it('two concurrent runs on one engine: each teardown removes only its own', async () => {
+    const envA: NodeJS.ProcessEnv = { ...env };
+    const envB: NodeJS.ProcessEnv = { ...env };
+    const [a, b] = await Promise.all([openSession(OPTIONS, { env: envA }), openSession(OPTIONS, { env: envB })]);
+    a.exportEnv(envA);
+    b.exportEnv(envB);
+    expect(envA.DOCKER_HOST).not.toBe(envB.DOCKER_HOST);
+    const ofA = inEnv(envA)(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    const ofB = inEnv(envB)(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    const netB = inEnv(envB)(['network', 'create', 'socket-run-b']);
+
+    const resultA = await a.teardown();
+    expect(resultA.containers.removed.map((c) => c.id)).toEqual([ofA]);
+    expect([exists('container', ofA), exists('container', ofB), exists('network', netB)]).toEqual([false, true, true]);
+    const resultB = await b.teardown();
+    expect(resultB.containers.removed.map((c) => c.id)).toEqual([ofB]);
+    expect([exists('container', ofB), exists('network', netB)]).toEqual([false, false]);
+  });
+
+  it('socket: false, watchdog: false and an ssh:// engine: no socket, DOCKER_HOST left alone; one warning line unless opted out', async () => {
+    const off = await openSession({ ...OPTIONS, socket: false }, { env });
+    expect([off.socket, off.warnings]).toEqual([undefined, []]);
+    await off.teardown();
+
+    const noWatchdog = await openSession({ ...OPTIONS, watchdog: false }, { env });
+    expect(noWatchdog.socket).toBeUndefined();
+    expect(noWatchdog.warnings).toEqual(['No session socket: it needs the watchdog (watchdog: false); the tests reach the engine directly (labels, tracking and adoption only).']);
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    noWatchdog.exportEnv(testEnv);
+    expect(testEnv.DOCKER_HOST).toBe(env.DOCKER_HOST);
+    expect(testEnv.DOCKER_CONTEXT).toBe(env.DOCKER_CONTEXT);
+    await noWatchdog.teardown();
+
+    const ssh = await openSession({ ...OPTIONS, docker: { host: 'ssh://nobody@192.0.2.1' } }, { env });
+    expect(ssh.socket).toBeUndefined();
+    expect(ssh.warnings).toHaveLength(1);
+    expect(ssh.warnings[0]).toMatch(/^No session socket: the engine ssh:\/\/nobody@192\.0\.2\.1 is reached only through the docker CLI/);
+    ssh.cleanupSync(); // no teardown against an address that does not exist
+  });
+
+  it('setup with the socket adds little: openSession timed with and without it', async () => {
+    const time = async (socket: boolean) => {
+      const samples: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now();
+        const session = await openSession({ ...OPTIONS, socket }, { env });
+        samples.push(performance.now() - start);
+        await session.teardown();
+      }
+      return samples.sort((x, y) => x - y)[3]!;
+    };
+    const without = await time(false);
+    const withSocket = await time(true);
+    console.log(`openSession median: socket off ${without.toFixed(1)} ms, socket on ${withSocket.toFixed(1)} ms`);
+    expect(withSocket - without).toBeLessThan(100);
+  });
+});
+
+describe('the runner dies with the socket in use', () => {
+  const runner = async (mode: string) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'fixtures/programs/socket-runner.mjs'), mode], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const line = /^READY (.*)$/m.exec(out)?.[1];
+    if (!line) throw new Error(`the runner did not get ready: ${out}\n${err}`);
+    return { exit, err, made: JSON.parse(line) as { session: string; socket: string; containers: string[]; network: string; volume: string } };
+  };
+  const left = (made: { containers: string[]; network: string; volume: string }) => [
+    ...made.containers.map((id) => exists('container', id)),
+    exists('network', made.network),
+    exists('volume', made.volume),
+  ];
+
+  it('SIGKILL: the watchdog closes the socket, then removes what was created through it', async () => {
+    const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    const { exit, made, err } = await runner('sigkill');
+    expect(exit.signal).toBe('SIGKILL');
+    expect(err).not.toMatch(/WARNING/);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && left(made).some(Boolean)) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(left(made)).toEqual([false, false, false, false]);
+    expect(existsSync(made.socket)).toBe(false);
+    expect(exists('container', foreign)).toBe(true);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'])('%s: the signal handler removes what was created through the socket, and the run ends with the signal', async (signal) => {
+    const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    const { exit, made } = await runner(`signal:${signal}`);
+    expect(exit.signal).toBe(signal);
+    expect(left(made)).toEqual([false, false, false, false]);
+    expect(exists('container', foreign)).toBe(true);
+  });
+});
