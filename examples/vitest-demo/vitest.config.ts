@@ -2,12 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { dockerJanitor } from 'docker-janitor/vitest';
 
 export default defineConfig({
-  plugins: [
-    dockerJanitor({
-      // Containers that testcontainers starts are cleaned too, even without our label.
-      adopt: { labels: ['org.testcontainers=true'] },
-    }),
-  ],
+  // The tests get DOCKER_HOST on the session socket: everything they create is the session's.
+  plugins: [dockerJanitor()],
   test: {
     include: ['*.test.ts'],
     testTimeout: 30_000,

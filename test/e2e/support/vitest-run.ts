@@ -76,6 +76,9 @@ export function startVitest(name: string, options: RunOptions = {}): VitestRun {
     DOCKER_JANITOR_STATE_DIR: stateDir,
     DJ_FIXTURE_OUT: record,
     DJ_FIXTURE_READY: readyFile,
+    // The engine itself, for what a fixture creates as "another terminal" would (not through the
+    // session socket, which labels everything with the session).
+    DJ_FIXTURE_ENGINE_HOST: process.env.DOCKER_HOST,
     ...options.env,
   });
   const created = (): Created[] => readJsonLines<Created>(record);
