@@ -35,6 +35,21 @@ beforeEach(() => {
   bystanders = makeBystanders();
 });
 
+describe('the session socket: a test with plain docker commands only', () => {
+  it.each([['in band (-i)', ['-i']], ['with workers', ['--maxWorkers=2']]])('%s: the container, network and volume made without label, track() or adoption are removed', async (_name, args) => {
+    const run = await runJest('jest-cjs', { env: { DJ_FIXTURE_PLAIN: '1' }, args });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(output(run.result)).not.toMatch(/No session socket/);
+    expect(run.created.filter((c) => c.how === 'plain').map((c) => c.kind)).toEqual(['container', 'network', 'volume']);
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(run.result.stdout).toMatch(/Removed 7 containers/);
+    expect(run.result.stdout).toMatch(/Removed 2 networks/);
+    expect(run.result.stdout).toMatch(/Removed 3 volumes/);
+  });
+});
+
 describe('a normal run', () => {
   it('CommonJS config: removes what the tests made, leaves the rest, prints one summary, exits 0', async () => {
     const run = await runJest('jest-cjs');

@@ -41,6 +41,24 @@ beforeEach(() => {
   bystanders = makeBystanders();
 });
 
+describe('the session socket: a test with plain docker commands only', () => {
+  it.each(['forks', 'threads'])('pool %s: the container, network and volume made without label, track() or adoption are removed', async (pool) => {
+    const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_PLAIN: '1' }, args: ['--pool', pool] });
+
+    expect(exitCode(run.result), output(run.result)).toBe(0);
+    expect(output(run.result)).not.toMatch(/No session socket/);
+    expect(run.created[0]?.containers).toHaveLength(4); // labelled, tracked, adopted, plain
+    expect(run.created[0]?.networks).toHaveLength(2);
+    expect(run.created[0]?.volumes).toHaveLength(2);
+    expectRunCleaned(run.created);
+    expectBystandersUntouched(bystanders);
+    expect(run.result.stdout).toMatch(/Removed 4 containers/);
+    expect(run.result.stdout).toMatch(/Removed 2 networks/);
+    expect(run.result.stdout).toMatch(/Removed 2 volumes/);
+    removeLeftovers(run.created);
+  });
+});
+
 describe('a normal run', () => {
   it.each(VERSIONS)('plugin with options, Vitest %i: removes what the tests made, leaves the rest, one summary, exit 0', async (version) => {
     const run = await runVitest('vitest-plugin', { version });
