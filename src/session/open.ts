@@ -4,6 +4,7 @@
  * also sweeps dead sessions, in the background), and returns
  * the handle whose `teardown()` cleans everything at the end.
  */
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
@@ -174,6 +175,14 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // Ryuk is not needed (docker-janitor removes what the tests create, after a crash too) and
   // would bind-mount DOCKER_HOST, the session socket. The user's own setting wins.
   const ryuk: Record<string, string> = socketEnv && env.TESTCONTAINERS_RYUK_DISABLED === undefined ? { TESTCONTAINERS_RYUK_DISABLED: 'true' } : {};
+  /**
+   * At teardown the tests are over: the socket's path goes first, so a straggler (an orphaned
+   * worker) can no longer connect and create something after the session's objects were listed.
+   * The watchdog keeps serving connections already open until it is told to stop.
+   */
+  const closeSocketPath = () => {
+    if (socketPath !== undefined) rmSync(socketPath, { force: true });
+  };
   let closed = false;
   let teardownPromise: Promise<TeardownResult> | undefined;
 
@@ -211,6 +220,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     engine,
     warnings,
     teardown(teardownContext = {}) {
+      closeSocketPath();
       teardownPromise ??= teardownSession(engine, {
         record,
         dir,
@@ -228,6 +238,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     },
     cleanupSync() {
       if (closed) return;
+      closeSocketPath();
       let complete = false;
       try {
         // In a child process of its own (Node has no synchronous HTTP), bounded: a hung engine

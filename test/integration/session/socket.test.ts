@@ -128,7 +128,11 @@ describe('a session with the socket (the default)', () => {
     const ofB = inEnv(envB)(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
     const netB = inEnv(envB)(['network', 'create', 'socket-run-b']);
 
-    const resultA = await a.teardown();
+    const teardownA = a.teardown();
+    // New connections are refused from the start of teardown: nothing can be created after the listing.
+    expect(existsSync(a.socket!)).toBe(false);
+    expect(existsSync(b.socket!)).toBe(true);
+    const resultA = await teardownA;
     expect(resultA.containers.removed.map((c) => c.id)).toEqual([ofA]);
     expect([exists('container', ofA), exists('container', ofB), exists('network', netB)]).toEqual([false, true, true]);
     const resultB = await b.teardown();
