@@ -10,7 +10,7 @@ import { classifyRemoveFailure } from './classify.js';
 import type { DockerClient, DockerClientOptions, DockerResult } from './client.js';
 import type { CreateEvent, Engine, FullImageId, ImageRef, ImageRemoval, ObjectKind, ObjectRemoval, Subscription } from './engine.js';
 import { cliEndpointLabel } from './endpoint.js';
-import { DockerCommandError, DockerNotAnEngineError, DockerTimeoutError } from './errors.js';
+import { DockerCommandError, DockerNotAnEngineError, DockerTimeoutError, DockerUnreachableError } from './errors.js';
 import { chunks, inspectImages, listContainers, pruneDanglingImages } from './images.js';
 import { normalizeReference, parseErrorLines, parseIdLines, parseUntaggedLines, splitImageRmOutput } from './parse.js';
 import { isFullImageId, refText } from './refs.js';
@@ -135,16 +135,33 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
       // IDs and references in separate batches: then every success's output is one clear segment.
       const byId = refs.filter((ref) => 'id' in ref);
       const byReference = refs.filter((ref) => !('id' in ref));
+      // The engine went away part-way: the answers printed before are true (those images are
+      // gone), the rest failed, and no further batch is sent. Nothing answered at all: it throws.
+      let lost: DockerUnreachableError | undefined;
       for (const group of [byId, byReference]) {
         for (const batch of chunks(group)) {
           const operands = batch.map((ref) => texts.get(ref) as string);
-          // No -f, ever. The daemon removes images one at a time: a large batch gets time in proportion.
-          const result = await client.run(['image', 'rm', ...operands], {
-            allowFailure: true,
-            timeoutMs: Math.max(client.timeoutMs, operands.length * 2_000),
-          });
+          if (lost) {
+            for (const ref of batch) outcomes.set(ref, { kind: 'failed', message: lost.message });
+            continue;
+          }
+          let result: Pick<DockerResult, 'stdout' | 'stderr' | 'exitCode'>;
+          try {
+            // No -f, ever. The daemon removes images one at a time: a large batch gets time in proportion.
+            result = await client.run(['image', 'rm', ...operands], {
+              allowFailure: true,
+              timeoutMs: Math.max(client.timeoutMs, operands.length * 2_000),
+            });
+          } catch (error) {
+            if (!(error instanceof DockerUnreachableError) || (outcomes.size === 0 && error.stdout.trim() === '')) throw error;
+            lost = error;
+            result = { stdout: error.stdout, stderr: '', exitCode: 1 };
+          }
           const answers = imageRmOutcomes(operands, result);
-          batch.forEach((ref, index) => outcomes.set(ref, answers[index] as ImageRemoval));
+          batch.forEach((ref, index) => {
+            const answer = answers[index] as ImageRemoval;
+            outcomes.set(ref, lost && answer.kind === 'failed' ? { kind: 'failed', message: lost.message } : answer);
+          });
         }
       }
       return new Map(refs.map((ref) => [ref, outcomes.get(ref) as ImageRemoval]));

@@ -123,7 +123,7 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
       });
     }
     if (result.failed && UNREACHABLE_PATTERNS.some((pattern) => pattern.test(stderr))) {
-      throw new DockerUnreachableError(hostFrom(stderr) ?? endpoint, stderr);
+      throw new DockerUnreachableError(hostFrom(stderr) ?? endpoint, stderr, { stdout });
     }
     const exitCode = result.exitCode ?? 1;
     if (result.failed && !run?.allowFailure) {

@@ -34,10 +34,13 @@ export class DockerUnreachableError extends DockerError {
   constructor(
     readonly host: string,
     readonly stderr: string,
-    options?: { cause?: unknown; message?: string },
+    options?: { cause?: unknown; message?: string; stdout?: string },
   ) {
     super(options?.message ?? `The Docker engine is not reachable at ${host}. Is it running? (${firstLine(stderr)})`, options);
+    this.stdout = options?.stdout ?? '';
   }
+  /** What a docker command printed before the engine went away (its answers so far), or ''. */
+  readonly stdout: string;
 }
 
 /** The endpoint accepted the connection but gave no (complete) answer in time. */

@@ -3,7 +3,7 @@
  * middle of a sweep (a second private engine this file starts and stops itself), and a call
  * that never gets an answer (a unix socket server here that accepts and stays silent).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import {
   type ExtraEngine,
 } from '../../support/docker.js';
 import { unsafeCalls } from '../../support/engines.js';
+import { REPO_ROOT } from '../../support/engine.js';
 
 const defaults = () => parseOptions(imageCleanOptionsSchema, {});
 const sorted = (ids: Iterable<string>) => [...ids].sort();
@@ -175,5 +176,44 @@ describe('the engine stopped in the middle of a sweep', () => {
     const next = await cleanImages(createCliEngine({ host: target.host }), defaults());
     expect(sorted(next.removed.filter((item) => !item.withChild).map((item) => item.id))).toEqual(sorted(ids));
     for (const id of ids) expect(target.docker(['image', 'inspect', id], { allowFailure: true })).toBe('');
+  });
+
+  it('stopped part-way through the batched removal (CLI): what Docker deleted is reported removed, the rest failed', async () => {
+    const target = engine();
+    target.docker(['image', 'prune', '--force']);
+    const ids = fillWithDanglingImages((args) => target.docker(args), 4);
+    // A docker that passes the first reference of the batch to the real CLI, then stops the
+    // engine, then passes the rest: the real `docker image rm` output of an engine that dies mid-batch.
+    const wrapperDir = mkdtempSync(join(tmpdir(), 'dj-midbatch-'));
+    const wrapper = join(wrapperDir, 'docker');
+    writeFileSync(
+      wrapper,
+      [
+        '#!/bin/sh',
+        'if [ "$1" = image ] && [ "$2" = rm ] && [ $# -gt 3 ]; then',
+        '  first=$3; shift 3',
+        '  docker image rm "$first" || exit 1',
+        `  bash ${JSON.stringify(join(REPO_ROOT, 'scripts/test-engine.sh'))} stop ${JSON.stringify(target.dir)} >/dev/null 2>&1`,
+        '  exec docker image rm "$@"',
+        'fi',
+        'exec docker "$@"',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(wrapper, 0o755);
+    try {
+      const result = await cleanImages(createCliEngine({ host: target.host, dockerPath: wrapper }), defaults());
+
+      expect(result.removed.filter((item) => !item.withChild)).toHaveLength(1);
+      expect(result.failed).toHaveLength(ids.length - 1);
+      for (const item of result.failed) expect(item.message).toMatch(/not reachable/);
+      target.start();
+      const left = ids.filter((id) => target.docker(['image', 'inspect', id], { allowFailure: true }) !== '');
+      // The report is the truth: removed means gone, failed means still there.
+      expect(sorted(left)).toEqual(sorted(result.failed.map((item) => item.id)));
+      expect(result.removed.every((item) => !left.includes(item.id))).toBe(true);
+    } finally {
+      rmSync(wrapperDir, { recursive: true, force: true });
+    }
   });
 });
