@@ -129,7 +129,8 @@ async function watchSession(sessionDir: string): Promise<void> {
         for (const delay of RESWEEP_AFTER_MS) {
           await sleep(delay);
           if (sessionOver()) break;
-          complete = (await sweep()) && complete;
+          // Each sweep lists the session's objects afresh: the last one says what is left.
+          complete = await sweep();
         }
         events?.stop();
         if (complete) {
