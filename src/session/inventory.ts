@@ -3,8 +3,9 @@
  * still holds on its engine (objects with its label; dangling images new since it started
  * when it recorded the images present at its start). Read-only: nothing is removed here.
  */
+import { basename } from 'node:path';
 import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
-import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecord, type SessionRecord } from './store.js';
+import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecordChecked, type SessionRecord } from './store.js';
 import { engineFor } from './sweep.js';
 import { SESSION_LABEL } from './tracking.cjs';
 
@@ -48,15 +49,27 @@ export function sessionState(markers: { readonly kept: boolean; readonly closed:
 
 export interface InventoryOptions {
   readonly env?: NodeJS.ProcessEnv;
+  /** One line for a refused state root, one for the session records that failed the checks. */
+  readonly onWarning?: (line: string) => void;
 }
 
 /** Every session recorded under `root`, oldest first, with what it holds on its engine. */
 export async function listSessions(root: string, options: InventoryOptions = {}): Promise<SessionEntry[]> {
   const found: Array<{ dir: string; record: SessionRecord }> = [];
-  // Only private directories and records that pass the checks (see store.ts); the rest is not shown.
-  for (const dir of listSessionDirs(root).dirs) {
-    const record = readSessionRecord(dir);
-    if (record) found.push({ dir, record });
+  // Only private directories and records that pass the checks (see store.ts); the rest is not
+  // shown, but said (as sweep says it).
+  const listing = listSessionDirs(root);
+  if (listing.refused) options.onWarning?.(`Ignored the session records under ${root}: ${listing.refused}`);
+  const refused: string[] = [];
+  for (const dir of listing.dirs) {
+    const read = readSessionRecordChecked(dir);
+    if (read.ok) found.push({ dir, record: read.record });
+    else refused.push(`${basename(dir)} (${read.reason})`);
+  }
+  if (refused.length > 0) {
+    options.onWarning?.(
+      `Ignored ${refused.length} session record${refused.length === 1 ? '' : 's'} under ${root} that failed the safety checks: ${refused.slice(0, 3).join(', ')}${refused.length > 3 ? ', …' : ''}`,
+    );
   }
   found.sort((a, b) => a.record.startedAt - b.record.startedAt);
   return Promise.all(

@@ -5,7 +5,7 @@
  * The watchdog, signal handlers and the next run's sweep all read the same files.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import { checkPrivateDir, currentUid, ensurePrivateDir, isOwnFile, type DirCheck } from './private-dir.js';
@@ -246,6 +246,10 @@ export function clearUnreachable(dir: string): void {
 
 /** Every entry of the sessions directory, or nothing when the state root is not private (and why). */
 export function listSessionDirs(root: string): { dirs: string[]; refused?: string } {
+  // A root that exists (a symlink too) is checked even before it has a sessions directory: a
+  // root another user made first is refused out loud, not read as "no sessions".
+  const rootCheck = pathExists(root) ? checkPrivateDir(root) : undefined;
+  if (rootCheck && !rootCheck.ok) return { dirs: [], refused: `${root} ${rootCheck.reason}` };
   if (!existsSync(sessionsDir(root))) return { dirs: [] };
   const check = checkStateRoot(root);
   if (!check.ok) return { dirs: [], refused: check.reason };
@@ -277,4 +281,14 @@ export function isOwnerAlive(record: Pick<SessionRecord, 'pid' | 'pidStart' | 'h
   if (record.pidStart === undefined) return true;
   const now = processStart(record.pid);
   return now === undefined || now === record.pidStart;
+}
+
+/** Whether anything (a symlink, even a dangling one) is at `path`. */
+function pathExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

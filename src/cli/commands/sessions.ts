@@ -23,7 +23,8 @@ export const sessionsCommand: Command = {
   spec: sessionsSpec,
   async run(values, io) {
     const root = stateRoot(io.env);
-    const sessions = await listSessions(root, { env: io.env });
+    // Warnings go to stderr, so that --json keeps stdout valid.
+    const sessions = await listSessions(root, { env: io.env, onWarning: (line) => io.stderr.write(`⚠ ${line}\n`) });
     if (values.json === true) {
       const json = sessions.map((session) => ({ ...session, startedAt: new Date(session.startedAt).toISOString() }));
       io.stdout.write(`${JSON.stringify({ stateDir: root, sessions: json }, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * then removes the kept one, which leaves the list.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,5 +75,33 @@ describe('docker-janitor sessions', () => {
     await running.teardown();
     expect(containerState(live)).toBe('');
     expect(JSON.parse(cli(['sessions', '--json']).stdout)).toEqual({ stateDir, sessions: [] });
+  });
+});
+
+describe('refused state, said out loud', () => {
+  it('session directories that fail the checks are named in one warning on stderr; the JSON stays valid', () => {
+    const sessions = join(stateDir, 'sessions');
+    mkdirSync(sessions, { recursive: true, mode: 0o700 });
+    const foreign = join(sessions, 'mx000000-0000000a');
+    mkdirSync(foreign, { mode: 0o700 });
+    chownSync(foreign, 65534, 65534);
+    symlinkSync(tmpdir(), join(sessions, 'mx000000-0000000b'));
+
+    const json = cli(['sessions', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ stateDir, sessions: [] });
+    expect(json.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/Ignored 2 session records under .* that failed the safety checks: .*mx000000-0000000a.*owned by uid 65534.*mx000000-0000000b.*symbolic link/),
+    ]);
+  });
+
+  it('a state root another user made first (no sessions directory yet): refused out loud by sessions and sweep, not "nothing recorded"', () => {
+    const root = join(stateDir, 'root');
+    mkdirSync(root, { mode: 0o777 });
+    chownSync(root, 65534, 65534);
+    for (const args of [['sessions'], ['sweep']]) {
+      const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...dockerEnv(), NO_COLOR: '1', DOCKER_JANITOR_STATE_DIR: root }, encoding: 'utf8' });
+      expect(`${result.stdout}${result.stderr}`).toMatch(/Ignored the session records under .*root: .*owned by uid 65534/);
+    }
   });
 });
