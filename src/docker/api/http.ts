@@ -15,6 +15,11 @@ export const MAX_API_VERSION = '1.45';
 export const MIN_API_VERSION = '1.24';
 /** setTimeout clamps anything above this to 1 ms: never hand it more. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The largest answer read into memory. A listing of tens of thousands of images is a few tens
+ * of MB; an endpoint that sends more is not answering as a Docker engine (it would fill memory).
+ */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
 export type Target =
   | { readonly kind: 'unix'; readonly socketPath: string }
@@ -114,7 +119,18 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
       });
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) {
+            chunks.length = 0;
+            request.destroy();
+            fail(new DockerNotAnEngineError(endpoint, `${what} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`));
+            return;
+          }
+          chunks.push(chunk);
+        });
         response.on('error', (error: NodeJS.ErrnoException) => fail(transportError(endpoint, error)));
         response.on('end', () => {
           if (settled) return;

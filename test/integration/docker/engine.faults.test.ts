@@ -284,4 +284,29 @@ describe('api only', () => {
     expect(settled).toBe(false);
     engine.close();
   });
+
+  it('an endless answer: not a Docker engine once it passes the cap, memory stays bounded', async () => {
+    const socket = join(dir, 'endless.sock');
+    await listen(
+      createHttpServer((_request, response) => {
+        response.writeHead(200, { 'Api-Version': '1.41', 'Content-Type': 'application/json' });
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        const pump = () => {
+          while (!response.destroyed && response.write(chunk));
+        };
+        response.on('drain', pump);
+        pump();
+      }),
+      socket,
+    );
+    const engine = engineAt('api', socket, 60_000);
+    const before = process.memoryUsage().rss;
+    const started = Date.now();
+    const error = await failure(engine.ping());
+    expect(error).toBeInstanceOf(DockerNotAnEngineError);
+    expect(error.message).toMatch(/GET \/_ping answered more than 256 MiB/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(600 * 1024 * 1024);
+    engine.close();
+  }, 60_000);
 });
