@@ -11,7 +11,7 @@
  * was done); failures once removal started become a partial result, never a crash.
  */
 import type { Engine, FullImageId, ImageRef, ImageRemoval } from '../docker/engine.js';
-import { isDockerError } from '../docker/errors.js';
+import { DockerUnreachableError, isDockerError } from '../docker/errors.js';
 import type { ContainerInfo, ImageInfo } from '../docker/types.js';
 import { isRunning } from '../docker/types.js';
 import type { ImageCleanOptions } from '../options/schema.js';
@@ -89,7 +89,16 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
       if (refs.length > 0) pending.push({ image, refs });
       else toTag.push({ image, ...temporaryTag(runId, index++) });
     }
-    const tagged = await inBatches(toTag, context.tagConcurrency ?? 8, (item) => engine.tagImage(item.image.id as FullImageId, item.repo, item.tag));
+    // Another client removing the image at the same moment can make the daemon answer the tag
+    // with a 500 ("unrecognized image ID", "failed to get digest"): if the image is gone, it is
+    // gone, not a failure (and not a reason to stop the whole clean).
+    const tagged = await inBatches(toTag, context.tagConcurrency ?? 8, (item) =>
+      engine.tagImage(item.image.id as FullImageId, item.repo, item.tag).catch(async (error: unknown) => {
+        if (!isDockerError(error) || error instanceof DockerUnreachableError) throw error;
+        if ((await engine.inspectImage(item.image.id as FullImageId)) === undefined) return 'gone' as const;
+        throw error;
+      }),
+    );
     toTag.forEach((item, position) => {
       if (tagged[position] === 'gone') skipped.push({ id: item.image.id, reason: 'gone', containers: [], size: item.image.size });
       else pending.push({ image: item.image, refs: [item.reference] });

@@ -8,7 +8,7 @@ import { cleanImages, type CleanContext } from '../../../src/cleaner/clean.js';
 import type { CleanResult } from '../../../src/cleaner/result.js';
 import { TEMPORARY_REPO } from '../../../src/cleaner/temporary.js';
 import type { ImageRef } from '../../../src/docker/engine.js';
-import { DockerUnreachableError } from '../../../src/docker/errors.js';
+import { DockerApiError, DockerUnreachableError } from '../../../src/docker/errors.js';
 import { imageCleanOptionsSchema, parseOptions, type ImageCleanOptionsInput } from '../../../src/options/schema.js';
 import { FakeEngine, type EngineCall } from '../../support/fake-engine.js';
 
@@ -282,5 +282,21 @@ describe('cleanImages: scope', () => {
     const result = await clean(engine, {}, { scope: { kind: 'session', mode: 'made-during', before, label } });
     expect(ids(result.removed)).toEqual([fresh]);
     expect(engine.has(old)).toBe(true);
+  });
+
+  it('an image another client removes as it is tagged (the daemon answers 500): skipped gone, the rest still removed', async () => {
+    const engine = new FakeEngine();
+    const a = engine.addImage();
+    const b = engine.addImage();
+    const tag = engine.tagImage.bind(engine);
+    engine.tagImage = async (id, repo, name) => {
+      if (id !== a) return tag(id, repo, name);
+      engine.images.delete(a);
+      throw new DockerApiError(`POST /images/${id}/tag`, 500, `unrecognized image ID ${id}`);
+    };
+    const result = await clean(engine);
+    expect(result.failed).toEqual([]);
+    expect(result.skipped).toEqual([expect.objectContaining({ id: a, reason: 'gone' })]);
+    expect(ids(result.removed)).toEqual([b]);
   });
 });
