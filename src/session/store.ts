@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { checkPrivateDir, currentUid, ensurePrivateDir, isOwnFile, type DirCheck } from './private-dir.js';
 import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
 import { TRACKED_FILE } from './tracking.cjs';
@@ -27,7 +27,9 @@ const UNREACHABLE_FILE = 'last-unreachable';
  */
 export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.DOCKER_JANITOR_STATE_DIR) return env.DOCKER_JANITOR_STATE_DIR;
-  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, 'docker-janitor');
+  // The XDG spec: a relative path is invalid and ignored (it would depend on the working
+  // directory, so a later run or sweep elsewhere would never find the records).
+  if (env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)) return join(env.XDG_STATE_HOME, 'docker-janitor');
   return join(env.TMPDIR || tmpdir(), `docker-janitor-${currentUid() ?? safeName(userInfo().username)}`);
 }
 

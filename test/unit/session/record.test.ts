@@ -80,6 +80,8 @@ describe('state root', () => {
     expect(stateRoot({ DOCKER_JANITOR_STATE_DIR: '/s', XDG_STATE_HOME: '/x' })).toBe('/s');
     expect(stateRoot({ XDG_STATE_HOME: '/home/u/.local/state' })).toBe('/home/u/.local/state/docker-janitor');
     expect(stateRoot({ TMPDIR: '/tmp' })).toBe(`/tmp/docker-janitor-${process.getuid?.()}`);
+    // A relative XDG_STATE_HOME is invalid (XDG spec): ignored, not resolved against the cwd.
+    expect(stateRoot({ XDG_STATE_HOME: 'rel/state', TMPDIR: '/tmp' })).toBe(`/tmp/docker-janitor-${process.getuid?.()}`);
   });
 });
 
