@@ -11,7 +11,7 @@
  * was done); failures once removal started become a partial result, never a crash.
  */
 import type { Engine, FullImageId, ImageRef, ImageRemoval } from '../docker/engine.js';
-import { DockerUnreachableError, isDockerError } from '../docker/errors.js';
+import { DockerTimeoutError, DockerUnreachableError, isDockerError } from '../docker/errors.js';
 import type { ContainerInfo, ImageInfo } from '../docker/types.js';
 import { isRunning } from '../docker/types.js';
 import type { ImageCleanOptions } from '../options/schema.js';
@@ -28,7 +28,15 @@ export interface CleanContext {
   readonly runId?: string;
   /** Parallel `tag` calls; default 8. */
   readonly tagConcurrency?: number;
+  /**
+   * After removals failed, the waits (ms) before each attempt to re-read the engine; default
+   * {@link REREAD_DELAYS_MS}. Empty: never re-read (every failure stays in doubt: `unknown`).
+   */
+  readonly rereadDelaysMs?: readonly number[];
 }
+
+/** Re-read attempts after failed removals: at once, then after 0.5 s and 2 s (engine restarting). */
+export const REREAD_DELAYS_MS: readonly number[] = [0, 500, 2_000];
 
 export type CleanImagesOptions = Pick<ImageCleanOptions, 'dryRun' | 'olderThan' | 'labels' | 'excludeLabels' | 'removeDigested'>;
 
@@ -259,11 +267,20 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     }
   } catch (error) {
     if (!isDockerError(error)) throw error;
-    // The engine went away or a call hung: what was not answered is failed (re-read by the caller).
+    // The engine went away or a call hung: what was not answered is in doubt, settled below.
     const message = error.message.split('\n')[0] ?? String(error);
     const known = new Set([...removed, ...skipped, ...failed].map((item) => item.id));
     for (const image of remaining) if (!known.has(image.id)) failed.push({ id: image.id, message });
   }
+
+  // A failure may be the engine going away mid-removal: its answer (or its silence) does not say
+  // whether the image went. Re-read the engine once it answers, so removed/failed are the truth.
+  const settled = failed.length > 0 ? await settleFailures(engine, failed, plan.remove, context.rereadDelaysMs ?? REREAD_DELAYS_MS) : undefined;
+  if (settled) {
+    failed.splice(0, failed.length, ...settled.failed);
+    removed.push(...settled.removed);
+  }
+  const unknown = settled?.unknown ?? [];
 
   const bytes = removed.reduce((sum, item) => sum + item.size, 0);
   return {
@@ -271,12 +288,55 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     removed,
     skipped,
     failed,
+    ...(unknown.length > 0 ? { unknown } : {}),
     filtered: plan.filtered.length,
     bytesReclaimed: bytes,
     prune,
     warnings,
     durationMs: performance.now() - started,
   };
+}
+
+/** What the re-read made of the failed removals. */
+interface Settled {
+  readonly removed: RemovedImage[];
+  readonly failed: FailedImage[];
+  readonly unknown: FailedImage[];
+}
+
+/**
+ * Failed removals, checked against the engine as it is now: an image no longer listed was removed
+ * (the engine did it before it stopped answering), one still listed failed (its message kept). If
+ * the engine does not answer any attempt, nothing is known: every failure becomes `unknown`, never
+ * a failure that claims the image is still there. A timeout is not retried (it already waited).
+ */
+async function settleFailures(engine: Engine, failures: readonly FailedImage[], planned: readonly ImageInfo[], delays: readonly number[]): Promise<Settled> {
+  let listed: ImageInfo[] | undefined;
+  for (const delay of delays) {
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      listed = await engine.listImages({ all: true });
+      break;
+    } catch (error) {
+      if (!isDockerError(error)) throw error;
+      if (error instanceof DockerTimeoutError) break;
+    }
+  }
+  if (!listed) {
+    return { removed: [], failed: [], unknown: failures.map((item) => ({ id: item.id, message: `not known whether it was removed: ${item.message}` })) };
+  }
+  return decideFailures(failures, planned, new Set(listed.map((image) => image.id)));
+}
+
+/** Pure: failed removals against the image IDs the engine lists now. */
+export function decideFailures(failures: readonly FailedImage[], planned: readonly ImageInfo[], present: ReadonlySet<string>): Settled {
+  const sizes = new Map(planned.map((image) => [image.id, image.size]));
+  const settled: Settled = { removed: [], failed: [], unknown: [] };
+  for (const item of failures) {
+    if (present.has(item.id)) settled.failed.push(item);
+    else settled.removed.push({ id: item.id, size: sizes.get(item.id) ?? 0, step: 'remove' });
+  }
+  return settled;
 }
 
 /** Why an image Docker kept after its temporary reference went is still there. */

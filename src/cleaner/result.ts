@@ -68,6 +68,13 @@ export interface CleanResult {
   readonly removed: readonly RemovedImage[];
   readonly skipped: readonly SkippedImage[];
   readonly failed: readonly FailedImage[];
+  /**
+   * Images whose fate is not known: the engine stopped answering while they were being removed,
+   * and did not answer again when the cleaner re-read it. Neither removed nor failed; a later
+   * clean finds them (and their temporary references) if they are still there. Absent when empty
+   * (and in results written by older versions).
+   */
+  readonly unknown?: readonly FailedImage[];
   /** Dangling images left alone because they did not match the age or label filters. */
   readonly filtered: number;
   /**

@@ -67,7 +67,7 @@ function teardownSection(result: TeardownResult): string[] {
   lines.push(
     ...failureTable(
       'Failures',
-      [...failed.map((f) => [`${f.kind} \`${f.name ?? shortName(f.id)}\``, f.message] as const), ...(images?.failed ?? []).map((f) => [`image \`${shortId(f.id)}\``, f.message] as const)],
+      [...failed.map((f) => [`${f.kind} \`${f.name ?? shortName(f.id)}\``, f.message] as const), ...(images?.failed ?? []).map((f) => [`image \`${shortId(f.id)}\``, f.message] as const), ...(images?.unknown ?? []).map((f) => [`image \`${shortId(f.id)}\``, f.message] as const)],
     ),
   );
   lines.push(...warningList(result.warnings));
@@ -92,7 +92,8 @@ function cleanSection(result: CleanResult): string[] {
   );
   lines.push(...skippedTable(result.skipped));
   lines.push(...failureTable('Failures', result.failed.map((f) => [`image \`${shortId(f.id)}\``, f.message] as const)));
-  lines.push(result.failed.length > 0 ? `⚠️ ${noun(result.failed.length, 'image', 'images')} could not be removed.` : result.dryRun ? '✅ Dry run complete (nothing was removed).' : '✅ Cleanup complete.', '');
+  const unknown = result.unknown?.length ?? 0;
+  lines.push(result.failed.length > 0 ? `⚠️ ${noun(result.failed.length, 'image', 'images')} could not be removed.` : unknown > 0 ? `⚠️ Docker stopped answering: whether ${noun(unknown, 'image was', 'images were')} removed is not known.` : result.dryRun ? '✅ Dry run complete (nothing was removed).' : '✅ Cleanup complete.', '');
   return lines;
 }
 

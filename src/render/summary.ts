@@ -30,8 +30,11 @@ export function renderCleanSummary(result: CleanResult, options: RenderOptions):
   const c = createColors(options);
   const title = result.dryRun ? 'Cleaning up dangling Docker images (dry run)...' : 'Cleaning up dangling Docker images...';
   const lines = [`${figures.broom} ${c.bold(title)}`, ...imageLines(result, c, options)];
+  const unknown = result.unknown?.length ?? 0;
   if (result.failed.length > 0) {
     lines.push(warn(c, `Cleanup incomplete: ${noun(result.failed.length, 'image', 'images')} could not be removed`));
+  } else if (unknown > 0) {
+    lines.push(warn(c, `Cleanup incomplete: Docker stopped answering; whether ${noun(unknown, 'image was', 'images were')} removed is not known`));
   } else {
     lines.push(ok(c, result.dryRun ? 'Dry run complete (nothing was removed)' : 'Cleanup complete'));
   }
@@ -76,7 +79,8 @@ export function renderTeardownSummary(result: TeardownResult, options: RenderOpt
     lines.push(...imageLines(result.images, c, options));
   }
 
-  const failures = kinds.reduce((sum, [, outcomes]) => sum + outcomes.failed.length, 0) + (result.images?.failed.length ?? 0);
+  const failures =
+    kinds.reduce((sum, [, outcomes]) => sum + outcomes.failed.length, 0) + (result.images?.failed.length ?? 0) + (result.images?.unknown?.length ?? 0);
   const warnings = result.warnings.length;
   if (failures > 0 || warnings > 0) {
     const parts = [failures > 0 ? noun(failures, 'failure', 'failures') : '', warnings > 0 ? noun(warnings, 'warning', 'warnings') : ''];
@@ -153,7 +157,7 @@ function imageLines(result: CleanResult, c: Colors, options: RenderOptions): str
       lines.push(ok(c, `Removed ${noun(oneByOne.length, '<none> image', '<none> images')}, reclaimed ${formatBytes(bytes)}`));
     }
   }
-  if (result.removed.length === 0 && result.failed.length === 0 && !result.prune.ran) {
+  if (result.removed.length === 0 && result.failed.length === 0 && (result.unknown?.length ?? 0) === 0 && !result.prune.ran) {
     lines.push(ok(c, 'No <none> images to remove'));
   }
 
@@ -171,6 +175,10 @@ function imageLines(result: CleanResult, c: Colors, options: RenderOptions): str
   if (result.failed.length > 0) {
     lines.push(fail(c, `Failed to remove ${noun(result.failed.length, 'image', 'images')}`));
     for (const image of result.failed) lines.push(item(c, image.id, firstLine(image.message)));
+  }
+  if (result.unknown && result.unknown.length > 0) {
+    lines.push(warn(c, `Not known whether ${noun(result.unknown.length, 'image was', 'images were')} removed (Docker stopped answering; a later clean finds what is left)`));
+    for (const image of result.unknown) lines.push(item(c, image.id, firstLine(image.message)));
   }
   // Loud: a reference other than ours was untagged, a temporary reference was left behind.
   for (const warning of result.warnings ?? []) lines.push(warn(c, firstLine(warning)));

@@ -69,7 +69,10 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   const hasProblems =
     warnings.length > 0 ||
     objects.containers.failed.length + objects.networks.failed.length + objects.volumes.failed.length > 0 ||
-    (images?.failed.length ?? 0) > 0;
+    (images?.failed.length ?? 0) > 0 ||
+    (images?.unknown?.length ?? 0) > 0 ||
+    // The cleaner's own warnings (a foreign reference untagged, a temporary reference kept…).
+    (images?.warnings?.length ?? 0) > 0;
   const objectFailures = objects.containers.failed.length + objects.networks.failed.length + objects.volumes.failed.length;
   const incomplete = !objectsDone || objectFailures > 0;
   return {

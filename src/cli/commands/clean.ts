@@ -86,6 +86,8 @@ export const cleanCommand: Command = {
       io.stdout.write(`${renderCleanSummary(result, { color: colorEnabled({ env: io.env, isTTY: io.isTTY }) })}\n`);
     }
     publish(io, { kind: 'clean', result }, publishOptions);
+    // Docker stopped answering mid-clean and did not come back: "Docker unavailable", as at the start.
+    if ((result.unknown?.length ?? 0) > 0) return EXIT.docker;
     return result.failed.length > 0 ? EXIT.failed : EXIT.ok;
   },
 };

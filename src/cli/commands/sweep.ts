@@ -35,6 +35,8 @@ export const sweepSpec: CommandSpec = {
 };
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Flags that choose an engine: meaningful for one session only (dead sessions use their recorded engine). */
+const ENGINE_FLAGS = ['host', 'context', 'transport'] as const;
 const sweepOptionsSchema = z.strictObject({ docker: dockerOptionsSchema });
 
 export const sweepCommand: Command = {
@@ -44,6 +46,12 @@ export const sweepCommand: Command = {
     const id = typeof values.session === 'string' ? values.session : undefined;
     if (id !== undefined && !SESSION_ID.test(id)) {
       throw new UsageError(`invalid value ${JSON.stringify(id)} for --session: expected a session id such as mwwv8wx1-4451b600`);
+    }
+    const ignored = ENGINE_FLAGS.filter((flag) => values[flag] !== undefined);
+    if (id === undefined && ignored.length > 0) {
+      throw new UsageError(
+        `${ignored.map((flag) => `--${flag}`).join(', ')} only with --session ID: without it, each dead session is swept on the engine it recorded`,
+      );
     }
     let docker;
     try {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanImages, type CleanContext } from '../../../src/cleaner/clean.js';
 import type { CleanResult } from '../../../src/cleaner/result.js';
 import { TEMPORARY_REPO } from '../../../src/cleaner/temporary.js';
-import type { ImageRef } from '../../../src/docker/engine.js';
+import type { FullImageId, ImageRef, ImageRemoval } from '../../../src/docker/engine.js';
 import { DockerApiError, DockerUnreachableError } from '../../../src/docker/errors.js';
 import { imageCleanOptionsSchema, parseOptions, type ImageCleanOptionsInput } from '../../../src/options/schema.js';
 import { FakeEngine, type EngineCall } from '../../support/fake-engine.js';
@@ -225,16 +225,55 @@ describe('cleanImages over the fake engine', () => {
     expect(result.warnings).toEqual([expect.stringContaining(`Container ${container.slice(0, 12)}`)]);
   });
 
-  it('the engine going away mid-clean: unanswered images are failed, nothing throws', async () => {
+  it('the engine going away mid-clean and staying away: nothing is claimed, the images are unknown, nothing throws', async () => {
     const engine = new FakeEngine();
     const a = engine.addImage();
     const b = engine.addImage();
     before(engine, 'removeImages', (e) => {
+      e.images.delete(a as FullImageId); // the engine removed one before it died
       e.down = new DockerUnreachableError('fake://engine', 'connection refused');
     });
-    const result = await clean(engine);
-    expect(ids(result.failed)).toEqual([a, b].sort());
+    const result = await clean(engine, {}, { rereadDelaysMs: [0, 0] });
     expect(result.removed).toEqual([]);
+    expect(result.failed).toEqual([]);
+    expect(ids(result.unknown ?? [])).toEqual([a, b].sort());
+    expect(result.unknown?.[0]?.message).toMatch(/^not known whether it was removed: .*connection refused/);
+    // It tried to re-read the engine, once per attempt.
+    expect(engine.calls.filter((call) => call.method === 'listImages').length).toBe(2 + 2);
+  });
+
+  it('the engine going away mid-clean and coming back: the re-read makes removed/failed the truth', async () => {
+    const engine = new FakeEngine();
+    const a = engine.addImage({ size: 100 });
+    const b = engine.addImage({ size: 200 });
+    before(engine, 'removeImages', (e) => {
+      e.images.delete(a as FullImageId);
+      e.down = new DockerUnreachableError('fake://engine', 'connection refused');
+    });
+    let rereads = 0;
+    const hook = engine.hooks.beforeCall;
+    engine.hooks.beforeCall = async (call, e) => {
+      await hook?.(call, e);
+      // The first re-read finds it still away, the second finds it back.
+      if (call.method === 'listImages' && e.down && ++rereads === 2) e.down = undefined;
+    };
+    const result = await clean(engine, {}, { rereadDelaysMs: [0, 0, 0] });
+    expect(result.removed).toEqual([{ id: a, size: 100, step: 'remove' }]);
+    expect(ids(result.failed)).toEqual([b]);
+    expect(result.unknown).toBeUndefined();
+    expect(result.bytesReclaimed).toBe(100);
+    expect(engine.has(b)).toBe(true);
+  });
+
+  it('a failed removal on a live engine stays failed (the re-read finds the image)', async () => {
+    const engine = new FakeEngine();
+    const a = engine.addImage();
+    const removeImages = engine.removeImages.bind(engine);
+    engine.removeImages = async (refs) => new Map([...(await removeImages([])), ...refs.map((ref): [ImageRef, ImageRemoval] => [ref, { kind: 'failed', message: 'HTTP 500: boom' }])]);
+    const result = await clean(engine, {}, { rereadDelaysMs: [0] });
+    expect(result.failed).toEqual([{ id: a, message: 'HTTP 500: boom' }]);
+    expect(result.removed).toEqual([]);
+    expect(result.unknown).toBeUndefined();
   });
 
   it('an unexpected error (a bug, not Docker) is not swallowed', async () => {

@@ -64,6 +64,9 @@ describe('usage errors: exit 2, one line naming the option, the value and what i
     [['clean', '--host', ''], 'option --host needs a value (HOST)'],
     [['clean', '--force'], 'unknown option --force for clean; allowed: --dry-run, --json, --older-than, --label, --exclude-label, --remove-digested, --docker-path, --host, --context, --timeout, --transport, --report-file, --no-job-summary, --help'],
     [['prune'], 'unknown command "prune"; expected one of: clean, sweep, sessions'],
+    // Without --session each dead session is swept on the engine it recorded: no flag is taken only to be ignored.
+    [['sweep', '--host', 'unix:///x.sock'], '--host only with --session ID: without it, each dead session is swept on the engine it recorded'],
+    [['sweep', '--context', 'c', '--transport', 'api'], '--context, --transport only with --session ID: without it, each dead session is swept on the engine it recorded'],
   ])('%j', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(EXIT.usage);

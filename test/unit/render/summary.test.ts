@@ -193,6 +193,18 @@ describe('renderCleanSummary', () => {
     `);
   });
 
+  it('engine gone mid-clean: images in doubt are "not known", never "failed", and the run is not "complete"', () => {
+    const text = renderCleanSummary(
+      { ...base, removed: [{ id: image('aaaaaaaaaaaa'), size: 1000, step: 'remove' }], unknown: [{ id: image('bbbbbbbbbbbb'), message: 'not known whether it was removed: connection refused' }] },
+      { color: false },
+    );
+    expect(text).toContain('Not known whether 1 image was removed');
+    expect(text).toContain('bbbbbbbbbbbb');
+    expect(text).toContain('Cleanup incomplete: Docker stopped answering; whether 1 image was removed is not known');
+    expect(text).not.toContain('Failed to remove');
+    expect(text).not.toContain('Cleanup complete');
+  });
+
   it('colours symbols when colour is on', () => {
     const result: CleanResult = { ...seedCase, failed: [{ id: image('dededededede'), message: 'boom' }] };
     // Escape characters shown as \e so the snapshot stays readable.

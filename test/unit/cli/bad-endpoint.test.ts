@@ -1,0 +1,91 @@
+/**
+ * An endpoint that answers HTTP 500 (to its ping) or junk JSON is not a Docker engine: `clean` and
+ * `sweep` exit 3 with one line naming it, like an unreachable one (issue 9, item 13). An engine
+ * that pings fine and refuses one request is exit 1. Fake servers on unix sockets; no dockerd.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIO } from '../../../src/cli/command.js';
+import { EXIT, main } from '../../../src/cli/main.js';
+
+let dir: string;
+const servers: Server[] = [];
+const sockets: Record<'http500' | 'junk' | 'http500AfterPing', string> = { http500: '', junk: '', http500AfterPing: '' };
+
+function listen(name: keyof typeof sockets, pingOk: boolean, body: (response: import('node:http').ServerResponse) => void): Promise<void> {
+  const path = join(dir, `${name}.sock`);
+  sockets[name] = path;
+  const server = createServer((request, response) => {
+    if (pingOk && request.url === '/_ping') {
+      response.writeHead(200, { 'Api-Version': '1.45', 'Content-Type': 'text/plain' });
+      response.end('OK');
+      return;
+    }
+    body(response);
+  });
+  servers.push(server);
+  return new Promise((resolve) => server.listen(path, resolve));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dj-bad-endpoint-'));
+  const http500 = (response: import('node:http').ServerResponse) => {
+    response.writeHead(500, { 'Content-Type': 'text/plain' });
+    response.end('internal error');
+  };
+  await listen('http500', false, http500);
+  await listen('http500AfterPing', true, http500);
+  await listen('junk', true, (response) => {
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end('{"Id": "sha256:… this is not json');
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    env: { PATH: process.env.PATH, DOCKER_JANITOR_STATE_DIR: join(dir, 'state') },
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    isTTY: false,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe.each(['http500', 'junk'] as const)('an endpoint answering %s', (name) => {
+  it('clean: exit 3, one line naming the endpoint, no stack', async () => {
+    const { code, stderr } = await run(['clean', '--host', `unix://${sockets[name]}`, '--transport', 'api', '--timeout', '2000']);
+    expect({ code, stderr }).toEqual({ code: EXIT.docker, stderr: expect.stringContaining(sockets[name]) });
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('sweep --session: exit 3', async () => {
+    const { code, stderr } = await run(['sweep', '--session', 'abc', '--host', `unix://${sockets[name]}`, '--transport', 'api', '--timeout', '2000']);
+    expect(code).toBe(EXIT.docker);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('an engine that answers its ping, then 500 on a listing', () => {
+  // It is a Docker engine and it is reachable: one refused request is exit 1 ("something
+  // failed"), as documented in exit-codes.test.ts, with the API's one line, never a stack.
+  it('clean and sweep --session: exit 1, one line', async () => {
+    const host = `unix://${sockets.http500AfterPing}`;
+    const clean = await run(['clean', '--host', host, '--transport', 'api', '--timeout', '2000']);
+    expect(clean).toEqual({ code: EXIT.failed, stdout: '', stderr: 'docker-janitor: Docker API GET /images/json answered 500: internal error\n' });
+    const sweep = await run(['sweep', '--session', 'abc', '--host', host, '--transport', 'api', '--timeout', '2000']);
+    expect(sweep.code).toBe(EXIT.failed);
+    expect(sweep.stderr).not.toMatch(/\n\s+at /);
+  });
+});
