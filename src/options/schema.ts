@@ -54,7 +54,11 @@ export const dockerOptionsSchema = z
   })
   .default({ timeoutMs: 60_000, transport: 'auto' });
 
-export const imageCleanOptionsSchema = z.strictObject({
+/**
+ * The image cleaner's options, declared once: the CLI's `clean` and the runner plugins (with the
+ * session's options) share this shape.
+ */
+export const imageOptionsShape = {
   /** Plan and report, remove nothing. */
   dryRun: z.boolean().default(false),
   /**
@@ -68,6 +72,10 @@ export const imageCleanOptionsSchema = z.strictObject({
   excludeLabels: z.array(labelFilter).default([]),
   /** Also remove untagged images that still carry a repository digest (e.g. pulled by digest). */
   removeDigested: z.boolean().default(false),
+};
+
+export const imageCleanOptionsSchema = z.strictObject({
+  ...imageOptionsShape,
   docker: dockerOptionsSchema,
 });
 
@@ -104,11 +112,7 @@ export const janitorOptionsSchema = z.strictObject({
    *  - `off`.
    */
   images: z.enum(['before-and-own', 'all', 'session', 'off']).default('before-and-own'),
-  olderThan: olderThan.optional(),
-  labels: z.array(labelFilter).default([]),
-  excludeLabels: z.array(labelFilter).default([]),
-  removeDigested: z.boolean().default(false),
-  dryRun: z.boolean().default(false),
+  ...imageOptionsShape,
   /** Seconds a container gets to stop before it is killed; default 0 (throwaway containers). */
   stopTimeout: duration(MAX_STOP_TIMEOUT_S, '1 hour (3600 seconds)').default(0),
   /** Keep (stopped) the containers of a failed run for debugging, and say how to remove them. */
@@ -162,10 +166,23 @@ export class OptionsError extends Error {
   }
 }
 
-/** Parse with `schema`; throw an {@link OptionsError} whose message names each culprit. */
+/**
+ * What each parse returned, and with which schema: options parsed once at the edge and handed
+ * on (the runner adapters to `openSession()`) are not parsed again.
+ */
+const parsed = new WeakMap<object, z.ZodType>();
+
+/**
+ * Parse with `schema`; throw an {@link OptionsError} whose message names each culprit. Options
+ * this function already returned for the same schema come back as they are (parsed once).
+ */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what = 'docker-janitor'): z.output<S> {
+  if (typeof input === 'object' && input !== null && parsed.get(input) === schema) return input as z.output<S>;
   const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
+  if (result.success) {
+    if (typeof result.data === 'object' && result.data !== null) parsed.set(result.data, schema);
+    return result.data;
+  }
   const issues = result.error.issues.map((issue) => ({
     path: issue.path.map(String).join('.') || '(options)',
     message: issue.code === 'unrecognized_keys' ? `unknown option(s): ${issue.keys.join(', ')}` : issue.message,

@@ -212,3 +212,20 @@ describe('pruneFilters', () => {
     expect(args).toContain(pruneFilters({ olderThan: 3600, labels: [], excludeLabels: [] })[0]);
   });
 });
+
+describe('parsed once, declared once', () => {
+  it('options already parsed with the same schema come back as they are (no second parse)', () => {
+    const once = parseOptions(janitorOptionsSchema, { stopTimeout: '10s', labels: ['a=b'] });
+    expect(parseOptions(janitorOptionsSchema, once)).toBe(once);
+    // A copy is input again: parsed (and validated) anew.
+    expect(parseOptions(janitorOptionsSchema, { ...once })).not.toBe(once);
+    // Another schema parses for itself: the plugin's options are not clean's (strict: unknown keys).
+    expect(() => parseOptions(imageCleanOptionsSchema, once)).toThrow(OptionsError);
+  });
+
+  it('the image options are one declaration, shared by the clean and the plugin schemas', () => {
+    for (const key of ['dryRun', 'olderThan', 'labels', 'excludeLabels', 'removeDigested', 'docker'] as const) {
+      expect(janitorOptionsSchema.shape[key]).toBe(imageCleanOptionsSchema.shape[key]);
+    }
+  });
+});
