@@ -10,7 +10,7 @@ import type { TeardownResult } from '../session/result.js';
 import { teardownOutput as sharedTeardownOutput, type TeardownOutput } from '../render/teardown-output.js';
 
 export type { TeardownOutput };
-export { openFailedOutput, setupWarnings } from '../render/teardown-output.js';
+export { openFailedOutput } from '../render/teardown-output.js';
 
 export interface JestTeardownOutputContext {
   readonly options: Pick<JanitorOptions, 'summary' | 'failOnCleanupError' | 'keepOnFailure'>;

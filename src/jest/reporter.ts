@@ -3,7 +3,7 @@
  * `keepOnFailure`. Jest calls reporters' `onRunComplete` before global teardown, in the same
  * process. It prints nothing. `withDockerJanitor(config, { keepOnFailure: true })` adds it.
  */
-import { jestState } from './state.js';
+import { runState } from '../runner/state.js';
 
 /** The parts of Jest's aggregated result the reporter reads. */
 export interface JestRunResultsLike {
@@ -31,15 +31,15 @@ export function runFailed(results: JestRunResultsLike | undefined): boolean {
 
 export default class DockerJanitorReporter {
   constructor() {
-    jestState().reporterSeen = true;
+    runState('jest').reporterSeen = true;
   }
 
   onRunStart(): void {
-    jestState().failed = undefined;
+    runState('jest').failed = undefined;
   }
 
   onRunComplete(_contexts: unknown, results: JestRunResultsLike): void {
-    jestState().failed = runFailed(results);
+    runState('jest').failed = runFailed(results);
   }
 
   getLastError(): Error | undefined {

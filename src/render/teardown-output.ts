@@ -61,11 +61,6 @@ export function openFailedOutput(
   return { text: lines.join('\n'), failRun };
 }
 
-/** Setup warnings worth showing at teardown ("Docker is not available" is said by teardown itself). */
-export function setupWarnings(warnings: readonly string[]): string[] {
-  return warnings.filter((warning) => !warning.startsWith('Docker is not available'));
-}
-
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }

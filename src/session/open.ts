@@ -53,8 +53,13 @@ export interface Session {
   readonly options: JanitorOptions;
   /** The engine the session cleans on (resolved once at setup). */
   readonly engine: Engine;
-  /** Warnings from setup (Docker unreachable…): the run goes on. */
+  /** Warnings from setup (a state record ignored…): the run goes on. */
   readonly warnings: readonly string[];
+  /**
+   * Docker did not answer at setup (the error's first line); undefined when it did. The run goes
+   * on; teardown says it once if Docker is still away (a fact, not a warning to match by text).
+   */
+  readonly dockerUnavailable: string | undefined;
   /**
    * Remove the session's objects, then clean images. Idempotent: later calls return the first
    * result. `failed` is whether the test run failed (for keepOnFailure).
@@ -84,6 +89,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   const options = parseOptions(janitorOptionsSchema, input);
   const env = context.env ?? process.env;
   const warnings: string[] = [];
+  let dockerUnavailable: string | undefined;
   const root = stateRoot(env);
   const state = prepareStateRoot(root);
   if (!state.ok) throw new Error(`refusing to use the state directory: ${state.reason}`);
@@ -125,7 +131,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       writeImagesBefore(dir, (await engine.listImages({ all: true })).map((image) => image.id));
     } catch (error) {
       if (!isDockerError(error)) throw error;
-      warnings.push(`Docker is not available, cleanup will be skipped: ${error.message.split('\n')[0]}`);
+      dockerUnavailable = error.message.split('\n')[0] ?? '';
     }
   }
 
@@ -219,6 +225,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     options,
     engine,
     warnings,
+    dockerUnavailable,
     teardown(teardownContext = {}) {
       closeSocketPath();
       teardownPromise ??= teardownSession(engine, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REPORTER_MISSING, setupWarnings, teardownOutput } from '../../../src/jest/output.js';
+import { REPORTER_MISSING, teardownOutput } from '../../../src/jest/output.js';
 import type { ResourceOutcomes, TeardownResult } from '../../../src/session/result.js';
 
 const none: ResourceOutcomes = { removed: [], kept: [], failed: [] };
@@ -44,13 +44,5 @@ describe('teardownOutput (Jest)', () => {
       hasProblems: true,
     };
     expect(teardownOutput(unreachable, context).text?.split('\n')).toHaveLength(1);
-  });
-});
-
-describe('setupWarnings', () => {
-  it('leaves out "Docker is not available" (teardown says it once)', () => {
-    expect(setupWarnings(['Docker is not available, cleanup will be skipped: …', 'Could not sweep dead session x: …'])).toEqual([
-      'Could not sweep dead session x: …',
-    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import DockerJanitorReporter, { runFailed } from '../../../src/jest/reporter.js';
-import { jestState, resetJestState } from '../../../src/jest/state.js';
+import { resetRunState, runState } from '../../../src/runner/state.js';
 
 // The aggregated result of a passing Jest 30.5 run as `onRunComplete` receives it (testResults
 // left out): `success` is still false there, Jest computes it after the reporters.
@@ -23,8 +23,8 @@ const passing = {
 };
 
 afterEach(() => {
-  resetJestState();
-  jestState().reporterSeen = false;
+  resetRunState('jest');
+  runState('jest').reporterSeen = false;
 });
 
 describe('runFailed', () => {
@@ -46,13 +46,13 @@ describe('runFailed', () => {
 describe('DockerJanitorReporter', () => {
   it('records on globalThis that it exists and how the run ended', () => {
     const reporter = new DockerJanitorReporter();
-    expect(jestState().reporterSeen).toBe(true);
+    expect(runState('jest').reporterSeen).toBe(true);
     reporter.onRunStart();
-    expect(jestState().failed).toBeUndefined();
+    expect(runState('jest').failed).toBeUndefined();
     reporter.onRunComplete(new Set(), { ...passing, numFailedTests: 2 });
-    expect(jestState().failed).toBe(true);
+    expect(runState('jest').failed).toBe(true);
     reporter.onRunComplete(new Set(), passing);
-    expect(jestState().failed).toBe(false);
+    expect(runState('jest').failed).toBe(false);
     expect(reporter.getLastError()).toBeUndefined();
   });
 });
