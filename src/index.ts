@@ -9,13 +9,6 @@ export { engineFromOptions, type ChosenEngine, type EngineOptions } from './dock
 export type { Engine } from './docker/engine.js';
 export type { CleanResult, ContainerRef, FailedImage, RemovedImage, SkippedImage, SkipReason } from './cleaner/result.js';
 export {
-  createDockerClient,
-  type DockerClient,
-  type DockerClientOptions,
-  type DockerResult,
-  type RunOptions,
-} from './docker/client.js';
-export {
   DockerApiError,
   DockerCommandError,
   DockerError,

@@ -3,9 +3,7 @@
  * one line on stderr redrawn in place (`\r` + erase to end of line) when it changes (an event,
  * or the elapsed seconds, checked every 250 ms), erased when the run ends so the summary starts on a clean line.
  */
-import type { DockerClient, DockerResult } from '../docker/client.js';
 import type { Engine } from '../docker/engine.js';
-import { parseImageInspect, parsePruneOutput } from '../docker/parse.js';
 import { renderProgressLine, type ProgressEvent } from '../render/progress.js';
 
 export interface ProgressWriter {
@@ -56,51 +54,6 @@ export function createProgressWriter(stream: { write(text: string): unknown }, o
 
 /** A writer that writes nothing (no TTY, --json, CI…). */
 export const silentProgress: ProgressWriter = { update() {}, done() {} };
-
-/**
- * Progress of the image cleaner read from its docker calls, until the cleaner reports it
- * itself (an `onProgress` callback): `image inspect` gives the total and the sizes, each
- * `image rm` batch and the prune count their images as done. The client is otherwise unchanged.
- */
-export function observeImageCleanup(docker: DockerClient, onProgress: (event: ProgressEvent) => void): DockerClient {
-  const sizes = new Map<string, number>();
-  let total: number | undefined;
-  let done = 0;
-  let bytes = 0;
-  const after = (args: readonly string[], result: DockerResult) => {
-    if (args[0] !== 'image') return;
-    if (args[1] === 'inspect') {
-      for (const image of safely(() => parseImageInspect(result.stdout))) sizes.set(image.id, image.size);
-      total = (total ?? 0) + args.slice(2).filter((arg) => !arg.startsWith('-')).length;
-    } else if (args[1] === 'rm') {
-      const ids = args.slice(2).filter((arg) => !arg.startsWith('-'));
-      done += ids.length;
-      for (const id of ids) bytes += sizes.get(id) ?? 0;
-    } else if (args[1] === 'prune') {
-      const pruned = parsePruneOutput(result.stdout);
-      // `deleted:` lines name layers too: count the images we know of.
-      done += [...pruned.deleted].filter((id) => sizes.has(id)).length;
-      bytes += pruned.reclaimed;
-    } else return;
-    onProgress({ done: total === undefined ? done : Math.min(done, total), total, bytes });
-  };
-  return {
-    ...docker,
-    async run(args, options) {
-      const result = await docker.run(args, options);
-      after(args, result);
-      return result;
-    },
-  };
-}
-
-function safely<T>(parse: () => T[]): T[] {
-  try {
-    return parse();
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Progress of a sweep read from the docker calls about to run (a client's `onCommand`): each

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressWriter, countObjectRemovals, observeImageCleanup } from '../../../src/cli/progress.js';
-import type { DockerClient, DockerResult } from '../../../src/docker/client.js';
+import { createProgressWriter, countObjectRemovals } from '../../../src/cli/progress.js';
 import type { ProgressEvent } from '../../../src/render/progress.js';
 
 describe('createProgressWriter', () => {
@@ -35,28 +34,6 @@ describe('createProgressWriter', () => {
 });
 
 describe('progress read from docker calls', () => {
-  const result = (args: readonly string[], stdout = ''): DockerResult => ({ args, stdout, stderr: '', exitCode: 0 });
-  const id = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
-
-  it('image cleanup: inspect gives total and sizes, rm batches and the prune count as done', async () => {
-    const answers = new Map<string, string>([
-      ['inspect', JSON.stringify([1, 2, 3, 4].map((n) => ({ Id: id(n), Size: n * 1000, RepoTags: [], RepoDigests: [], Created: '2026-01-01T00:00:00Z', Config: {} })))],
-      ['prune', `Deleted Images:\ndeleted: ${id(1)}\ndeleted: sha256:${'f'.repeat(64)}\n\nTotal reclaimed space: 1kB\n`],
-    ]);
-    const fake = { run: async (args: readonly string[]) => result(args, answers.get(args[1] ?? '') ?? '') } as unknown as DockerClient;
-    const events: ProgressEvent[] = [];
-    const docker = observeImageCleanup(fake, (event) => events.push(event));
-    await docker.run(['image', 'ls', '--filter', 'dangling=true']);
-    await docker.run(['image', 'inspect', id(1), id(2), id(3), id(4)]);
-    await docker.run(['image', 'prune', '--force', '--filter', 'dangling=true']);
-    await docker.run(['image', 'rm', id(2), id(3)]);
-    expect(events).toEqual([
-      { done: 0, total: 4, bytes: 0 },
-      { done: 1, total: 4, bytes: 1000 },
-      { done: 3, total: 4, bytes: 6000 },
-    ]);
-  });
-
   it('sweep: container, network and volume removals count their objects', () => {
     const events: ProgressEvent[] = [];
     const { onCommand, onRequest } = countObjectRemovals((event) => events.push(event));
