@@ -252,7 +252,6 @@ describe("import('docker-janitor') from the installed tarball", () => {
       expect.arrayContaining([
         'cleanImages',
         'engineFromOptions',
-        'createDockerClient',
         'planImageCleanup',
         'renderCleanSummary',
         'renderTeardownSummary',
@@ -266,6 +265,8 @@ describe("import('docker-janitor') from the installed tarball", () => {
         'DockerCommandError',
       ]),
     );
+    // The docker CLI runner is internal since the engine interface (CHANGELOG: Removed).
+    expect(smoke.exports).not.toContain('createDockerClient');
     expect(smoke.dryRun).toBe(true);
     expect(smoke.summary.split('\n')[0]).toBe('🧹 Cleaning up dangling Docker images (dry run)...');
     expect(smoke.plan).toBe(0);
