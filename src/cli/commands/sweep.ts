@@ -68,15 +68,7 @@ export const sweepCommand: Command = {
     let report: SweepReport;
     try {
       if (id !== undefined) {
-        const { engine } = engineFromOptions({
-          path: docker.path,
-          host: docker.host,
-          context: docker.context,
-          transport: docker.transport,
-          timeoutMs: docker.timeoutMs,
-          env: io.env,
-          ...observers,
-        });
+        const { engine } = engineFromOptions({ ...docker, env: io.env, ...observers });
         // The record's tracked IDs are used only when its directory passes the safety checks.
         const dir = sessionDir(root, id);
         const recorded = existsSync(dir) && checkStateRoot(root).ok && readSessionRecordChecked(dir).ok;
