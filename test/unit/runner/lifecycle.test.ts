@@ -28,6 +28,8 @@ function fakeSession(options: JanitorOptions, teardown: () => Promise<TeardownRe
     dir: '/nonexistent',
     labels: {},
     env: {},
+    unsetEnv: [],
+    socket: undefined,
     options,
     engine: {} as Session['engine'],
     warnings: ['Could not sweep dead session x: no engine'],
