@@ -4,12 +4,31 @@ export default defineConfig({
   // src/session/tracking.cts is CommonJS TypeScript (loadable from Jest test files): transpile .cts too.
   oxc: { include: /\.(m?ts|cts|[jt]sx)$/ },
   test: {
-    include: ['test/**/*.test.ts'],
-    // Integration and end-to-end tests share one private engine: run files one at a time.
-    fileParallelism: false,
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Two projects: `npm run test:unit` (= --project unit) needs neither root nor dockerd;
+    // `vitest run` runs both.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // No engine: DOCKER_HOST points nowhere and the state directory is the run's own.
+          globalSetup: ['test/support/unit-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'engine',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          // Integration and end-to-end tests share one private engine: run files one at a time.
+          fileParallelism: false,
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });
