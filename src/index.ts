@@ -41,4 +41,4 @@ export { renderCleanSummary, renderTeardownSummary, type RenderOptions } from '.
 export type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from './session/result.js';
 export { openSession, type OpenSessionContext, type Session } from './session/open.js';
 export { sweepDeadSessions, sweepSession, type SweepOptions, type SweepReport, type SweptSession } from './session/sweep.js';
-export { SESSION_LABEL } from './session/tracking.cjs';
+export { SESSION_LABEL } from './session/names.js';

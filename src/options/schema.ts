@@ -4,15 +4,16 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { OptionsError } from './errors.js';
+import { MAX_OLDER_THAN_S, MAX_STOP_TIMEOUT_S, MAX_TIMEOUT_MS } from './limits.js';
+
+export { OptionsError } from './errors.js';
+export { MAX_OLDER_THAN_S, MAX_STOP_TIMEOUT_S, MAX_TIMEOUT_MS } from './limits.js';
 
 const labelFilter = z
   .string()
   .regex(/^[^=\s]+(=.*)?$/, 'expected KEY or KEY=VALUE');
 
-/** Upper bounds of durations: beyond them a value is a mistake (and overflows Node's timers). */
-export const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
-export const MAX_STOP_TIMEOUT_S = 3600;
-export const MAX_OLDER_THAN_S = 100 * 365 * 86_400;
 
 /** A duration in whole seconds, at most `maxSeconds` (named in the message as `maxText`). */
 const duration = (maxSeconds: number, maxText: string) =>
@@ -155,16 +156,6 @@ export type ImageCleanOptions = z.output<typeof imageCleanOptionsSchema>;
 export type DockerOptions = z.output<typeof dockerOptionsSchema>;
 export type PublishOptions = z.output<typeof publishOptionsSchema>;
 
-/** A bad option, named with the value given and what is allowed. */
-export class OptionsError extends Error {
-  override readonly name = 'OptionsError';
-  constructor(
-    message: string,
-    readonly issues: ReadonlyArray<{ path: string; message: string; received: unknown }>,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * What each parse returned, and with which schema: options parsed once at the edge and handed

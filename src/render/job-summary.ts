@@ -9,7 +9,7 @@
 import type { CleanResult, ContainerRef, SkippedImage } from '../cleaner/result.js';
 import type { ResourceOutcomes, TeardownResult } from '../session/result.js';
 import type { SweptSession } from '../session/sweep.js';
-import { SESSION_LABEL } from '../session/tracking.cjs';
+import { SESSION_LABEL } from '../session/names.js';
 import { formatBytes, noun, shortId } from './format.js';
 
 /** Rows of one table before "… and N more". */

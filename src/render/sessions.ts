@@ -1,6 +1,6 @@
 /** `docker-janitor sessions`: the sessions recorded on this machine as a table. Pure. */
 import type { SessionEntry } from '../session/inventory.js';
-import { SESSION_LABEL } from '../session/tracking.cjs';
+import { SESSION_LABEL } from '../session/names.js';
 import { createColors } from './colors.js';
 import { figures } from './figures.js';
 import { noun } from './format.js';

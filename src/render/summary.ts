@@ -6,7 +6,7 @@
 import type { CleanResult, ContainerRef, SkippedImage, SkipReason } from '../cleaner/result.js';
 import type { ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from '../session/result.js';
 import type { SweepReport } from '../session/sweep.js';
-import { SESSION_LABEL } from '../session/tracking.cjs';
+import { SESSION_LABEL } from '../session/names.js';
 import { createColors, type Colors } from './colors.js';
 import { figures } from './figures.js';
 import { formatBytes, noun, shortId } from './format.js';

@@ -7,9 +7,10 @@
  *   - `finishRun`: teardown, the output to print (render/teardown-output.ts), the job summary and
  *     report file published, then the handlers removed and the environment restored.
  */
-import { OptionsError, janitorOptionsSchema, parseOptions, type JanitorOptions } from '../options/schema.js';
-import { publishTeardown } from '../publish/teardown.js';
-import { openFailedOutput, teardownOutput, type TeardownOutput, type TeardownOutputContext } from '../render/teardown-output.js';
+import { parseJanitorOptions } from '../options/defaults.js';
+import { OptionsError } from '../options/errors.js';
+import type { JanitorOptions } from '../options/schema.js';
+import type { TeardownOutput, TeardownOutputContext } from '../render/teardown-output.js';
 import { openSession, type Session } from '../session/open.js';
 import type { TeardownResult } from '../session/result.js';
 
@@ -32,7 +33,8 @@ export interface OpenRunContext {
 
 /** Opens the run's session. Throws only an {@link OptionsError} (a bad option stops the run). */
 export async function openRun(input: unknown, where: string, context: OpenRunContext = {}): Promise<OpenRun> {
-  const options = parseOptions(janitorOptionsSchema, input ?? {}, where);
+  // No options given: the defaults without loading zod (the setup path's startup cost).
+  const options = await parseJanitorOptions((input ?? {}) as JanitorOptions, where);
   let session: Session;
   try {
     session = await (context.open ?? openSession)(options);
@@ -71,6 +73,11 @@ export interface FinishContext {
 export async function finishRun(run: OpenRun | undefined, context: FinishContext): Promise<TeardownOutput | undefined> {
   const { color } = context;
   const env = context.env ?? process.env;
+  // Rendering and publishing are loaded when the run ends, not at setup (startup cost).
+  const [{ openFailedOutput, teardownOutput }, { publishTeardown }] = await Promise.all([
+    import('../render/teardown-output.js'),
+    import('../publish/teardown.js'),
+  ]);
   try {
     if (run?.session) {
       const { session } = run;

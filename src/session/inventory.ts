@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
 import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecordChecked, type SessionRecord } from './store.js';
 import { engineFor } from './sweep.js';
-import { SESSION_LABEL } from './tracking.cjs';
+import { SESSION_LABEL } from './names.js';
 
 export type SessionState = 'running' | 'dead' | 'kept' | 'closed';
 

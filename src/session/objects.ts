@@ -8,7 +8,7 @@ import type { Engine, ObjectKind, ObjectRemoval } from '../docker/engine.js';
 import { adoptionEnabled, selectAdopted, type AdoptOptions } from './adopt.js';
 import type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef } from './result.js';
 import type { TrackedEntry } from './store.js';
-import { SESSION_LABEL } from './tracking.cjs';
+import { SESSION_LABEL } from './names.js';
 
 export interface SessionTargets {
   readonly sessionId: string;

@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import type { EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
 import { isDockerError } from '../docker/errors.js';
-import { janitorOptionsSchema, parseOptions, type JanitorOptions, type JanitorOptionsInput } from '../options/schema.js';
+import { parseJanitorOptions } from '../options/defaults.js';
+import type { JanitorOptions, JanitorOptionsInput } from '../options/schema.js';
 import { bindSessionSocket, sessionSocketPath, type BoundSocket } from '../socket/bind.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
@@ -32,7 +33,7 @@ import {
 } from './store.js';
 import { endpointFor, engineFor } from './sweep.js';
 import { teardownSession } from './teardown.js';
-import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './tracking.cjs';
+import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './names.js';
 
 export interface Session {
   readonly id: string;
@@ -86,7 +87,8 @@ export interface OpenSessionContext {
 }
 
 export async function openSession(input: JanitorOptionsInput = {}, context: OpenSessionContext = {}): Promise<Session> {
-  const options = parseOptions(janitorOptionsSchema, input);
+  // No options given: the defaults, without loading zod (the setup path's startup cost).
+  const options = await parseJanitorOptions(input);
   const env = context.env ?? process.env;
   const warnings: string[] = [];
   let dockerUnavailable: string | undefined;

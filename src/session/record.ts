@@ -4,7 +4,7 @@
  * and `sweep`; nothing in them is trusted beyond what these checks allow, and nothing in them
  * ever names a program to run (the docker CLI comes from the reading process's own options).
  */
-import { MAX_STOP_TIMEOUT_S, MAX_TIMEOUT_MS } from '../options/schema.js';
+import { MAX_STOP_TIMEOUT_S, MAX_TIMEOUT_MS } from '../options/limits.js';
 import type { TrackKind } from './tracking.cjs';
 
 export interface SessionDocker {

@@ -10,7 +10,7 @@ import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { checkPrivateDir, currentUid, ensurePrivateDir, isOwnFile, type DirCheck } from './private-dir.js';
 import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
-import { TRACKED_FILE } from './tracking.cjs';
+import { TRACKED_FILE } from './names.js';
 
 export type { SessionDocker, SessionRecord, TrackedEntry } from './record.js';
 

@@ -34,7 +34,7 @@ import {
   type SessionRecord,
   type Unreachable,
 } from './store.js';
-import { SESSION_LABEL } from './tracking.cjs';
+import { SESSION_LABEL } from './names.js';
 
 /** Dead sessions whose engine stays unreachable are forgotten after this long. */
 export const FORGET_AFTER_MS = 7 * 24 * 3600 * 1000;

@@ -11,7 +11,7 @@ import type { JanitorOptions } from '../options/schema.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
 import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
 import { readImagesBefore, readTrackedChecked, refusedTrackedWarning, type SessionRecord } from './store.js';
-import { SESSION_LABEL } from './tracking.cjs';
+import { SESSION_LABEL } from './names.js';
 
 export interface TeardownContext {
   readonly record: SessionRecord;

@@ -5,7 +5,8 @@
  * names the endpoint (see `../errors.ts`).
  */
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
+import type https from 'node:https';
 import type { TlsMaterial } from '../endpoint.js';
 import { DockerNotAnEngineError, DockerTimeoutError, DockerUnreachableError } from '../errors.js';
 
@@ -62,12 +63,16 @@ export interface ApiHttp {
   close(): void;
 }
 
+/** node:https (and TLS) cost ~30 ms to load: only for a TLS endpoint. */
+const loadHttps = (): typeof https => createRequire(import.meta.url)('node:https') as typeof https;
+
 export function createApiHttp(options: HttpOptions): ApiHttp {
   const { target, endpoint } = options;
   const agentOptions = { keepAlive: true, maxSockets: 16 };
+  const secure = target.kind === 'tcp' && target.tls !== undefined ? loadHttps() : undefined;
   const agent =
-    target.kind === 'tcp' && target.tls
-      ? new https.Agent({ ...agentOptions, ...tlsOptions(target.tls) })
+    secure && target.kind === 'tcp' && target.tls
+      ? new secure.Agent({ ...agentOptions, ...tlsOptions(target.tls) })
       : new http.Agent(agentOptions);
   let version: Promise<string> | undefined;
   /** Follows in progress, ended by close() too. */
@@ -75,7 +80,7 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
 
   const base = (): http.RequestOptions =>
     target.kind === 'unix' ? { socketPath: target.socketPath } : { host: target.host, port: target.port };
-  const transport = target.kind === 'tcp' && target.tls ? https : http;
+  const transport = secure ?? http;
 
   const send = (method: string, path: string, timeoutMs: number, retried = false): Promise<Answer> => {
     options.onRequest?.({ method, path });

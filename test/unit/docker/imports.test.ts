@@ -40,7 +40,8 @@ describe('the engine import graph', () => {
 
   it('the API engine alone: node built-ins and docker/ modules only', () => {
     const graph = relative(staticGraph('docker/api/engine.ts'));
-    expect(graph.filter((item) => item.startsWith('node:'))).toEqual(['node:http', 'node:https']);
+    // node:https (TLS, ~30 ms) is required on demand, for a TLS endpoint only (createRequire).
+    expect(graph.filter((item) => item.startsWith('node:'))).toEqual(['node:http', 'node:module']);
     expect(graph).not.toContain('docker/cli-engine.ts');
   });
 
@@ -49,4 +50,16 @@ describe('the engine import graph', () => {
     expect(text).toMatch(/import\('\.\/client\.js'\)/);
     expect(relative(staticGraph('docker/cli-engine.ts'))).not.toContain('execa');
   });
+});
+
+describe('the runners\' setup path (nothing to clean, no options)', () => {
+  for (const entry of ['session/open.ts', 'vitest/global-setup.ts']) {
+    it(`${entry} loads no zod, execa, picocolors, node:https, tracking.cjs nor the summary`, () => {
+      const graph = relative(staticGraph(entry));
+      for (const heavy of ['zod', 'execa', 'picocolors', 'node:https', 'options/schema.ts', 'session/tracking.cts', 'docker/client.ts']) {
+        expect(graph, heavy).not.toContain(heavy);
+      }
+      expect(graph.filter((item) => item.startsWith('render/') || item.startsWith('publish/'))).toEqual([]);
+    });
+  }
 });
