@@ -10,13 +10,13 @@
  *
  * Needs dist/ (npm run bench compiles it first) and root for the private dockerd.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chartDataFromReport, renderChart } from './lib/chart.mjs';
-import { buildBaseImage, engineVersions, REPO_ROOT, startEngine } from './lib/engine.mjs';
+import { BASE_IMAGE, buildBaseImage, engineVersions, REPO_ROOT, startEngine } from './lib/engine.mjs';
 import { CLI_BIN, countCliProcesses, loadOpenSession, PROCEDURES } from './lib/procedures.mjs';
 import { elideIds, formatMs, renderReport } from './lib/report.mjs';
 import { craftImageTarballs, diffSnapshots, restoreBaseline, SIZES, snapshot } from './lib/state.mjs';
@@ -122,19 +122,39 @@ async function main() {
   const { openSession, from } = await loadOpenSession();
   log(`engine ${versions.server}, CLI ${versions.client}; docker-janitor from ${from}; ${rounds} round(s), sizes ${sizeNames.join(', ')}`);
 
-  // A run with nothing to clean, in fresh processes (the engine holds only the base image).
-  const overhead = [];
+  // A run with nothing to clean, in fresh processes (the engine holds only the base image), on
+  // each transport, runs alternated. The CLI transport through DOCKER_JANITOR_DOCKER_PATH (the
+  // options stay empty, as a user's would).
+  /** @type {Record<'api' | 'cli', import('./lib/report.mjs').OverheadSample[]>} */
+  const overheadBy = { api: [], cli: [] };
   for (let run = 0; run < overheadRuns; run++) {
-    const line = execFileSync(process.execPath, [join(REPO_ROOT, 'bench/lib/overhead-child.mjs')], { env: engine.env, stdio: ['ignore', 'pipe', 'pipe'] })
-      .toString()
-      .trim()
-      .split('\n')
-      .pop();
-    overhead.push(JSON.parse(line ?? '{}'));
+    for (const transport of /** @type {const} */ (run % 2 === 0 ? ['api', 'cli'] : ['cli', 'api'])) {
+      const env = transport === 'cli' ? { ...engine.env, DOCKER_JANITOR_DOCKER_PATH: 'docker' } : engine.env;
+      const spawned = performance.now();
+      const line = execFileSync(process.execPath, [join(REPO_ROOT, 'bench/lib/overhead-child.mjs')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+        .toString()
+        .trim()
+        .split('\n')
+        .pop();
+      overheadBy[transport].push({ ...JSON.parse(line ?? '{}'), processMs: performance.now() - spawned });
+    }
   }
+  const overhead = overheadBy.api;
   const overheadLoad = os.loadavg()[0] ?? 0;
-  log(`nothing to clean: ${overhead.map((o) => formatMs(o.openMs + o.teardownMs)).join(', ')}`);
+  for (const transport of /** @type {const} */ (['api', 'cli'])) {
+    log(`nothing to clean (${transport}): import ${overheadBy[transport].map((o) => formatMs(o.importMs)).join(', ')}; open+teardown ${overheadBy[transport].map((o) => formatMs(o.openMs + o.teardownMs)).join(', ')}`);
+  }
   checkEndState(baseline, 'nothing-to-clean', []);
+
+  // The signal path: SIGINT to a runner stand-in with N session containers, until it exited.
+  const signalRuns = [];
+  for (const containers of [1, 10]) {
+    for (let run = 0; run < (quick ? 1 : 3); run++) {
+      signalRuns.push({ containers, ...(await signalRun(containers)) });
+      checkEndState(baseline, `signal N=${containers}`, []);
+    }
+  }
+  log(`signal path: ${signalRuns.map((r) => `N=${r.containers} ${formatMs(r.ms)}${r.left ? ` (${r.left} left)` : ''}`).join(', ')}`);
 
   /** @type {import('./lib/report.mjs').SizeResults[]} */
   const results = sizes.map((size) => ({
@@ -154,7 +174,9 @@ async function main() {
         if (!procedure || (procedure.key === 'seed' && round >= seedRounds)) continue;
         const sample = await procedure.run(ctx);
         if (sample.commands) {
-          result.janitorCommands ??= sample.commands.map((command) => `+${Math.round(command.at)} ms ${elideIds(command.args)}`);
+          result.commandsBy ??= {};
+          result.commandsBy[procedure.key] ??= sample.commands.map((command) => `+${Math.round(command.at)} ms ${elideIds(command.args)}`);
+          if (procedure.key === 'janitor-cli-teardown') result.janitorCommands ??= result.commandsBy[procedure.key];
           delete sample.commands;
         }
         result.runs[procedure.key]?.push(sample);
@@ -165,7 +187,7 @@ async function main() {
       }
       if (round === 0) {
         result.cliProcesses = (await countCliProcesses(ctx)).processes;
-        checkEndState(baseline, `${size.name} janitor-cli (count run)`, result.endState['janitor-cli'] ?? []);
+        checkEndState(baseline, `${size.name} cli-cli (count run)`, result.endState['cli-cli'] ?? []);
       }
     }
   }
@@ -195,6 +217,8 @@ async function main() {
     },
     sizes: results,
     overhead,
+    overheadBy,
+    signalRuns,
   };
   // The chart is drawn from the same measurements as the tables, next to the document.
   const chart = out ? out.replace(/\.md$/, '') + '.svg' : undefined;
@@ -210,6 +234,35 @@ async function main() {
     log('end-state mismatch: see "End state" in the report');
     process.exitCode = 1;
   }
+}
+
+/**
+ * One signal-path run: bench/lib/signal-child.mjs with N containers, SIGINT once READY, timed
+ * until the process exited; then the session's containers left (0 expected).
+ * @param {number} containers @returns {Promise<{ ms: number, code: number | null, signal: string | null, left: number }>}
+ */
+async function signalRun(containers) {
+  if (!engine) throw new Error('no engine');
+  const env = { ...engine.env, DJ_CHILD_CONTAINERS: String(containers), DJ_BENCH_IMAGE: BASE_IMAGE };
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bench/lib/signal-child.mjs')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const ready = new Promise((resolveReady, rejectReady) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /READY (\S+)/.exec(out);
+      if (match) resolveReady(match[1]);
+    });
+    child.on('exit', () => rejectReady(new Error(`signal child exited before READY: ${out}`)));
+  });
+  const exited = new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit({ code, signal })));
+  const id = await ready;
+  const started = performance.now();
+  child.kill('SIGINT');
+  const { code, signal } = /** @type {{ code: number | null, signal: string | null }} */ (await exited);
+  const ms = performance.now() - started;
+  const left = engine.docker(['ps', '-aq', '--filter', `label=docker-janitor.session=${id}`]).split('\n').filter(Boolean).length;
+  if (left > 0) engine.docker(['rm', '-f', '-v', ...engine.docker(['ps', '-aq', '--filter', `label=docker-janitor.session=${id}`]).split('\n').filter(Boolean)]);
+  return { ms, code, signal, left };
 }
 
 /** Compare the engine with the baseline; record problems and restore the baseline if needed. */

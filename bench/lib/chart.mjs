@@ -14,7 +14,7 @@ import { formatMs, summarize } from './report.mjs';
  * @property {number} ms
  * @property {boolean} [extrapolated]
  * @typedef {object} ChartSeries
- * @property {'seed' | 'janitor' | 'floor'} key
+ * @property {string} key
  * @property {string} label
  * @property {(ChartPoint | undefined)[]} points   one per size, in order
  * @typedef {object} ChartData
@@ -22,10 +22,14 @@ import { formatMs, summarize } from './report.mjs';
  * @property {ChartSeries[]} series
  */
 
+/** Each series: its key, label, style, its median in `summarize()` and its column in the markdown table. */
 const SERIES = /** @type {const} */ ([
-  { key: 'seed', label: "seed's procedure", color: '#c0392b', dash: '' },
-  { key: 'janitor', label: 'docker-janitor teardown()', color: '#1f6fb5', dash: '' },
-  { key: 'floor', label: 'floor (fewest raw docker calls)', color: '#6b6b6b', dash: '6 4' },
+  { key: 'seed', label: "seed's procedure", color: '#c0392b', dash: '', field: 'seed', column: 1 },
+  { key: 'janitor', label: 'teardown(), API transport', color: '#1f6fb5', dash: '', field: 'janitor', column: 2 },
+  { key: 'janitor-cli-teardown', label: 'teardown(), CLI transport', color: '#7fb3e0', dash: '', field: 'teardownCli', column: 3 },
+  { key: 'cli-api', label: 'sweep + clean, API (processes)', color: '#27ae60', dash: '3 3', field: 'cliApi', column: 4 },
+  { key: 'cli-cli', label: 'sweep + clean, CLI (processes)', color: '#8e44ad', dash: '3 3', field: 'cliCli', column: 5 },
+  { key: 'floor', label: 'floor (fewest raw docker calls)', color: '#6b6b6b', dash: '6 4', field: 'floor', column: 6 },
 ]);
 
 /** From the bench's measurements (medians of the rounds). @param {import('./report.mjs').Report} report @returns {ChartData} */
@@ -34,14 +38,14 @@ export function chartDataFromReport(report) {
   const medians = report.sizes.map((result) => ({ s: summarize(result), extrapolated: (result.runs.seed ?? []).some((sample) => sample.extrapolated) }));
   return {
     sizes,
-    series: SERIES.map(({ key, label }) => ({
+    series: SERIES.map(({ key, label, field }) => ({
       key,
       label,
       points: medians.map(({ s, extrapolated }) => {
-        const ms = key === 'seed' ? s.seed : key === 'janitor' ? s.janitor : s.floor;
+        const ms = /** @type {Record<string, number>} */ (s)[field];
         return Number.isFinite(ms) ? { ms, ...(key === 'seed' && extrapolated ? { extrapolated: true } : {}) } : undefined;
       }),
-    })),
+    })).filter((series) => series.points.some((point) => point !== undefined)),
   };
 }
 
@@ -58,9 +62,8 @@ export function chartDataFromMarkdown(markdown) {
       const size = sizeRows.get(cells[0]);
       return { name: cells[0] ?? '?', detail: size ? `${size[1]} ctr / ${size[2]} img` : '' };
     }),
-    series: SERIES.map(({ key, label }) => {
-      // size | seed | teardown | CLI | floor | …
-      const column = key === 'seed' ? 1 : key === 'janitor' ? 2 : 4;
+    series: SERIES.map(({ key, label, column }) => {
+      // size | seed | teardown API | teardown CLI | sweep + clean API | sweep + clean CLI | floor | …
       return {
         key,
         label,
@@ -70,7 +73,7 @@ export function chartDataFromMarkdown(markdown) {
           return Number.isFinite(ms) ? { ms, ...(text.includes('\\*') ? { extrapolated: true } : {}) } : undefined;
         }),
       };
-    }),
+    }).filter((series) => series.points.some((point) => point !== undefined)),
   };
 }
 
@@ -152,7 +155,8 @@ export function renderChart(data) {
       // the others below-right; the floor sits just under docker-janitor.
       const above = series.key === 'janitor';
       const label = `${formatMs(p.ms).replace(/ \(.*\)$/, '')}${p.extrapolated ? '*' : ''}`;
-      out.push(`<text x="${r(p.px + (above ? -9 : 9))}" y="${r(p.py + (above ? -9 : 17))}" text-anchor="${above ? 'end' : 'start'}" fill="${style.color}" font-size="11">${escape(label)}</text>`);
+      // Values written for the seed, teardown() (API) and the floor only: the others are in the table.
+      if (['seed', 'janitor', 'floor'].includes(series.key)) out.push(`<text x="${r(p.px + (above ? -9 : 9))}" y="${r(p.py + (above ? -9 : 17))}" text-anchor="${above ? 'end' : 'start'}" fill="${style.color}" font-size="11">${escape(label)}</text>`);
     }
   }
 

@@ -4,13 +4,18 @@
  *   seed          the seed's cleanup, faithfully (per-container stop + rm, prune until=1h, then
  *                 `docker images | grep '<none>' | awk '{print $3}'` and one `docker image rm` per line)
  *   janitor       docker-janitor's session teardown as a user gets it: openSession() from the
- *                 built package, containers made with the session label, then teardown()
- *   janitor-cli   `docker rm -f -v` of the containers, then `node dist/cli/bin.js clean`
+ *                 built package, containers made with the session label, then teardown(), on
+ *                 the Engine API transport (`docker.transport: 'api'`)
+ *   janitor-cli-teardown  the same on the docker CLI transport (`docker.transport: 'cli'`)
+ *   cli-api       fresh processes: `node dist/cli/bin.js sweep --session ID`, then `clean`,
+ *                 both with `--transport api` (containers made with the session label)
+ *   cli-cli       the same with `--transport cli`
  *   floor         the fewest raw docker commands: `rm -f -v` all, `image prune -f`, list, one batched `image rm`
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './engine.mjs';
 import { prepareState } from './state.mjs';
@@ -36,7 +41,8 @@ export const CLI_BIN = join(REPO_ROOT, 'dist/cli/bin.js');
  * @property {number} [perImageMs]      seed: measured `docker image rm` per image
  * @property {{ containers: number, images: number, perContainerMs: number, perImageMs: number }} [extrapolated]
  * @property {string[]} problems    what the procedure itself reported as failed / warned
- * @property {{ at: number, args: string[] }[]} [commands]  docker-janitor: each docker command and when it started (ms into teardown)
+ * @property {number} [requests]  docker-janitor on the API transport: Engine API requests
+ * @property {{ at: number, args: string[] }[]} [commands]  docker-janitor: each docker command (or API request) and when it started (ms into teardown)
  */
 
 const now = () => performance.now();
@@ -123,15 +129,20 @@ async function seed(ctx) {
   };
 }
 
-/** @param {Context} ctx @returns {Promise<RunResult>} */
-async function janitor(ctx) {
+/** @param {Context} ctx @param {'api' | 'cli'} transport @returns {Promise<RunResult>} */
+async function janitor(ctx, transport) {
   const { engine, size, images } = ctx;
   /** @type {{ at: number, args: string[] }[]} */
   const commands = [];
+  /** @type {{ at: number, args: string[] }[]} */
+  const requests = [];
   let started = Number.NaN;
-  const session = await ctx.openSession({}, {
+  // images: 'all': the bench's dangling images are loaded after the session opened (the default
+  // before-and-own scope leaves them, as other processes' images); the floor removes them all too.
+  const session = await ctx.openSession({ images: 'all', docker: { transport } }, {
     env: engine.env,
     onCommand: (args) => Number.isFinite(started) && commands.push({ at: now() - started, args: [...args] }),
+    onRequest: (request) => Number.isFinite(started) && requests.push({ at: now() - started, args: ['API', request.method, request.path.replace(/\?.*$/, '')] }),
   });
   try {
     await prepareState(engine, size, images, session.labels);
@@ -139,17 +150,30 @@ async function janitor(ctx) {
     const result = await session.teardown();
     const ms = now() - started;
     started = Number.NaN;
-    return { ms, processes: commands.length, commands, problems: teardownProblems(result, size) };
+    return {
+      ms,
+      processes: commands.length,
+      requests: requests.length,
+      commands: [...commands, ...requests].sort((a, b) => a.at - b.at),
+      problems: teardownProblems(result, size),
+    };
   } finally {
     started = Number.NaN;
     await session.teardown(); // idempotent: closes the session (and its watchdog) if the timed call threw
   }
 }
 
-/** @param {Context} ctx @returns {Promise<RunResult>} */
-async function janitorCli(ctx, options = { count: false }) {
+/** A session id of the form the package makes (`<time36>-<8 hex>`), for `sweep --session`. */
+const benchSessionId = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * `sweep --session ID` then `clean`, each a fresh `node dist/cli/bin.js` process, on one transport.
+ * @param {Context} ctx @param {'api' | 'cli'} transport @param {{ count: boolean }} [options] @returns {Promise<RunResult>}
+ */
+async function janitorCli(ctx, transport, options = { count: false }) {
   const { engine, size, images } = ctx;
-  const { containers } = await prepareState(engine, size, images);
+  const id = benchSessionId();
+  await prepareState(engine, size, images, { 'docker-janitor.session': id });
   const env = { ...engine.env };
   let countFile;
   if (options.count) {
@@ -159,23 +183,20 @@ async function janitorCli(ctx, options = { count: false }) {
     env.DOCKER_JANITOR_DOCKER_PATH = countingDocker(engine);
     env.DJ_BENCH_COUNT_FILE = countFile;
   }
+  const problems = [];
   const started = now();
-  engine.docker(['rm', '-f', '-v', ...containers]);
-  let output = '';
-  let exitCode = 0;
-  try {
-    output = execFileSync(process.execPath, [CLI_BIN, 'clean'], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  } catch (error) {
-    exitCode = /** @type {{ status?: number }} */ (error).status ?? 1;
-    output = String(/** @type {{ stderr?: Buffer }} */ (error).stderr ?? error);
+  for (const args of [['sweep', '--session', id, '--transport', transport], ['clean', '--transport', transport]]) {
+    try {
+      execFileSync(process.execPath, [CLI_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      const status = /** @type {{ status?: number }} */ (error).status ?? 1;
+      const output = String(/** @type {{ stderr?: Buffer }} */ (error).stderr ?? error);
+      problems.push(`docker-janitor ${args[0]} exited ${status}: ${output.trim().split('\n').slice(-3).join(' | ')}`);
+    }
   }
   const ms = now() - started;
   const calls = countFile && existsSync(countFile) ? readFileSync(countFile, 'utf8').split('\n').filter(Boolean).length : undefined;
-  return {
-    ms,
-    processes: calls === undefined ? Number.NaN : 1 + calls,
-    problems: exitCode === 0 ? [] : [`docker-janitor clean exited ${exitCode}: ${output.trim().split('\n').slice(-3).join(' | ')}`],
-  };
+  return { ms, processes: calls === undefined ? Number.NaN : 2 + calls, problems };
 }
 
 /** @param {Context} ctx @returns {Promise<RunResult>} */
@@ -205,13 +226,15 @@ async function floor(ctx) {
 /** @type {readonly Procedure[]} */
 export const PROCEDURES = [
   { key: 'seed', title: 'seed procedure', run: seed },
-  { key: 'janitor', title: 'docker-janitor teardown()', run: janitor },
-  { key: 'janitor-cli', title: 'rm -f -v + docker-janitor clean (CLI)', run: (ctx) => janitorCli(ctx) },
+  { key: 'janitor', title: 'docker-janitor teardown(), API transport', run: (ctx) => janitor(ctx, 'api') },
+  { key: 'janitor-cli-teardown', title: 'docker-janitor teardown(), CLI transport', run: (ctx) => janitor(ctx, 'cli') },
+  { key: 'cli-api', title: 'docker-janitor sweep --session + clean (fresh processes), API transport', run: (ctx) => janitorCli(ctx, 'api') },
+  { key: 'cli-cli', title: 'docker-janitor sweep --session + clean (fresh processes), CLI transport', run: (ctx) => janitorCli(ctx, 'cli') },
   { key: 'floor', title: 'floor (raw docker)', run: floor },
 ];
 
-/** The untimed run that counts the CLI's docker processes. */
-export const countCliProcesses = (/** @type {Context} */ ctx) => janitorCli(ctx, { count: true });
+/** The untimed run that counts the CLI commands' docker processes (CLI transport: the wrapper sees every call). */
+export const countCliProcesses = (/** @type {Context} */ ctx) => janitorCli(ctx, 'cli', { count: true });
 
 /** Teardown result → problems worth reporting (failures, warnings, leftovers). */
 function teardownProblems(result, size) {

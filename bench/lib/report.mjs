@@ -25,7 +25,8 @@ export function formatRatio(value) {
   return value >= 10 ? `${value.toFixed(0)}×` : `${value.toFixed(2)}×`;
 }
 
-export const TARGETS = { janitorVsFloor: 1.3, seedVsJanitor: 10, growthVsFloor: 1.3, overheadMs: 300 };
+/** Issue 7's targets (teardown and CLI vs the floor, startup) and issue 4's (seed, growth). */
+export const TARGETS = { janitorVsFloor: 1.0, cliVsFloor: 1.2, seedVsJanitor: 10, growthVsFloor: 1.3, freshMs: 150, sessionMs: 30 };
 
 /**
  * @typedef {import('./procedures.mjs').RunResult} Sample
@@ -34,7 +35,8 @@ export const TARGETS = { janitorVsFloor: 1.3, seedVsJanitor: 10, growthVsFloor: 
  * @property {Record<string, Sample[]>} runs           procedure key → one sample per round
  * @property {Record<string, string[]>} endState       procedure key → end-state problems over all rounds
  * @property {number} cliProcesses                      docker processes of `rm -f -v` + `docker-janitor clean`
- * @property {string[]} [janitorCommands]              the docker commands of one teardown()
+ * @property {string[]} [janitorCommands]              the docker commands of one teardown() (CLI transport)
+ * @property {Record<string, string[]>} [commandsBy]   procedure key → the commands / requests of its first teardown()
  * @typedef {object} OverheadSample
  * @property {number} importMs
  * @property {number} openMs
@@ -44,31 +46,44 @@ export const TARGETS = { janitorVsFloor: 1.3, seedVsJanitor: 10, growthVsFloor: 
  * @typedef {object} Report
  * @property {{ date: string, cpus: number, cpuModel: string, memoryGiB: number, kernel: string, node: string, engine: string, cli: string, driver: string, quick: boolean, rounds: number, seedRounds: number, bounds: import('./procedures.mjs').Bounds, openSessionFrom: string, prepNote: string, totalSeconds: number, load: number[], overheadLoad: number }} meta
  * @property {SizeResults[]} sizes
- * @property {OverheadSample[]} overhead
+ * @property {OverheadSample[]} overhead              the API transport's (earlier reports: the only one)
+ * @property {Record<string, OverheadSample[]>} [overheadBy]  transport → samples
+ * @property {{ containers: number, ms: number, code: number | null, signal: string | null, left: number }[]} [signalRuns]
  */
 
 /** Medians per size and procedure, and the ratios. @param {SizeResults} result */
 export function summarize(result) {
   const med = (key) => median((result.runs[key] ?? []).map((sample) => sample.ms));
-  const procs = (key) => Math.max(...(result.runs[key] ?? []).map((sample) => sample.processes).filter(Number.isFinite), Number.NEGATIVE_INFINITY);
+  const most = (key, field) => Math.max(...(result.runs[key] ?? []).map((sample) => sample[field]).filter(Number.isFinite), Number.NEGATIVE_INFINITY);
   const seed = med('seed');
   const janitor = med('janitor');
-  const cli = med('janitor-cli');
+  const teardownCli = med('janitor-cli-teardown');
+  const cliApi = med('cli-api');
+  const cliCli = med('cli-cli');
   const floor = med('floor');
   return {
     seed,
     janitor,
-    cli,
+    teardownCli,
+    cliApi,
+    cliCli,
+    /** The CLI commands on the CLI transport (the figure of earlier reports, then `rm -f` + `clean`). */
+    cli: cliCli,
     floor,
     janitorVsFloor: janitor / floor,
     janitorVsFloorPaired: pairedRatio(result.runs.janitor, result.runs.floor),
-    cliVsFloor: cli / floor,
+    teardownCliVsFloor: teardownCli / floor,
+    cliApiVsFloor: cliApi / floor,
+    cliCliVsFloor: cliCli / floor,
+    cliVsFloor: cliCli / floor,
     seedVsJanitor: seed / janitor,
     processes: {
-      seed: procs('seed'),
-      janitor: procs('janitor'),
+      seed: most('seed', 'processes'),
+      janitor: most('janitor', 'processes'),
+      janitorRequests: most('janitor', 'requests'),
+      teardownCli: most('janitor-cli-teardown', 'processes'),
       cli: result.cliProcesses,
-      floor: procs('floor'),
+      floor: most('floor', 'processes'),
     },
   };
 }
@@ -87,52 +102,43 @@ export function summarizeOverhead(samples) {
     importMs: median(samples.map((s) => s.importMs)),
     openMs: median(samples.map((s) => s.openMs)),
     teardownMs: median(samples.map((s) => s.teardownMs)),
+    warmMs: median(samples.map((s) => s.warmMs ?? Number.NaN)),
+    processMs: median(samples.map((s) => s.processMs ?? Number.NaN)),
     sessionMs: median(samples.map((s) => s.openMs + s.teardownMs)),
     totalMs: median(samples.map((s) => s.importMs + s.openMs + s.teardownMs)),
-    processes: Math.max(0, ...samples.map((s) => s.commands.length)),
+    processes: Math.max(0, ...samples.map((s) => s.commands.filter((c) => c[0] !== 'API').length)),
+    requests: Math.max(0, ...samples.map((s) => s.commands.filter((c) => c[0] === 'API').length)),
     commands: samples[0]?.commands ?? [],
     problems: [...new Set(samples.flatMap((s) => s.problems))],
   };
 }
 
 /**
- * The targets of issue 4, each with its value, met or missed, and why.
+ * The targets (issue 7; the seed and growth rows from issue 4), each with its value, met or missed.
  * @param {Report} report
  */
 export function evaluateTargets(report) {
   /** @type {{ target: string, value: string, met: boolean | undefined, why: string }[]} */
   const rows = [];
   const bySize = new Map(report.sizes.map((result) => [result.size.name, { result, s: summarize(result) }]));
-  const medium = bySize.get('medium');
-  if (medium) {
-    const { s } = medium;
-    rows.push({
-      target: `medium: docker-janitor within ${TARGETS.janitorVsFloor}× the floor`,
-      value: `${formatMs(s.janitor)} vs ${formatMs(s.floor)} = ${formatRatio(s.janitorVsFloor)} (median of per-round ratios: ${formatRatio(s.janitorVsFloorPaired)})`,
-      met: s.janitorVsFloor <= TARGETS.janitorVsFloor,
-      why:
-        s.janitorVsFloor <= TARGETS.janitorVsFloor
-          ? `both are dominated by removing ${medium.result.size.containers} running containers in one \`rm -f\`; ${s.janitor > s.floor ? `teardown() adds ${formatMs(s.janitor - s.floor)}` : 'teardown() is as fast as the floor within the noise'} with ${s.processes.janitor} docker processes (floor: ${s.processes.floor}), its listings run in parallel`
-          : `teardown() spends ${formatMs(s.janitor - s.floor)} more than the floor: ${s.processes.janitor} docker processes against ${s.processes.floor} (see the command list below)`,
-    });
-    rows.push({
-      target: `medium: docker-janitor at least ${TARGETS.seedVsJanitor}× faster than the seed`,
-      value: `${formatMs(s.seed)} vs ${formatMs(s.janitor)} = ${formatRatio(s.seedVsJanitor)}`,
-      met: s.seedVsJanitor >= TARGETS.seedVsJanitor,
-      why: `the seed waits the 10 s stop timeout per container (sleep ignores SIGTERM), one after another, then spawns one \`docker image rm\` per image (${s.processes.seed} docker processes against ${s.processes.janitor})`,
-    });
-  }
-  const counts = report.sizes.map((result) => ({ name: result.size.name, count: summarize(result).processes.janitor }));
-  if (counts.length > 1) {
-    const flat = counts.every((item) => item.count === counts[0]?.count);
-    rows.push({
-      target: 'docker processes of docker-janitor flat in size',
-      value: counts.map((item) => `${item.name} ${item.count}`).join(', '),
-      met: flat,
-      why: flat
-        ? 'every step is one batched call whatever the number of containers or images'
-        : `${extraCommands(report.sizes)}: IDs go in batches of 200 per call (BATCH_SIZE in src/docker/images.ts), so one more call per 200 items; flat otherwise`,
-    });
+  for (const name of ['medium', 'large']) {
+    const entry = bySize.get(name);
+    if (!entry) continue;
+    const { s } = entry;
+    const ratioRow = (what, ms, ratio, target, why) =>
+      rows.push({ target: `${name}: ${what} ≤ ${target.toFixed(1)}× the floor`, value: `${formatMs(ms)} vs ${formatMs(s.floor)} = ${formatRatio(ratio)}`, met: ratio <= target, why });
+    ratioRow('teardown(), API transport', s.janitor, s.janitorVsFloor, TARGETS.janitorVsFloor, `median of per-round ratios ${formatRatio(s.janitorVsFloorPaired)}; ${s.processes.janitorRequests} API requests, no docker process`);
+    ratioRow('teardown(), CLI transport', s.teardownCli, s.teardownCliVsFloor, TARGETS.janitorVsFloor, `${s.processes.teardownCli} docker processes (floor: ${s.processes.floor})`);
+    ratioRow('`sweep --session` + `clean` (fresh processes), API transport', s.cliApi, s.cliApiVsFloor, TARGETS.cliVsFloor, 'two Node processes (start-up and import included), Engine API requests');
+    ratioRow('`sweep --session` + `clean` (fresh processes), CLI transport', s.cliCli, s.cliCliVsFloor, TARGETS.cliVsFloor, `two Node processes and ${Number.isFinite(s.processes.cli) ? s.processes.cli - 2 : '?'} docker processes`);
+    if (name === 'medium') {
+      rows.push({
+        target: `medium: teardown() (API) at least ${TARGETS.seedVsJanitor}× faster than the seed`,
+        value: `${formatMs(s.seed)} vs ${formatMs(s.janitor)} = ${formatRatio(s.seedVsJanitor)}`,
+        met: s.seedVsJanitor >= TARGETS.seedVsJanitor,
+        why: `the seed waits the 10 s stop timeout per container (sleep ignores SIGTERM), one after another, then spawns one \`docker image rm\` per image (${s.processes.seed} docker processes)`,
+      });
+    }
   }
   const small = bySize.get('small');
   const large = bySize.get('large');
@@ -141,22 +147,26 @@ export function evaluateTargets(report) {
     const floorGrowth = large.s.floor - small.s.floor;
     const ratio = janitorGrowth / floorGrowth;
     rows.push({
-      target: `docker-janitor time grows no faster than the floor's (small → large, within ${TARGETS.growthVsFloor}×)`,
+      target: `teardown() (API) grows no faster than the floor (small → large, within ${TARGETS.growthVsFloor}×)`,
       value: `+${formatMs(janitorGrowth)} vs +${formatMs(floorGrowth)} = ${formatRatio(ratio)}`,
       met: ratio <= TARGETS.growthVsFloor,
-      why:
-        ratio <= TARGETS.growthVsFloor
-          ? 'the growth is the daemon removing more containers and images; teardown() adds calls, not per-item work'
-          : 'teardown() adds per-item work the floor does not do',
+      why: ratio <= TARGETS.growthVsFloor ? 'the growth is the daemon removing more containers and images' : 'teardown() adds per-item work the floor does not do',
     });
   }
-  if (report.overhead.length > 0) {
-    const o = summarizeOverhead(report.overhead);
+  for (const [transport, samples] of Object.entries(report.overheadBy ?? { api: report.overhead })) {
+    if (!samples || samples.length === 0) continue;
+    const o = summarizeOverhead(samples);
     rows.push({
-      target: `nothing to clean: openSession() + teardown() (watchdog start included) at most ${TARGETS.overheadMs} ms`,
-      value: `${formatMs(o.sessionMs)} (+ ${formatMs(o.importMs)} to import the package once)`,
-      met: o.sessionMs <= TARGETS.overheadMs,
-      why: `${o.processes} docker processes started together (${o.commands.map((args) => `\`${args.slice(0, 2).join(' ')}\``).join(', ')}); the watchdog is spawned detached and not waited for; 1-minute load average ${report.meta.overheadLoad.toFixed(2)} on ${report.meta.cpus} CPUs while measured${o.sessionMs > TARGETS.overheadMs ? ': other work on the machine slows every docker process' : ''}`,
+      target: `nothing to clean (${transport}), fresh Node process, import included: ≤ ${TARGETS.freshMs} ms`,
+      value: `${formatMs(o.totalMs)} (import ${formatMs(o.importMs)})`,
+      met: o.totalMs <= TARGETS.freshMs,
+      why: `import of dist/session/open.js + openSession({}) + teardown(); the whole process, Node start-up included, took ${formatMs(o.processMs)}; 1-minute load ${report.meta.overheadLoad.toFixed(2)} on ${report.meta.cpus} CPUs`,
+    });
+    rows.push({
+      target: `nothing to clean (${transport}), without the import: ≤ ${TARGETS.sessionMs} ms`,
+      value: `${formatMs(o.sessionMs)} first in the process; ${formatMs(o.warmMs)} for a second session in the same process`,
+      met: o.sessionMs <= TARGETS.sessionMs,
+      why: `${transport === 'api' ? `${o.requests} API requests` : `${o.processes} docker processes`}; the first session also loads the modules its path needs lazily (engine, teardown) and spawns the detached watchdog`,
     });
   }
   const mismatches = report.sizes.flatMap((result) => Object.entries(result.endState).filter(([, problems]) => problems.length > 0));
@@ -180,7 +190,7 @@ export function evaluateTargets(report) {
 export function renderReport(report, options = {}) {
   const { meta } = report;
   const lines = [];
-  lines.push('# Benchmarks: teardown cost');
+  lines.push('# Benchmarks: teardown cost, start-up, the signal path');
   lines.push('');
   lines.push(
     '_Generated by `npm run bench` (bench/run.mjs). Do not edit by hand: rerun it. Each procedure runs on the same prepared state, on a private engine the bench starts itself, procedures alternated, medians over the rounds._',
@@ -201,8 +211,8 @@ export function renderReport(report, options = {}) {
   for (const { size } of report.sizes) lines.push(`| ${size.name} | ${size.containers} | ${size.dangling} | ${size.inUse} |`);
   lines.push('');
   lines.push("- **seed**: the seed's cleanup, faithfully: per tracked container `docker stop` then `docker rm`; `docker image prune -f --filter dangling=true --filter until=1h`; then `docker images | grep '<none>' | awk '{print $3}'` (through bash, as the seed does) and one `docker image rm ID` per line, never forced.");
-  lines.push('- **docker-janitor teardown()**: `openSession()` from the built package, containers created with its session label, then `teardown()` (containers with their volumes, networks, volumes, then the image cleaner), default options. Only `teardown()` is timed; processes counted with the client\'s `onCommand` hook.');
-  lines.push('- **rm + docker-janitor clean**: a user without the plugin: `docker rm -f -v` of the containers, then `node dist/cli/bin.js clean` (a fresh Node process). Processes counted in one extra untimed run through a logging docker wrapper.');
+  lines.push('- **teardown() API / CLI**: `openSession({ docker: { transport } })` from the built package (in the bench\'s process, import not timed), containers created with its session label, then `teardown()` (containers with their volumes, networks, volumes, then the image cleaner), on the Engine API transport or the docker CLI transport. Only `teardown()` is timed; docker processes counted with the `onCommand` hook, API requests with `onRequest`.');
+  lines.push('- **sweep + clean API / CLI**: a user without the plugin, as fresh processes: `node dist/cli/bin.js sweep --session ID --transport T`, then `node dist/cli/bin.js clean --transport T` (containers created with that session\'s label). Node start-up and import are inside the time. The CLI transport\'s docker processes are counted in one extra untimed run through a logging docker wrapper.');
   lines.push('- **floor**: the fewest raw docker commands: one `docker rm -f -v` of all containers, one `docker image prune -f`, one listing of what remains, and one batched `docker image rm` if anything does.');
   lines.push(`- State preparation is not timed. ${meta.prepNote}`);
   lines.push('');
@@ -212,23 +222,25 @@ export function renderReport(report, options = {}) {
     lines.push(`![Cleanup time per size on a log scale: the seed's procedure, docker-janitor teardown() and the raw-docker floor](${options.chartFile})`);
     lines.push('');
   }
-  lines.push('| size | seed | docker-janitor teardown() | rm + docker-janitor clean | floor | teardown ÷ floor | CLI ÷ floor | seed ÷ teardown |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| size | seed | teardown() API | teardown() CLI | sweep + clean API | sweep + clean CLI | floor | teardown API ÷ floor | teardown CLI ÷ floor | sweep + clean API ÷ floor | sweep + clean CLI ÷ floor | seed ÷ teardown API |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const result of report.sizes) {
     const s = summarize(result);
     const star = (result.runs.seed ?? []).some((sample) => sample.extrapolated) ? ' \\*' : '';
     lines.push(
-      `| ${result.size.name} | ${formatMs(s.seed)}${star} | ${formatMs(s.janitor)} | ${formatMs(s.cli)} | ${formatMs(s.floor)} | ${formatRatio(s.janitorVsFloor)} | ${formatRatio(s.cliVsFloor)} | ${formatRatio(s.seedVsJanitor)} |`,
+      `| ${result.size.name} | ${formatMs(s.seed)}${star} | ${formatMs(s.janitor)} | ${formatMs(s.teardownCli)} | ${formatMs(s.cliApi)} | ${formatMs(s.cliCli)} | ${formatMs(s.floor)} | ${formatRatio(s.janitorVsFloor)} | ${formatRatio(s.teardownCliVsFloor)} | ${formatRatio(s.cliApiVsFloor)} | ${formatRatio(s.cliCliVsFloor)} | ${formatRatio(s.seedVsJanitor)} |`,
     );
   }
   lines.push('');
   lines.push('## Docker processes spawned');
   lines.push('');
-  lines.push('| size | seed | docker-janitor teardown() | rm + docker-janitor clean | floor |');
-  lines.push('|---|---:|---:|---:|---:|');
+  lines.push('| size | seed | teardown() API | teardown() CLI | sweep + clean CLI | floor |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
   for (const result of report.sizes) {
     const s = summarize(result);
-    lines.push(`| ${result.size.name} | ${s.processes.seed} (+ bash, grep, awk) | ${s.processes.janitor} | ${Number.isFinite(s.processes.cli) ? s.processes.cli : 'n/a'} | ${s.processes.floor} |`);
+    lines.push(
+      `| ${result.size.name} | ${s.processes.seed} (+ bash, grep, awk) | ${Number.isFinite(s.processes.janitor) ? s.processes.janitor : 0} (${Number.isFinite(s.processes.janitorRequests) ? s.processes.janitorRequests : '?'} API requests) | ${s.processes.teardownCli} | ${Number.isFinite(s.processes.cli) ? `${s.processes.cli} (2 of them Node)` : 'n/a'} | ${s.processes.floor} |`,
+    );
   }
   lines.push('');
   const seeded = report.sizes.filter((result) => (result.runs.seed ?? []).some((sample) => sample.extrapolated));
@@ -260,20 +272,53 @@ export function renderReport(report, options = {}) {
     }
     lines.push('');
   }
-  if (report.overhead.length > 0) {
-    const o = summarizeOverhead(report.overhead);
+  const overheadBy = report.overheadBy ?? (report.overhead.length > 0 ? { api: report.overhead } : {});
+  if (Object.keys(overheadBy).length > 0) {
     lines.push('## A run with nothing to clean');
     lines.push('');
-    lines.push(`What the plugin adds to a test run when there is nothing to clean, in a fresh Node process (${report.overhead.length} runs, medians).`);
+    lines.push(
+      `What the plugin adds to a test run when there is nothing to clean: a fresh Node process imports dist/session/open.js (what the Vitest and Jest setups load), runs \`openSession({})\` (record, watchdog spawn, dead-session sweep in the background) and \`teardown()\`, then a second \`openSession({})\` + \`teardown()\` in the same process (warm). The CLI transport is chosen with \`DOCKER_JANITOR_DOCKER_PATH\` (the options stay empty). ${Object.values(overheadBy)[0]?.length ?? 0} runs per transport, alternated, medians.`,
+    );
     lines.push('');
-    lines.push('| import the package | openSession() (sweep, record, watchdog spawn) | teardown() | openSession() + teardown() | with import | docker processes |');
-    lines.push('|---:|---:|---:|---:|---:|---:|');
-    lines.push(`| ${formatMs(o.importMs)} | ${formatMs(o.openMs)} | ${formatMs(o.teardownMs)} | ${formatMs(o.sessionMs)} | ${formatMs(o.totalMs)} | ${o.processes} |`);
+    lines.push('| transport | import | openSession() | teardown() | openSession() + teardown() | with import | warm (2nd session, same process) | whole process (spawn → exit) | docker processes / API requests |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [transport, samples] of Object.entries(overheadBy)) {
+      const o = summarizeOverhead(samples);
+      lines.push(`| ${transport} | ${formatMs(o.importMs)} | ${formatMs(o.openMs)} | ${formatMs(o.teardownMs)} | ${formatMs(o.sessionMs)} | ${formatMs(o.totalMs)} | ${formatMs(o.warmMs)} | ${formatMs(o.processMs)} | ${o.processes} / ${o.requests} |`);
+    }
     lines.push('');
-    lines.push(`Docker commands: ${o.commands.map((args) => `\`${elideIds(args)}\``).join(', ') || 'none'}.`);
-    if (o.problems.length > 0) lines.push(`Warnings: ${o.problems.join('; ')}.`);
+    for (const [transport, samples] of Object.entries(overheadBy)) {
+      const o = summarizeOverhead(samples);
+      lines.push(`- ${transport}: ${o.commands.map((args) => `\`${elideIds(args)}\``).join(', ') || 'none'}.`);
+      if (o.problems.length > 0) lines.push(`  Warnings: ${o.problems.join('; ')}.`);
+    }
     lines.push('');
   }
+  if (report.signalRuns && report.signalRuns.length > 0) {
+    lines.push('## The signal path');
+    lines.push('');
+    lines.push(
+      'A runner stand-in (bench/lib/signal-child.mjs: `openSession({})`, `handleSignals()`, N containers `sleep 3600` started with the session label) gets SIGINT once ready; timed from the signal until the process has exited (the handler removes the session\'s objects synchronously, in a detached child, then re-raises). Default stop timeout 0. Containers of the session left afterwards are counted.',
+    );
+    lines.push('');
+    lines.push('| containers | SIGINT → exit (median) | runs | exit | left after exit |');
+    lines.push('|---:|---:|---|---|---:|');
+    for (const containers of [...new Set(report.signalRuns.map((run) => run.containers))]) {
+      const runs = report.signalRuns.filter((run) => run.containers === containers);
+      lines.push(
+        `| ${containers} | ${formatMs(median(runs.map((run) => run.ms)))} | ${runs.map((run) => formatMs(run.ms)).join(', ')} | ${[...new Set(runs.map((run) => run.signal ?? `code ${run.code}`))].join(', ')} | ${Math.max(...runs.map((run) => run.left))} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('## Other benchmarks (separate scripts)');
+  lines.push('');
+  lines.push('Not part of `npm run bench`; each starts its own private engine or needs `DOCKER_HOST` at one:');
+  lines.push('');
+  lines.push('- `node bench/socket.mjs`: the session socket\'s added latency per request, `docker cp` throughput through it, and its start-up (results in docs/socket-benchmark.md).');
+  lines.push('- `node bench/sessions.mjs DIST N setup|sweep`: setup time with N dead session records, and `sweep` of N dead sessions (DOCKER_HOST at a private engine from scripts/test-engine.sh).');
+  lines.push('- `node bench/engine-transports.mjs`: the Engine API transport against the CLI transport, call by call.');
+  lines.push('');
   lines.push('## Targets');
   lines.push('');
   lines.push('| target | measured | met? | why |');
@@ -282,16 +327,19 @@ export function renderReport(report, options = {}) {
     lines.push(`| ${row.target} | ${row.value} | ${row.met === undefined ? 'n/a' : row.met ? 'met' : '**missed**'} | ${row.why} |`);
   }
   lines.push('');
-  const withCommands = report.sizes.filter((result) => result.janitorCommands && result.janitorCommands.length > 0);
+  const withCommands = report.sizes.filter((result) => result.commandsBy && Object.keys(result.commandsBy).length > 0);
   if (withCommands.length > 0) {
     lines.push('## What docker-janitor teardown() runs');
     lines.push('');
-    lines.push('Each docker command of one (the first) teardown() per size, with when it started, in ms from the start of teardown(); IDs elided.');
+    lines.push('Each docker command (CLI transport) or API request (API transport) of one (the first) teardown() per size and transport, with when it started, in ms from the start of teardown(); IDs elided.');
     lines.push('');
     for (const result of withCommands) {
       const s = summarize(result);
-      lines.push(`- ${result.size.name} (median teardown ${formatMs(s.janitor)}):`);
-      for (const line of result.janitorCommands ?? []) lines.push(`  - \`${line}\``);
+      for (const [key, list] of Object.entries(result.commandsBy ?? {})) {
+        const api = key === 'janitor';
+        lines.push(`- ${result.size.name}, ${api ? 'API' : 'CLI'} transport (median teardown ${formatMs(api ? s.janitor : s.teardownCli)}):`);
+        for (const line of list) lines.push(`  - \`${line}\``);
+      }
     }
     lines.push('');
   }
@@ -350,8 +398,9 @@ function extraCommands(sizes) {
   return `${sizes[sizes.length - 1]?.size.name ?? 'the largest size'} runs ${extra.join(', ') || 'more calls'}`;
 }
 
-/** A docker command with IDs elided, for the report. @param {readonly string[]} args */
+/** A docker command (or `API METHOD PATH`) with IDs elided, for the report. @param {readonly string[]} args */
 export function elideIds(args) {
+  if (args[0] === 'API') return `${args[1]} ${String(args[2]).replace(/(sha256:)?[0-9a-f]{12,64}/g, '<ID>').replace(/docker-janitor-remove:[\w.-]+/g, '<temporary ref>')}`;
   const out = [];
   let ids = 0;
   for (const arg of args) {
