@@ -26,15 +26,18 @@ describe('benchmark chart', () => {
     expect(chart.parseMs('n/a')).toBeNaN();
   });
 
-  it("reads the medians of docs/benchmarks.md: seed, docker-janitor teardown() and the floor per size", () => {
+  it("reads the medians of docs/benchmarks.md: seed, teardown() and the CLI commands on both transports, and the floor per size", () => {
     const data = chart.chartDataFromMarkdown(docs('benchmarks.md'));
     expect(data.sizes.map((size) => size.name)).toEqual(['small', 'medium', 'large']);
     const table = Object.fromEntries(data.series.map((series) => [series.key, series.points.map((point) => point && [point.ms, point.extrapolated === true])]));
     // The numbers of the "Cleanup time (median)" table (medium and large seed extrapolated).
     expect(table).toEqual({
-      seed: [[10_400, false], [206_000, true], [1_030_000, true]],
-      janitor: [[277, false], [964, false], [4580, false]],
-      floor: [[124, false], [885, false], [4230, false]],
+      seed: [[10_500, false], [204_000, true], [1_027_000, true]],
+      janitor: [[229, false], [1330, false], [6550, false]],
+      'janitor-cli-teardown': [[605, false], [2090, false], [9960, false]],
+      'cli-api': [[1180, false], [1850, false], [7890, false]],
+      'cli-cli': [[1780, false], [3250, false], [13_600, false]],
+      floor: [[124, false], [926, false], [4420, false]],
     });
   });
 
@@ -64,7 +67,7 @@ describe('benchmark chart', () => {
     expect(svg.match(/<circle cx="[\d.]+" cy="[\d.]+" r="4.5" fill="#ffffff"/g)).toHaveLength(1); // the extrapolated seed point
     for (const tick of ['100 ms', '1 s', '10 s', '100 s']) expect(svg).toContain(`>${tick}</text>`);
     expect(svg).toContain('cleanup time (log scale)');
-    expect(svg).toContain('docker-janitor teardown()');
+    expect(svg).toContain('teardown(), API transport');
     expect(svg).not.toMatch(/<script|href=/);
   });
 });
