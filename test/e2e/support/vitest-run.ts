@@ -159,9 +159,10 @@ export function removeLeftovers(created: readonly Created[]): void {
   const containers = created.flatMap((c) => [...c.containers, ...c.blockers]).filter((id) => exists('container', id));
   if (containers.length > 0) dockerSync(['rm', '-f', '-v', ...containers]);
   const networks = created.flatMap((c) => c.networks).filter((id) => exists('network', id));
-  if (networks.length > 0) dockerSync(['network', 'rm', ...networks]);
+  // The session's watchdog may finish removing them meanwhile (a kept-incomplete session): gone is fine.
+  if (networks.length > 0) dockerSync(['network', 'rm', ...networks], { allowFailure: true });
   const volumes = created.flatMap((c) => c.volumes).filter((id) => exists('volume', id));
-  if (volumes.length > 0) dockerSync(['volume', 'rm', ...volumes]);
+  if (volumes.length > 0) dockerSync(['volume', 'rm', ...volumes], { allowFailure: true });
   for (const c of created) if (c.tag) dockerSync(['rmi', c.tag], { allowFailure: true });
 }
 
