@@ -23,6 +23,7 @@ export function defaultJanitorOptions(): JanitorOptions {
     sweepDeadSessions: true,
     cleanBeforeRerun: true,
     summary: true,
+    socket: true,
     jobSummary: 'auto',
     docker: { timeoutMs: 60_000, transport: 'auto' },
   };
