@@ -32,12 +32,12 @@ describe('benchmark chart', () => {
     const table = Object.fromEntries(data.series.map((series) => [series.key, series.points.map((point) => point && [point.ms, point.extrapolated === true])]));
     // The numbers of the "Cleanup time (median)" table (medium and large seed extrapolated).
     expect(table).toEqual({
-      seed: [[10_500, false], [204_000, true], [1_027_000, true]],
-      janitor: [[229, false], [1330, false], [6550, false]],
-      'janitor-cli-teardown': [[605, false], [2090, false], [9960, false]],
-      'cli-api': [[1180, false], [1850, false], [7890, false]],
-      'cli-cli': [[1780, false], [3250, false], [13_600, false]],
-      floor: [[124, false], [926, false], [4420, false]],
+      seed: [[10_200, false], [203_000, true], [1_019_000, true]],
+      janitor: [[99, false], [1050, false], [4250, false]],
+      'janitor-cli-teardown': [[301, false], [1550, false], [8160, false]],
+      'cli-api': [[555, false], [1410, false], [4850, false]],
+      'cli-cli': [[1080, false], [2370, false], [8119.999999999999, false]],
+      floor: [[100, false], [864, false], [3500, false]],
     });
   });
 
