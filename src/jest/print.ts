@@ -1,5 +1,5 @@
 /** The one place the Jest adapter writes: a stream, colours decided for that stream. */
-import { colorEnabled } from '../render/colors.js';
+import { colorEnabled } from '../render/color-enabled.js';
 
 export type StreamName = 'stdout' | 'stderr';
 

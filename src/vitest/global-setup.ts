@@ -9,7 +9,7 @@
  * failed, hooks watch-mode reruns and prints.
  */
 import type { TestProject } from 'vitest/node';
-import { colorEnabled } from '../render/colors.js';
+import { colorEnabled } from '../render/color-enabled.js';
 import { failRun, finishRun, openRun, type OpenRun } from '../runner/lifecycle.js';
 import { resetRunState, runState, type RunState } from '../runner/state.js';
 import { OPTIONS_KEY, providedOptions, runFailed, summaryStream } from './context.js';
