@@ -80,6 +80,11 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
   const planned = new Set(plan.remove.map((image) => image.id));
   const removed: RemovedImage[] = [];
   const failed: FailedImage[] = [];
+  const unknown: FailedImage[] = [];
+  /** Images whose removal Docker refused with an answer (see decideFailures). */
+  const refused = new Set<string>();
+  /** A removal got no answer in time: the engine is taken as frozen for the rest of the run. */
+  let frozen = false;
   const warnings: string[] = [];
   let remaining: readonly ImageInfo[] = plan.remove;
 
@@ -102,7 +107,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     // gone, not a failure (and not a reason to stop the whole clean).
     const tagged = await inBatches(toTag, context.tagConcurrency ?? 8, (item) =>
       engine.tagImage(item.image.id as FullImageId, item.repo, item.tag).catch(async (error: unknown) => {
-        if (!isDockerError(error) || error instanceof DockerUnreachableError) throw error;
+        if (!isDockerError(error) || error instanceof DockerUnreachableError || error instanceof DockerTimeoutError) throw error;
         if ((await engine.inspectImage(item.image.id as FullImageId)) === undefined) return 'gone' as const;
         throw error;
       }),
@@ -121,7 +126,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     const owner = new Map<ImageRef, Pending>();
     const answers = new Map<ImageRef, ImageRemoval>();
     const rounds = Math.max(0, ...pending.map((item) => item.refs.length));
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < rounds && !frozen; round++) {
       const refs: ImageRef[] = [];
       for (const item of pending) {
         const reference = item.refs[round];
@@ -130,7 +135,12 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
         refs.push(ref);
         owner.set(ref, item);
       }
-      for (const [ref, answer] of await engine.removeImages(refs)) answers.set(ref, answer);
+      for (const [ref, answer] of await engine.removeImages(refs)) {
+        answers.set(ref, answer);
+        // A removal with no answer in time: the engine is taken as frozen for the rest of the run
+        // (no further round, no re-check, no re-read), each further call would wait its timeout.
+        if (answer.kind === 'failed' && (answer.noAnswer || answer.notSent)) frozen = true;
+      }
     }
 
     // 4. Read the answers.
@@ -164,7 +174,10 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
       }
       const conflict = list.find((answer) => answer.kind === 'conflict');
       const failure = list.find((answer) => answer.kind === 'failed');
-      if (conflict?.kind === 'conflict') {
+      const silent = list.find((answer) => answer.kind === 'failed' && answer.noAnswer);
+      if (silent?.kind === 'failed') {
+        unknown.push({ id: image.id, message: silent.message });
+      } else if (conflict?.kind === 'conflict') {
         const reason = conflict.reason === 'multiple-repositories' ? 'changed' : conflict.reason;
         const keptRef = conflict.reason === 'has-children' ? undefined : item.refs[0];
         skipped.push({
@@ -182,6 +195,11 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
         }
       } else if (failure?.kind === 'failed') {
         failed.push({ id: image.id, message: failure.message });
+        // Docker answered and refused: if the image is gone at the re-read, someone else removed it.
+        if (!failure.notSent) refused.add(image.id);
+      } else if (frozen) {
+        // Only untagged so far, and the engine stopped answering before the rest: not checked.
+        unknown.push({ id: image.id, message: 'not checked: Docker stopped answering before its removal finished' });
       } else if (list.length > 0 && list.every((answer) => answer.kind === 'gone')) {
         skipped.push({ id: image.id, reason: 'gone', containers: [], size: image.size });
       } else {
@@ -255,7 +273,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
 
     // The daemon's own window: a container created from an image in the instant Docker deleted
     // it (no lock between the two on 20.10). No client prevents it; the cleaner says so.
-    if (deletedAnywhere.size > 0) {
+    if (deletedAnywhere.size > 0 && !frozen) {
       for (const container of await engine.listContainers()) {
         if (deletedAnywhere.has(container.imageId)) {
           warnings.push(
@@ -269,18 +287,28 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     if (!isDockerError(error)) throw error;
     // The engine went away or a call hung: what was not answered is in doubt, settled below.
     const message = error.message.split('\n')[0] ?? String(error);
-    const known = new Set([...removed, ...skipped, ...failed].map((item) => item.id));
-    for (const image of remaining) if (!known.has(image.id)) failed.push({ id: image.id, message });
+    const known = new Set([...removed, ...skipped, ...failed, ...unknown].map((item) => item.id));
+    // A timeout: the engine is taken as frozen (no re-read, it would wait one more timeout), and
+    // what was in flight may still happen.
+    if (error instanceof DockerTimeoutError) frozen = true;
+    for (const image of remaining) {
+      if (known.has(image.id)) continue;
+      if (frozen) unknown.push({ id: image.id, message: `no answer in time: it may still happen (${message})` });
+      else failed.push({ id: image.id, message });
+    }
   }
 
   // A failure may be the engine going away mid-removal: its answer (or its silence) does not say
   // whether the image went. Re-read the engine once it answers, so removed/failed are the truth.
-  const settled = failed.length > 0 ? await settleFailures(engine, failed, plan.remove, context.rereadDelaysMs ?? REREAD_DELAYS_MS) : undefined;
+  // Not when the engine gave no answer in time: the re-read would wait one more timeout.
+  const settled =
+    failed.length > 0 && !frozen ? await settleFailures(engine, failed, plan.remove, context.rereadDelaysMs ?? REREAD_DELAYS_MS, refused) : undefined;
   if (settled) {
     failed.splice(0, failed.length, ...settled.failed);
     removed.push(...settled.removed);
+    skipped.push(...settled.gone);
+    unknown.push(...settled.unknown);
   }
-  const unknown = settled?.unknown ?? [];
 
   const bytes = removed.reduce((sum, item) => sum + item.size, 0);
   return {
@@ -302,6 +330,8 @@ interface Settled {
   readonly removed: RemovedImage[];
   readonly failed: FailedImage[];
   readonly unknown: FailedImage[];
+  /** Refused by Docker (an answer, e.g. a 500 racing another client's rmi) and gone now: not ours. */
+  readonly gone: SkippedImage[];
 }
 
 /**
@@ -310,7 +340,13 @@ interface Settled {
  * the engine does not answer any attempt, nothing is known: every failure becomes `unknown`, never
  * a failure that claims the image is still there. A timeout is not retried (it already waited).
  */
-async function settleFailures(engine: Engine, failures: readonly FailedImage[], planned: readonly ImageInfo[], delays: readonly number[]): Promise<Settled> {
+async function settleFailures(
+  engine: Engine,
+  failures: readonly FailedImage[],
+  planned: readonly ImageInfo[],
+  delays: readonly number[],
+  refused: ReadonlySet<string>,
+): Promise<Settled> {
   let listed: ImageInfo[] | undefined;
   for (const delay of delays) {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -323,17 +359,32 @@ async function settleFailures(engine: Engine, failures: readonly FailedImage[], 
     }
   }
   if (!listed) {
-    return { removed: [], failed: [], unknown: failures.map((item) => ({ id: item.id, message: `not known whether it was removed: ${item.message}` })) };
+    return {
+      removed: [],
+      failed: [],
+      gone: [],
+      unknown: failures.map((item) => ({ id: item.id, message: `not known whether it was removed: ${item.message}` })),
+    };
   }
-  return decideFailures(failures, planned, new Set(listed.map((image) => image.id)));
+  return decideFailures(failures, planned, new Set(listed.map((image) => image.id)), refused);
 }
 
-/** Pure: failed removals against the image IDs the engine lists now. */
-export function decideFailures(failures: readonly FailedImage[], planned: readonly ImageInfo[], present: ReadonlySet<string>): Settled {
+/**
+ * Pure: failed removals against the image IDs the engine lists now. `refused`: the images whose
+ * removal Docker answered with a refusal (not a lost connection): gone now, another client
+ * removed them (a skipped `gone`, neither removed by us nor failed).
+ */
+export function decideFailures(
+  failures: readonly FailedImage[],
+  planned: readonly ImageInfo[],
+  present: ReadonlySet<string>,
+  refused: ReadonlySet<string> = new Set(),
+): Settled {
   const sizes = new Map(planned.map((image) => [image.id, image.size]));
-  const settled: Settled = { removed: [], failed: [], unknown: [] };
+  const settled: Settled = { removed: [], failed: [], unknown: [], gone: [] };
   for (const item of failures) {
     if (present.has(item.id)) settled.failed.push(item);
+    else if (refused.has(item.id)) settled.gone.push({ id: item.id, reason: 'gone', containers: [], size: sizes.get(item.id) ?? 0, message: item.message });
     else settled.removed.push({ id: item.id, size: sizes.get(item.id) ?? 0, step: 'remove' });
   }
   return settled;

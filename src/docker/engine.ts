@@ -61,8 +61,12 @@ export type ImageRemoval =
     }
   /** Not there any more (404). */
   | { readonly kind: 'gone'; readonly message: string }
-  /** Anything else: a 500, a refusal we do not know. */
-  | { readonly kind: 'failed'; readonly message: string };
+  /**
+   * Anything else: a 500, a refusal we do not know. `noAnswer`: the request was sent and timed
+   * out, so the daemon may still carry it out; `notSent`: never sent (an earlier request of the
+   * same call timed out, so the engine is taken as frozen).
+   */
+  | { readonly kind: 'failed'; readonly message: string; readonly noAnswer?: true; readonly notSent?: true };
 
 export type ConflictReason = 'in-use-running' | 'in-use-stopped' | 'in-use' | 'has-children' | 'multiple-repositories';
 
@@ -70,7 +74,8 @@ export type ConflictReason = 'in-use-running' | 'in-use-stopped' | 'in-use' | 'h
 export type ObjectRemoval =
   | { readonly kind: 'removed' }
   | { readonly kind: 'gone' }
-  | { readonly kind: 'failed'; readonly message: string };
+  /** `noAnswer` and `notSent` as for {@link ImageRemoval}. */
+  | { readonly kind: 'failed'; readonly message: string; readonly noAnswer?: true; readonly notSent?: true };
 
 export type ObjectKind = 'container' | 'network' | 'volume';
 

@@ -19,7 +19,7 @@ import type {
   Subscription,
 } from '../engine.js';
 import { isPruneAlreadyRunning } from '../classify.js';
-import { DockerApiError, DockerError, DockerNotAnEngineError } from '../errors.js';
+import { DockerApiError, DockerError, DockerNotAnEngineError, DockerTimeoutError } from '../errors.js';
 import { refText } from '../refs.js';
 import type { ContainerInfo, ImageInfo } from '../types.js';
 import { createApiHttp, type Answer, type RequestRecord, type Target } from './http.js';
@@ -80,12 +80,23 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
   /**
    * `each` for removals: when the engine stops answering part-way (gone, timed out), the
    * answers already given are kept and the rest are `failed` with the error's line. Only when
-   * not one request got an answer does the error itself go up: the engine could not be asked.
+   * not one request got an answer and none timed out does the error itself go up: the engine
+   * could not be asked.
+   *
+   * Circuit breaker: after the first request that times out, no further request of the call is
+   * sent (a frozen daemon would make each wait its own timeout, 8 at a time). The timed-out ones
+   * are `noAnswer` (the daemon may still carry them out); the rest are `notSent`.
    */
-  const removals = async <K, V>(keys: readonly K[], work: (key: K) => Promise<V>, failed: (message: string) => V): Promise<Map<K, V>> => {
+  const removals = async <K, V>(
+    keys: readonly K[],
+    work: (key: K) => Promise<V>,
+    failed: (message: string, flags: { noAnswer?: true; notSent?: true }) => V,
+  ): Promise<Map<K, V>> => {
     let firstError: unknown;
     let answered = 0;
+    let timedOut: DockerTimeoutError | undefined;
     const results = await each(keys, async (key): Promise<V> => {
+      if (timedOut) return failed(`not sent: Docker gave no answer to an earlier request in time (${firstLine(timedOut.message)})`, { notSent: true });
       try {
         const value = await work(key);
         answered++;
@@ -93,14 +104,18 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
       } catch (error) {
         if (!(error instanceof DockerError)) throw error;
         firstError ??= error;
-        return failed(error.message);
+        if (error instanceof DockerTimeoutError) {
+          timedOut ??= error;
+          return failed(`no answer in time: it may still happen (${firstLine(error.message)})`, { noAnswer: true });
+        }
+        return failed(error.message, {});
       }
     });
-    if (firstError !== undefined && answered === 0) throw firstError;
+    if (firstError !== undefined && answered === 0 && !timedOut) throw firstError;
     return results;
   };
-  const failedImage = (message: string): ImageRemoval => ({ kind: 'failed', message });
-  const failedObject = (message: string): ObjectRemoval => ({ kind: 'failed', message });
+  const failedImage = (message: string, flags: { noAnswer?: true; notSent?: true }): ImageRemoval => ({ kind: 'failed', message, ...flags });
+  const failedObject = (message: string, flags: { noAnswer?: true; notSent?: true }): ObjectRemoval => ({ kind: 'failed', message, ...flags });
 
   const stopTimeout = (seconds: number) => timeoutMs + Math.max(0, seconds) * 1000;
 
@@ -319,4 +334,8 @@ function apiError(method: string, path: string, answer: Answer): DockerApiError 
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
 }

@@ -339,3 +339,63 @@ describe('cleanImages: scope', () => {
     expect(ids(result.removed)).toEqual([b]);
   });
 });
+
+describe('cleanImages: no answer in time, and a refusal racing another client', () => {
+  it('a removal with no answer in time: that image is unknown, the not-sent ones failed, no re-read, no further call', async () => {
+    const engine = new FakeEngine();
+    const a = engine.addImage();
+    const b = engine.addImage();
+    const real = engine.removeImages.bind(engine);
+    engine.removeImages = async (refs) => {
+      const answers = await real(refs.slice(0, 0));
+      const [first, second] = refs;
+      if (first) answers.set(first, { kind: 'failed', message: 'no answer in time: it may still happen (x)', noAnswer: true });
+      if (second) answers.set(second, { kind: 'failed', message: 'not sent: Docker gave no answer to an earlier request in time', notSent: true });
+      return answers;
+    };
+    const callsBefore = () => engine.calls.length;
+    const result = await clean(engine, {}, { rereadDelaysMs: [0, 0] });
+    expect(result.removed).toEqual([]);
+    expect(result.unknown?.length).toBe(1);
+    expect(result.unknown?.[0]?.message).toMatch(/^no answer in time: it may still happen/);
+    expect(result.failed.length).toBe(1);
+    expect(result.failed[0]?.message).toMatch(/^not sent/);
+    expect(ids([...(result.unknown ?? []), ...result.failed])).toEqual([a, b].sort());
+    // No re-read after the removals: the listing calls are the three of the plan only.
+    expect(engine.calls.filter((call) => call.method === 'listImages').length).toBe(2);
+    expect(engine.calls.filter((call) => call.method === 'listContainers').length).toBe(1);
+    expect(callsBefore()).toBe(engine.calls.length);
+  });
+
+  it("Docker's 500 at the removal (another client's rmi won the race) and the image gone: a skipped `gone`, not failed, not ours", async () => {
+    const engine = new FakeEngine();
+    const a = engine.addImage({ size: 100 });
+    const b = engine.addImage({ size: 200 });
+    const real = engine.removeImages.bind(engine);
+    engine.removeImages = async (refs) => {
+      const answers = await real(refs.slice(1));
+      const [first] = refs;
+      if (first) {
+        // Another client removed the image between our tag and our removal.
+        for (const id of [a, b] as FullImageId[]) if (engine.images.get(id)?.refs.some((tag) => 'reference' in first && tag === first.reference)) engine.images.delete(id);
+        answers.set(first, { kind: 'failed', message: 'Error response from daemon: unrecognized image ID sha256:…' });
+      }
+      return answers;
+    };
+    const result = await clean(engine, {}, { rereadDelaysMs: [0] });
+    expect(result.failed).toEqual([]);
+    expect(result.unknown).toBeUndefined();
+    expect(result.removed.length).toBe(1);
+    expect(result.skipped).toEqual([expect.objectContaining({ reason: 'gone', message: expect.stringMatching(/unrecognized image ID/) })]);
+    expect(ids([...result.removed, ...result.skipped])).toEqual([a, b].sort());
+  });
+
+  it("Docker's 500 at the removal and the image still there: failed, with Docker's words", async () => {
+    const engine = new FakeEngine();
+    const a = engine.addImage();
+    engine.removeImages = async (refs) => new Map(refs.map((ref): [ImageRef, ImageRemoval] => [ref, { kind: 'failed', message: 'Error response from daemon: failed to get digest' }]));
+    const result = await clean(engine, {}, { rereadDelaysMs: [0] });
+    expect(result.failed).toEqual([{ id: a, message: 'Error response from daemon: failed to get digest' }]);
+    expect(result.skipped).toEqual([]);
+  });
+});
