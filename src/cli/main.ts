@@ -2,7 +2,7 @@
  * The CLI entry: argv in, exit code out. Testable without spawning: the environment and the
  * streams are parameters. Commands live in one table; adding one (e.g. `sweep`) is one entry.
  */
-import { DockerApiError, DockerCommandError, DockerNotInstalledError, DockerOutputError, DockerUnreachableError } from '../docker/errors.js';
+import { DockerApiError, DockerCommandError, DockerNotInstalledError, DockerOutputError, DockerUnreachableError, isEngineFailure } from '../docker/errors.js';
 import { parseArgs } from './args.js';
 import { EXIT, UsageError, type CliIO, type Command } from './command.js';
 import { cleanCommand } from './commands/clean.js';
@@ -56,8 +56,11 @@ function reportError(error: unknown, io: CliIO): number {
     return EXIT.docker;
   }
   if (error instanceof DockerApiError) {
+    // A refused removal is an outcome in the result, never thrown: what reaches here is a
+    // listing, ping or inspection. A 5xx there means the engine is not working (exit 3, as an
+    // unreachable one); a 4xx is one refused request (exit 1).
     io.stderr.write(`docker-janitor: ${oneLine(error.message)}\n`);
-    return EXIT.failed;
+    return isEngineFailure(error) ? EXIT.docker : EXIT.failed;
   }
   if (error instanceof DockerOutputError) {
     io.stderr.write(`docker-janitor: ${oneLine(error.shortMessage)}\n`);

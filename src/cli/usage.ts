@@ -38,7 +38,7 @@ export function renderHelp(commands: readonly CommandSpec[], version: string, on
       ['0', 'nothing failed (images skipped for safety are not failures)'],
       ['1', 'an image could not be removed for an unexpected reason, or a docker command failed'],
       ['2', 'bad usage: unknown command or option, or an invalid value'],
-      ['3', 'Docker is not installed, or the engine is not reachable or does not answer within the timeout'],
+      ['3', 'Docker is not installed, or the engine is not reachable, does not answer within the timeout, or answers a listing with HTTP 5xx'],
     ]),
     '',
     'Environment: DOCKER_HOST, DOCKER_CONTEXT, DOCKER_JANITOR_DOCKER_PATH; NO_COLOR turns colours off;',

@@ -162,3 +162,11 @@ function firstLine(text: string): string {
 function truncate(command: string, max = 200): string {
   return command.length > max ? `${command.slice(0, max - 1)}…` : command;
 }
+
+/**
+ * A 5xx answer to a listing, ping or inspection: the engine answers but is not working. The CLI
+ * treats it as "Docker unavailable" (exit 3); a refused removal is an outcome, never this.
+ */
+export function isEngineFailure(error: unknown): boolean {
+  return error instanceof DockerApiError && error.status >= 500;
+}

@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import { endpointFromOptions, engineFromOptions, type EngineOptions } from '../docker/create.js';
 import type { ResolvedEndpoint } from '../docker/endpoint.js';
 import type { Engine } from '../docker/engine.js';
-import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
+import { isDockerError, isEngineFailure, type DockerErrorCode } from '../docker/errors.js';
 import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
 import {
   clearUnreachable,
@@ -139,7 +139,9 @@ export async function sweepSession(engine: Engine, sessionId: string, dir: strin
   } catch (error) {
     if (!isDockerError(error)) throw error;
     const timedOut = 'timedOut' in error && error.timedOut === true;
-    return { sessionId, error: error.message.split('\n')[0] ?? String(error), errorCode: error.code, ...(timedOut ? { timedOut } : {}) };
+    // A 5xx on a listing: the engine is not working, counted as unreachable (exit 3).
+    const errorCode = isEngineFailure(error) ? 'DOCKER_UNREACHABLE' : error.code;
+    return { sessionId, error: error.message.split('\n')[0] ?? String(error), errorCode, ...(timedOut ? { timedOut } : {}) };
   }
 }
 
@@ -252,7 +254,7 @@ async function probeSessions(engine: Engine): Promise<Probe> {
   } catch (error) {
     if (!isDockerError(error)) throw error;
     // An engine that hangs counts as unreachable, like one that refuses the connection.
-    const unreachable = error.code !== 'DOCKER_COMMAND_FAILED' || ('timedOut' in error && error.timedOut === true);
+    const unreachable = error.code !== 'DOCKER_COMMAND_FAILED' || ('timedOut' in error && error.timedOut === true) || isEngineFailure(error);
     return { ok: false, error: error.message.split('\n')[0] ?? String(error), errorCode: unreachable ? 'DOCKER_UNREACHABLE' : error.code };
   } finally {
     engine.close();

@@ -1,7 +1,7 @@
 /**
  * An endpoint that answers HTTP 500 (to its ping) or junk JSON is not a Docker engine: `clean` and
- * `sweep` exit 3 with one line naming it, like an unreachable one (issue 9, item 13). An engine
- * that pings fine and refuses one request is exit 1. Fake servers on unix sockets; no dockerd.
+ * `sweep` exit 3 with one line naming it, like an unreachable one (issue 9, item 13). So does an
+ * engine that pings fine and answers 500 on a listing (it is not working); a refused removal is 1. Fake servers on unix sockets; no dockerd.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -78,14 +78,14 @@ describe.each(['http500', 'junk'] as const)('an endpoint answering %s', (name) =
 });
 
 describe('an engine that answers its ping, then 500 on a listing', () => {
-  // It is a Docker engine and it is reachable: one refused request is exit 1 ("something
-  // failed"), as documented in exit-codes.test.ts, with the API's one line, never a stack.
-  it('clean and sweep --session: exit 1, one line', async () => {
+  // A 500 on a listing means the engine is not working: exit 3 ("Docker unavailable"), with the
+  // API's one line, never a stack. A refused individual removal stays exit 1 (in the result).
+  it('clean and sweep --session: exit 3, one line', async () => {
     const host = `unix://${sockets.http500AfterPing}`;
     const clean = await run(['clean', '--host', host, '--transport', 'api', '--timeout', '2000']);
-    expect(clean).toEqual({ code: EXIT.failed, stdout: '', stderr: 'docker-janitor: Docker API GET /images/json answered 500: internal error\n' });
+    expect(clean).toEqual({ code: EXIT.docker, stdout: '', stderr: 'docker-janitor: Docker API GET /images/json answered 500: internal error\n' });
     const sweep = await run(['sweep', '--session', 'abc', '--host', host, '--transport', 'api', '--timeout', '2000']);
-    expect(sweep.code).toBe(EXIT.failed);
+    expect(sweep.code).toBe(EXIT.docker);
     expect(sweep.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The engine's typed errors → exit codes and one line on stderr: every way the engine cannot be
- * asked (unreachable, timeout, not a Docker engine, nothing found) is exit 3; one refused API
- * request is exit 1. Never a stack trace.
+ * asked (unreachable, timeout, not a Docker engine, nothing found, a 5xx on a listing) is exit 3;
+ * a 4xx refusal is exit 1 (a refused removal is an outcome in the result: exit 1 too). Never a stack trace.
  */
 import { describe, expect, it } from 'vitest';
 import { cleanSpec } from '../../../src/cli/commands/clean.js';
@@ -44,8 +44,13 @@ describe('engine errors at the CLI edge', () => {
     expect(await runThrowing(error)).toEqual({ code: EXIT.docker, stdout: '', stderr: `docker-janitor: ${line}\n` });
   });
 
-  it('a refused API request → exit 1, one line', async () => {
+  it('a 5xx on a listing (the engine is not working) → exit 3, one line', async () => {
     const error = new DockerApiError('GET /containers/json', 500, 'something broke\nand more');
-    expect(await runThrowing(error)).toEqual({ code: EXIT.failed, stdout: '', stderr: 'docker-janitor: Docker API GET /containers/json answered 500: something broke\n' });
+    expect(await runThrowing(error)).toEqual({ code: EXIT.docker, stdout: '', stderr: 'docker-janitor: Docker API GET /containers/json answered 500: something broke\n' });
+  });
+
+  it('a 4xx refusal of a request → exit 1, one line', async () => {
+    const error = new DockerApiError('GET /images/json', 400, 'invalid filter\nand more');
+    expect(await runThrowing(error)).toEqual({ code: EXIT.failed, stdout: '', stderr: 'docker-janitor: Docker API GET /images/json answered 400: invalid filter\n' });
   });
 });
