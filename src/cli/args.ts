@@ -81,7 +81,8 @@ function parseCommand(command: CommandSpec, argv: readonly string[]): ParsedArgs
     }
     // Without strict mode parseArgs takes the next argument as the value even when it is an
     // option (`--older-than --json`): that is a missing value, as is an empty one.
-    if (token.value === undefined || token.value === '' || (!token.inlineValue && token.value.startsWith('-'))) {
+    // A negative number (`--timeout -1`) is a value, not an option: the schema names it and the range.
+    if (token.value === undefined || token.value === '' || (!token.inlineValue && token.value.startsWith('-') && !/^-\d/.test(token.value))) {
       return usageError(`option ${flag} needs a value (${spec.value ?? 'VALUE'})`);
     }
     if (spec.multiple) {

@@ -17,7 +17,7 @@ const labelFilter = z
 
 /** A duration in whole seconds, at most `maxSeconds` (named in the message as `maxText`). */
 const duration = (maxSeconds: number, maxText: string) =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
+  z.union([z.string(), z.number()], { error: 'expected a duration such as 90s, 30m, 1h, 7d or 1h30m, or a number of seconds' }).transform((value, ctx) => {
     const seconds = parseDuration(value);
     if (seconds === undefined) {
       ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 30m, 1h, 7d or 1h30m' });
@@ -36,7 +36,14 @@ export const dockerOptionsSchema = z
     /** Path of the docker CLI. Default: `DOCKER_JANITOR_DOCKER_PATH`, else `docker` on PATH. */
     path: z.string().min(1).optional(),
     /** Engine endpoint; overrides `DOCKER_HOST`. */
-    host: z.string().min(1).optional(),
+    host: z
+      .string()
+      .min(1)
+      .superRefine((host, ctx) => {
+        const problem = hostProblem(host);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     /** Docker context; overrides `DOCKER_CONTEXT`. */
     context: z.string().min(1).optional(),
     /** Timeout of one docker call, in milliseconds. */
@@ -169,7 +176,15 @@ const parsed = new WeakMap<object, z.ZodType>();
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what = 'docker-janitor'): z.output<S> {
   if (typeof input === 'object' && input !== null && parsed.get(input) === schema) return input as z.output<S>;
-  const result = schema.safeParse(input ?? {});
+  let result: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    result = schema.safeParse(input ?? {}) as z.ZodSafeParseResult<z.output<S>>;
+  } catch (error) {
+    // A getter that throws (or a proxy): name the option, never let its error through raw.
+    const path = throwingPath(input) ?? '(options)';
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new OptionsError(`Invalid ${what} options: ${path}: reading it threw: ${reason}`, [{ path, message: `reading it threw: ${reason}`, received: undefined }]);
+  }
   if (result.success) {
     if (typeof result.data === 'object' && result.data !== null) parsed.set(result.data, schema);
     return result.data;
@@ -191,6 +206,8 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
  */
 export function describeValue(value: unknown, max = 120): string {
   if (typeof value === 'bigint') return `${value}n`;
+  // NaN and ±Infinity, which JSON would show as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value === 'function') return '[function]';
   if (typeof value === 'symbol') return value.toString();
   let text: string | undefined;
@@ -198,6 +215,7 @@ export function describeValue(value: unknown, max = 120): string {
     const seen = new WeakSet<object>();
     text = JSON.stringify(value, (_key, inner: unknown) => {
       if (typeof inner === 'bigint') return `${inner}n`;
+      if (typeof inner === 'number' && !Number.isFinite(inner)) return String(inner);
       if (typeof inner === 'function') return '[function]';
       if (typeof inner === 'symbol') return inner.toString();
       if (inner !== null && typeof inner === 'object') {
@@ -244,4 +262,42 @@ export function pruneFilters(options: Pick<ImageCleanOptions, 'olderThan' | 'lab
 function untilTimestamp(cutoffMs: number): string {
   const nanos = BigInt(Math.floor(cutoffMs)) * 1_000_000n - 1n;
   return `${nanos / 1_000_000_000n}.${String(nanos % 1_000_000_000n).padStart(9, '0')}`;
+}
+
+/**
+ * Why an engine endpoint cannot be used, or undefined. An empty `unix://` path would otherwise
+ * reach docker's default socket; `fd://` is a daemon's listener, not a client endpoint; `npipe://`
+ * exists only on Windows; `ssh://` needs a host.
+ */
+export function hostProblem(host: string, platform: string = process.platform): string | undefined {
+  const expected = 'expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST' + (platform === 'win32' ? ' or npipe:////./pipe/NAME' : '');
+  if (/^unix:\/\/$/i.test(host)) return `the unix:// endpoint has no socket path; ${expected}`;
+  if (/^fd:\/\//i.test(host)) return `fd:// is where a daemon listens, not an endpoint a client can use; ${expected}`;
+  if (/^npipe:\/\//i.test(host) && platform !== 'win32') return `npipe:// endpoints exist only on Windows; ${expected}`;
+  if (/^ssh:\/\/([^@/]*@)?(\/|$)/i.test(host)) return `the ssh:// endpoint has no host; ${expected}`;
+  return undefined;
+}
+
+/** The dotted path of the first property whose read throws (a getter, a proxy), or undefined. */
+function throwingPath(input: unknown, prefix = '', depth = 0, seen = new WeakSet<object>()): string | undefined {
+  if (input === null || typeof input !== 'object' || depth > 8 || seen.has(input)) return undefined;
+  seen.add(input);
+  let keys: string[];
+  try {
+    keys = Object.keys(input);
+  } catch {
+    return prefix || '(options)';
+  }
+  for (const key of keys) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    let value: unknown;
+    try {
+      value = (input as Record<string, unknown>)[key];
+    } catch {
+      return path;
+    }
+    const inner = throwingPath(value, path, depth + 1, seen);
+    if (inner) return inner;
+  }
+  return undefined;
 }

@@ -55,7 +55,11 @@ describe('help and version', () => {
 describe('usage errors: exit 2, one line naming the option, the value and what is allowed', () => {
   it.each([
     [['clean', '--older-than', 'yesterday'], 'invalid value "yesterday" for --older-than: expected a duration such as 90s, 30m, 1h, 7d or 1h30m'],
-    [['clean', '--timeout', '-5'], 'option --timeout needs a value (MS)'],
+    [['clean', '--timeout', '-5'], 'invalid value "-5" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
+    [['clean', '--timeout', '-1'], 'invalid value "-1" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
+    [['clean', '--host', 'unix://'], 'invalid value "unix://" for --host: the unix:// endpoint has no socket path; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
+    [['clean', '--host', 'ssh://'], 'invalid value "ssh://" for --host: the ssh:// endpoint has no host; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
+    [['clean', '--host', 'fd://'], 'invalid value "fd://" for --host: fd:// is where a daemon listens, not an endpoint a client can use; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
     [['clean', '--timeout', 'soon'], 'invalid value "soon" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
     [['clean', '--timeout', '0'], 'invalid value "0" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
     [['clean', '--timeout', '2147483648'], 'invalid value "2147483648" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],

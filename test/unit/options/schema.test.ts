@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageCleanOptionsSchema, janitorOptionsSchema, OptionsError, parseOptions, pruneFilters } from '../../../src/options/schema.js';
+import { hostProblem, imageCleanOptionsSchema, janitorOptionsSchema, OptionsError, parseOptions, pruneFilters } from '../../../src/options/schema.js';
 
 /** The OptionsError `fn` throws (fails the test when it does not throw one). */
 function optionsError(fn: () => unknown): OptionsError {
@@ -162,6 +162,31 @@ describe('OptionsError: names the option, the value given and what is allowed', 
     const circular = optionsError(() => parseOptions(janitorOptionsSchema, { adopt }));
     expect(circular.issues[0]).toMatchObject({ path: 'adopt', message: 'unknown option(s): self' });
     expect(circular.message).toContain('[circular]');
+  });
+
+  it('a bigint duration says a duration or a number is expected; NaN and Infinity are shown as such', () => {
+    const bigint = optionsError(() => parseOptions(janitorOptionsSchema, { stopTimeout: 10n }));
+    expect(bigint.message).toContain('stopTimeout: expected a duration such as 90s, 30m, 1h, 7d or 1h30m, or a number of seconds (got 10n)');
+    expect(optionsError(() => parseOptions(janitorOptionsSchema, { stopTimeout: Number.NaN })).message).toContain('(got NaN)');
+    expect(optionsError(() => parseOptions(janitorOptionsSchema, { docker: { timeoutMs: Number.POSITIVE_INFINITY } })).message).toContain('(got Infinity)');
+    expect(optionsError(() => parseOptions(janitorOptionsSchema, { adopt: { labels: [Number.NEGATIVE_INFINITY] } })).message).toContain('-Infinity');
+  });
+
+  it('a getter that throws is an OptionsError naming the option', () => {
+    const docker = Object.defineProperty({}, 'timeoutMs', { enumerable: true, get: () => { throw new Error('boom'); } });
+    const error = optionsError(() => parseOptions(janitorOptionsSchema, { docker }));
+    expect(error.issues[0]).toMatchObject({ path: 'docker.timeoutMs', message: 'reading it threw: boom' });
+    expect(error.message).toBe('Invalid docker-janitor options: docker.timeoutMs: reading it threw: boom');
+  });
+
+  it('an engine endpoint that cannot be used is named (empty unix path, fd://, npipe:// off Windows, ssh:// without a host)', () => {
+    for (const host of ['unix://', 'fd://', 'npipe:////./pipe/x', 'ssh://', 'ssh://me@']) {
+      const error = optionsError(() => parseOptions(janitorOptionsSchema, { docker: { host } }));
+      expect(error.issues[0]?.path).toBe('docker.host');
+    }
+    expect(hostProblem('npipe:////./pipe/docker_engine', 'win32')).toBeUndefined();
+    expect(hostProblem('ssh://me@build-host')).toBeUndefined();
+    expect(hostProblem('unix:///run/docker.sock')).toBeUndefined();
   });
 
   it('unknown keys at the top, naming each of them', () => {
