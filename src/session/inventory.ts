@@ -4,9 +4,9 @@
  * when it recorded the images present at its start). Read-only: nothing is removed here.
  */
 import { basename } from 'node:path';
-import { isDockerError, type DockerErrorCode } from '../docker/errors.js';
+import { isDockerError, isEngineFailure, type DockerErrorCode } from '../docker/errors.js';
 import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecordChecked, type SessionRecord } from './store.js';
-import { engineFor } from './sweep.js';
+import { engineFor, PROBE_TIMEOUT_MS } from './sweep.js';
 import { SESSION_LABEL } from './names.js';
 
 export type SessionState = 'running' | 'dead' | 'kept' | 'closed';
@@ -51,6 +51,14 @@ export interface InventoryOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** One line for a refused state root, one for the session records that failed the checks. */
   readonly onWarning?: (line: string) => void;
+  /**
+   * Timeout of each engine call, in ms (`sessions --timeout`). Default: the session's recorded
+   * timeout, at most {@link PROBE_TIMEOUT_MS} (as sweep's probe): a frozen engine does not hold
+   * the listing for the record's 60 s.
+   */
+  readonly timeoutMs?: number;
+  /** The docker CLI to run, for engines only the CLI reaches. */
+  readonly dockerPath?: string;
 }
 
 /** Every session recorded under `root`, oldest first, with what it holds on its engine. */
@@ -86,14 +94,17 @@ export async function listSessions(root: string, options: InventoryOptions = {})
         return { ...entry, holds: await holdings(record, readImagesBefore(dir), options) };
       } catch (error) {
         if (!isDockerError(error)) throw error;
-        return { ...entry, error: error.message.split('\n')[0] ?? String(error), errorCode: error.code };
+        // A timeout is unreachable already; a 5xx on a listing too (the engine is not working).
+        const errorCode = isEngineFailure(error) ? 'DOCKER_UNREACHABLE' : error.code;
+        return { ...entry, error: error.message.split('\n')[0] ?? String(error), errorCode };
       }
     }),
   );
 }
 
 async function holdings(record: SessionRecord, imagesBefore: Set<string> | undefined, options: InventoryOptions): Promise<SessionHoldings> {
-  const engine = engineFor(record, options.env ? { env: options.env } : {});
+  const timeoutMs = options.timeoutMs ?? Math.min(PROBE_TIMEOUT_MS, record.docker.timeoutMs ?? PROBE_TIMEOUT_MS);
+  const engine = engineFor(record, { timeoutMs, ...(options.env ? { env: options.env } : {}), ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}) });
   const label = [`${SESSION_LABEL}=${record.id}`];
   const [containers, networks, volumes, dangling] = await Promise.all([
     engine.listContainers({ labels: label }).then((list) => list.map((container) => container.id)),
