@@ -224,7 +224,7 @@ describe('api only', () => {
     engine.close();
   });
 
-  it('an engine that stops answering part-way: the answers given are kept, the rest failed; none at all throws', async () => {
+  it('an engine that stops answering part-way: the answers given are kept, the rest failed with no answer (never a throw)', async () => {
     const a = `sha256:${'a'.repeat(64)}` as const;
     const b = `sha256:${'b'.repeat(64)}` as const;
     const socket = join(dir, 'partway.sock');
@@ -246,8 +246,15 @@ describe('api only', () => {
     const refB = { id: b } as const;
     const answers = await engine.removeImages([refA, refB]);
     expect(answers.get(refA)).toEqual({ kind: 'removed', deleted: [a], untagged: [] });
-    expect(answers.get(refB)).toEqual({ kind: 'failed', message: expect.stringMatching(/did not answer DELETE \/v1\.41\/images\/sha256:b+ within 800 ms/) });
-    await expect(engine.removeImages([refB])).rejects.toBeInstanceOf(DockerTimeoutError);
+    // No answer in time: an outcome (the daemon may still carry it out), never an exception.
+    const noAnswer = {
+      kind: 'failed',
+      noAnswer: true,
+      message: expect.stringMatching(/no answer in time: .*did not answer DELETE \/v1\.41\/images\/sha256:b+ within 800 ms/),
+    };
+    expect(answers.get(refB)).toEqual(noAnswer);
+    const again = await engine.removeImages([refB]);
+    expect(again.get(refB)).toEqual(noAnswer);
     engine.close();
   });
 
