@@ -3,6 +3,7 @@
  * Docker and Podman payloads in unit tests.
  */
 import { classifyRemoveFailure } from '../classify.js';
+import { mapImage } from '../parse.js';
 import type { CreateEvent, FullImageId, ImageRemoval, ObjectRemoval, PruneAnswer } from '../engine.js';
 import type { ContainerInfo, ImageInfo } from '../types.js';
 
@@ -26,18 +27,8 @@ export function mapImageSummary(raw: unknown): ImageInfo | undefined {
 
 /** `GET /images/{id}/json` (same shape as `docker image inspect`). */
 export function mapImageInspect(raw: unknown): ImageInfo | undefined {
-  if (!isObject(raw) || typeof raw.Id !== 'string') return undefined;
-  const created = typeof raw.Created === 'string' ? Date.parse(raw.Created) : Number.NaN;
-  const config = isObject(raw.Config) ? raw.Config : undefined;
-  return {
-    id: raw.Id,
-    repoTags: strings(raw.RepoTags).filter((tag) => tag !== NONE_TAG),
-    repoDigests: strings(raw.RepoDigests).filter((digest) => digest !== NONE_DIGEST),
-    parent: typeof raw.Parent === 'string' && raw.Parent !== '' ? raw.Parent : undefined,
-    created: Number.isNaN(created) ? 0 : created,
-    size: typeof raw.Size === 'number' ? raw.Size : 0,
-    labels: labelsOf(config?.Labels),
-  };
+  // The same JSON as `docker image inspect`: one mapper for both transports.
+  return isObject(raw) && typeof raw.Id === 'string' ? mapImage(raw) : undefined;
 }
 
 /** One entry of `GET /containers/json`. */

@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/command.js';
-import { EXIT, main } from '../../../src/cli/main.js';
+import { EXIT } from '../../../src/cli/main.js';
+import { runCli } from '../../support/cli.js';
 
 let dir: string;
 const servers: Server[] = [];
@@ -49,18 +49,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    env: { PATH: process.env.PATH, DOCKER_JANITOR_STATE_DIR: join(dir, 'state') },
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    isTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv, { DOCKER_JANITOR_STATE_DIR: join(dir, 'state') });
 
 describe.each(['http500', 'junk'] as const)('an endpoint answering %s', (name) => {
   it('clean: exit 3, one line naming the endpoint, no stack', async () => {

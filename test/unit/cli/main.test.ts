@@ -4,25 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanSpec } from '../../../src/cli/commands/clean.js';
-import { UsageError, type CliIO, type Command } from '../../../src/cli/command.js';
-import { commands, EXIT, main } from '../../../src/cli/main.js';
+import { UsageError, type Command } from '../../../src/cli/command.js';
+import { commands, EXIT } from '../../../src/cli/main.js';
+import { runCli } from '../../support/cli.js';
 import { DockerCommandError } from '../../../src/docker/errors.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Runs main with captured streams and an environment of our own (no DOCKER_HOST leaks in). */
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}, table: readonly Command[] = commands) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    env: { PATH: process.env.PATH, ...env },
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    isTTY: false,
-  };
-  const code = await main(argv, io, table);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}, table: readonly Command[] = commands) => runCli(argv, env, table);
 
 describe('help and version', () => {
   it('--help documents the commands, every clean option and the exit codes', async () => {

@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { CliIO } from '../../../src/cli/command.js';
-import { EXIT, main } from '../../../src/cli/main.js';
+import { EXIT } from '../../../src/cli/main.js';
+import { runCli } from '../../support/cli.js';
 
 let dir: string;
 let server: Server;
@@ -45,18 +45,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    env: { PATH: process.env.PATH, DOCKER_JANITOR_STATE_DIR: join(dir, 'state') },
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    isTTY: false,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCli(argv, { DOCKER_JANITOR_STATE_DIR: join(dir, 'state') });
 
 it('sessions --timeout 300 on a frozen engine: about 300 ms, holdings unknown with the reason, exit 3', async () => {
   const started = performance.now();
