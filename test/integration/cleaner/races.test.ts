@@ -28,6 +28,7 @@ import { openSession } from '../../../src/session/open.js';
 import { BASE_IMAGE, dockerEnv, dockerSync, engineImages, makeDangling, resetEngine, startRegistry, type LocalRegistry } from '../../support/docker.js';
 import { testEngine, TRANSPORTS } from '../../support/engines.js';
 import { buildMany } from '../../support/states.js';
+import { rng } from '../../support/rng.js';
 
 const SEED = process.env.DJ_SEED ? Number(process.env.DJ_SEED) : Math.floor(Math.random() * 2 ** 32);
 const ROUNDS = process.env.DJ_RACE_ROUNDS ? Number(process.env.DJ_RACE_ROUNDS) : 20;
@@ -95,19 +96,6 @@ function newCounts(): Counts {
   };
 }
 
-function rng(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
-  return { next, int, pick };
-}
 
 /** What the daemon's reference store (legacy store, repositories.json) says `reference` names. */
 function referenceTarget(reference: string): string | undefined {

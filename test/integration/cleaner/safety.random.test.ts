@@ -29,30 +29,13 @@ import {
 } from '../../support/docker.js';
 import { TRANSPORTS, testEngine } from '../../support/engines.js';
 import { buildMany, type ImageSpec } from '../../support/states.js';
+import { rng } from '../../support/rng.js';
 
 const SEED = process.env.DJ_SEED ? Number(process.env.DJ_SEED) : Math.floor(Math.random() * 2 ** 32);
 const ROUNDS = process.env.DJ_ROUNDS ? Number(process.env.DJ_ROUNDS) : 20;
 const BUDGET_MS = process.env.DJ_BUDGET_MS ? Number(process.env.DJ_BUDGET_MS) : ROUNDS * 30_000;
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`DJ_ROUNDS must be a positive whole number (got ${process.env.DJ_ROUNDS})`);
 
-/** mulberry32: small, fast, good enough to drive test states. */
-function rng(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => {
-    const item = items[Math.floor(next() * items.length)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
-  };
-  return { next, int, pick };
-}
 
 interface Built {
   readonly id: string;
