@@ -253,13 +253,6 @@ function withTypedTimeouts(client: DockerClient, endpoint: string): DockerClient
         throw convert(error, args);
       }
     },
-    runSync(args, options) {
-      try {
-        return client.runSync(args, options);
-      } catch (error) {
-        throw convert(error, args);
-      }
-    },
   };
 }
 

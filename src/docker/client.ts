@@ -8,10 +8,7 @@
  * A group of its own also keeps a Ctrl+C sent to the runner's process group from killing the
  * docker calls that the signal cleanup itself is making.
  */
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import { DockerCommandError, DockerNotInstalledError, DockerUnreachableError } from './errors.js';
 
@@ -57,8 +54,6 @@ export interface DockerClient {
   /** The environment docker runs with (for child processes that must reach the same engine). */
   readonly env: Readonly<Record<string, string>>;
   run(args: readonly string[], options?: RunOptions): Promise<DockerResult>;
-  /** Synchronous variant, for signal handlers that must finish before the process exits. */
-  runSync(args: readonly string[], options?: RunOptions): DockerResult;
   /** A long-running command (e.g. `docker events`) whose stdout lines are handed to `onLine`. */
   stream(args: readonly string[], onLine: (line: string) => void): { stop(): void; done: Promise<void> };
 }
@@ -140,10 +135,6 @@ export function createDockerClient(options: DockerClientOptions = {}): DockerCli
     async run(args, run) {
       options.onCommand?.(args);
       return settle(args, run, await spawnBounded(dockerPath, args, env, limit(run)));
-    },
-    runSync(args, run) {
-      options.onCommand?.(args);
-      return settle(args, run, spawnBoundedSync(dockerPath, args, env, limit(run)));
     },
     stream(args, onLine) {
       options.onCommand?.(args);
@@ -249,45 +240,4 @@ export function spawnBounded(file: string, args: readonly string[], env: NodeJS.
       if (exit) exited();
     });
   });
-}
-
-/**
- * The synchronous twin, for signal handlers. Output goes to files, not pipes, so the call
- * returns when the CLI exits even if a grandchild keeps the descriptors; on timeout the whole
- * group is killed.
- */
-export function spawnBoundedSync(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): RawResult {
-  const dir = mkdtempSync(join(tmpdir(), 'docker-janitor-run-'));
-  const outPath = join(dir, 'stdout');
-  const errPath = join(dir, 'stderr');
-  const outFd = openSync(outPath, 'w', 0o600);
-  const errFd = openSync(errPath, 'w', 0o600);
-  try {
-    // `detached` is not in the typings of spawnSync, but Node honours it (a new session, as spawn).
-    const spawnOptions: SpawnSyncOptions & { detached: boolean } = {
-      env,
-      stdio: ['ignore', outFd, errFd],
-      detached: true,
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    };
-    const result = spawnSync(file, [...args], spawnOptions);
-    const error = result.error as NodeJS.ErrnoException | undefined;
-    const timedOut = error?.code === 'ETIMEDOUT';
-    if (timedOut) killGroup(result.pid);
-    const read = (path: string) => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return '';
-      }
-    };
-    if (error && !timedOut) return { stdout: '', stderr: '', failed: true, timedOut: false, code: error.code, cause: error };
-    const exitCode = result.status ?? undefined;
-    return { stdout: read(outPath), stderr: read(errPath), exitCode, failed: timedOut || exitCode !== 0, timedOut };
-  } finally {
-    closeSync(outFd);
-    closeSync(errFd);
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
