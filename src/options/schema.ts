@@ -241,30 +241,6 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 }
 
 /**
- * Docker prune filters equivalent to the options' image filters. With `now` (ms since the epoch)
- * the age filter is an absolute cutoff, so the daemon judges age by the same clock and instant
- * as the planner (a relative `until=Ns` is measured on the daemon's clock when prune runs).
- */
-export function pruneFilters(options: Pick<ImageCleanOptions, 'olderThan' | 'labels' | 'excludeLabels'>, now?: number): string[] {
-  const filters: string[] = [];
-  if (options.olderThan !== undefined) {
-    filters.push(now === undefined ? `until=${options.olderThan}s` : `until=${untilTimestamp(now - options.olderThan * 1000)}`);
-  }
-  for (const label of options.labels) filters.push(`label=${label}`);
-  for (const label of options.excludeLabels) filters.push(`label!=${label}`);
-  return filters;
-}
-
-/**
- * `SECONDS.NANOSECONDS` one nanosecond before `cutoffMs`: Docker's prune removes images created
- * at or before `until`, the planner those created strictly before the cutoff.
- */
-function untilTimestamp(cutoffMs: number): string {
-  const nanos = BigInt(Math.floor(cutoffMs)) * 1_000_000n - 1n;
-  return `${nanos / 1_000_000_000n}.${String(nanos % 1_000_000_000n).padStart(9, '0')}`;
-}
-
-/**
  * Why an engine endpoint cannot be used, or undefined. An empty `unix://` path would otherwise
  * reach docker's default socket; `fd://` is a daemon's listener, not a client endpoint; `npipe://`
  * exists only on Windows; `ssh://` needs a host.

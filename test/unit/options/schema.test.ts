@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostProblem, imageCleanOptionsSchema, janitorOptionsSchema, OptionsError, parseOptions, pruneFilters } from '../../../src/options/schema.js';
+import { hostProblem, imageCleanOptionsSchema, janitorOptionsSchema, OptionsError, parseOptions } from '../../../src/options/schema.js';
 
 /** The OptionsError `fn` throws (fails the test when it does not throw one). */
 function optionsError(fn: () => unknown): OptionsError {
@@ -217,24 +217,6 @@ describe('OptionsError: names the option, the value given and what is allowed', 
   it('names what was being parsed', () => {
     const error = optionsError(() => parseOptions(janitorOptionsSchema, { watchdog: 1 }, 'docker-janitor/vitest'));
     expect(error.message).toMatch(/^Invalid docker-janitor\/vitest options: watchdog: /);
-  });
-});
-
-describe('pruneFilters', () => {
-  it('turns the filters into Docker prune filters: until in seconds, label= and label!=', () => {
-    const options = parseOptions(imageCleanOptionsSchema, { olderThan: '1h', labels: ['team=ci', 'flag'], excludeLabels: ['keep', 'k=v'] });
-    expect(pruneFilters(options)).toEqual(['until=3600s', 'label=team=ci', 'label=flag', 'label!=keep', 'label!=k=v']);
-  });
-
-  it('is empty without filters, and keeps an age of 0', () => {
-    expect(pruneFilters(parseOptions(imageCleanOptionsSchema, {}))).toEqual([]);
-    expect(pruneFilters({ olderThan: 0, labels: [], excludeLabels: [] })).toEqual(['until=0s']);
-  });
-
-  it('gives the filter the recorded "older than" prune was run with', async () => {
-    const { recorded } = await import('../fixtures/corpus.js');
-    const args = recorded('image-prune-until-none-old').args;
-    expect(args).toContain(pruneFilters({ olderThan: 3600, labels: [], excludeLabels: [] })[0]);
   });
 });
 
