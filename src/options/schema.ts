@@ -139,8 +139,10 @@ export const janitorOptionsSchema = z.strictObject({
   watchdog: z.boolean().default(true),
   /**
    * Hand the tests a session socket (DOCKER_HOST) that labels everything they create, through
-   * any client. The watchdog hosts it; when it cannot start (no watchdog, an engine only the
-   * docker CLI reaches), one warning line, and the run goes on with labels, tracking and adoption.
+   * any client. The watchdog hosts it (for an `ssh://` engine, one `ssh … docker system
+   * dial-stdio` per connection); when it cannot start (no watchdog, an engine only the docker CLI
+   * reaches other than ssh://), one warning line, and the run goes on with labels, tracking and
+   * adoption.
    */
   socket: z.boolean().default(true),
   /** Clean the session synchronously on SIGINT, SIGTERM and SIGHUP, then exit with the signal's code. */
