@@ -12,8 +12,6 @@ import { REPO_ROOT } from './engine.js';
 
 const SCRIPT = join(REPO_ROOT, 'scripts/test-sshd.sh');
 
-export const SSHD = '/usr/sbin/sshd';
-
 export interface TestSshd {
   /** `ssh://USER@127.0.0.1:PORT` */
   readonly host: string;
