@@ -40,7 +40,7 @@ export type Upstream =
       };
     };
 
-/** Command upstreams: processes running at once, per session socket, unless told otherwise. */
+/** Command upstreams: processes running at once in this process (the watchdog serves one socket), unless told otherwise. */
 export const MAX_COMMAND_CONNECTIONS = 64;
 /** The tail of a command's stderr kept for the error message. */
 const STDERR_BYTES = 2048;
@@ -160,7 +160,7 @@ let commandProcesses = 0;
  * engine's bytes as data, half-close as stdin's end. A process that fails before any answer
  * (ssh cannot connect, no docker on the remote host) ends the connection with an error that
  * carries the last line of its stderr, which the relay answers as 502. Destroying it kills the
- * process's group (the docker CLI and the ssh it started).
+ * process's group (ssh and whatever it started, such as a ProxyCommand).
  */
 class CommandConnection extends Duplex {
   private child: ChildProcessWithoutNullStreams | undefined;
