@@ -17,6 +17,8 @@ export interface TestSshd {
   readonly host: string;
   /** A directory to put first on PATH: its `ssh` uses the test's key and known_hosts. */
   readonly pathPrefix: string;
+  /** The sshd's directory: `client_ed25519` (the key it accepts), `ssh_config`, `known_hosts`. */
+  readonly dir: string;
   /** The sshd sessions open now (one per SSH connection). */
   sessions(): number[];
   stop(): void;
@@ -39,6 +41,7 @@ export function startTestSshd(engineSocket: string): TestSshd {
   return {
     host,
     pathPrefix,
+    dir,
     sessions() {
       if (!existsSync(pidFile)) return [];
       const pid = readFileSync(pidFile, 'utf8').trim();

@@ -6,8 +6,8 @@
  * `ssh … docker system dial-stdio`; with `socket: false` the session's CLI transport goes over
  * ssh and labels and adoption clean what the test created.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,35 @@ describe('an ssh:// engine (a real sshd on loopback)', () => {
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
+    }
+  });
+
+  it('with the key only in an ssh-agent (SSH_AUTH_SOCK when the run starts), the watchdog’s ssh logs in through it', async () => {
+    // An ssh that knows the host but has no key file: only the agent can log in.
+    const dir = mkdtempSync(join(tmpdir(), 'dj-ssh-agent-'));
+    const config = readFileSync(join(sshd.dir, 'ssh_config'), 'utf8')
+      .replace(/^\s*IdentityFile .*$/m, `  IdentityFile ${join(dir, 'no-such-key')}`)
+      .replace(/^\s*IdentitiesOnly .*\n/m, '');
+    writeFileSync(join(dir, 'ssh_config'), config);
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${join(dir, 'ssh_config')} "$@"\n`, { mode: 0o755 });
+    const agentSocket = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
+    try {
+      await expect.poll(() => existsSync(agentSocket), { timeout: 5_000 }).toBe(true);
+      execFileSync('ssh-add', ['-q', join(sshd.dir, 'client_ed25519')], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: 'ignore' });
+      const testEnv: NodeJS.ProcessEnv = { ...env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, SSH_AUTH_SOCK: agentSocket };
+      // Without the agent this ssh cannot log in.
+      expect(() => execFileSync('docker', ['ps'], { env: { ...testEnv, SSH_AUTH_SOCK: '' }, stdio: 'pipe' })).toThrow(/Permission denied/);
+      const session = await openSession(OPTIONS, { env: testEnv });
+      session.exportEnv(testEnv);
+      const run = inEnv(testEnv)(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+      expect(JSON.parse(dockerSync(['container', 'inspect', '--format', '{{json .Config.Labels}}', run]))[SESSION]).toBe(session.id);
+      const result = await session.teardown();
+      expect(result.containers.removed.map((c) => c.id)).toEqual([run]);
+    } finally {
+      agent.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
