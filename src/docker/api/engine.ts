@@ -41,18 +41,36 @@ export interface ApiEngineOptions {
   /** For messages: `unix:///var/run/docker.sock`, `docker context "x" (tcp://…)`. */
   readonly endpoint: string;
   readonly timeoutMs?: number | undefined;
-  /** Requests in flight at once for removals and inspections. Default 8. */
+  /**
+   * Container, network and volume removals (and lookups) in flight at once. Default
+   * {@link OBJECT_CONCURRENCY}, as the docker CLI's `docker rm` does.
+   */
   readonly concurrency?: number | undefined;
+  /** Image removals in flight at once. Default {@link IMAGE_CONCURRENCY}. */
+  readonly imageConcurrency?: number | undefined;
   /** Called before every request is sent (method and path with query): for tests' records. */
   readonly onRequest?: ((request: RequestRecord) => void) | undefined;
 }
 
 export const DEFAULT_API_TIMEOUT_MS = 60_000;
+/** The docker CLI removes containers 50 at a time (docker/cli `parallelOperation`, `defaultParallel`). */
+export const OBJECT_CONCURRENCY = 50;
+/** Image removals at once: the daemon writes its reference store on every untag, so more does not go faster. */
+export const IMAGE_CONCURRENCY = 8;
+/** Connections kept besides the removals': listings asked while removals run. */
+const SPARE_SOCKETS = 4;
 
 export function createApiEngine(options: ApiEngineOptions): Engine {
   const timeoutMs = options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  const http = createApiHttp({ target: options.target, endpoint: options.endpoint, timeoutMs, onRequest: options.onRequest });
+  const concurrency = Math.max(1, options.concurrency ?? OBJECT_CONCURRENCY);
+  const imageConcurrency = Math.max(1, options.imageConcurrency ?? IMAGE_CONCURRENCY);
+  const http = createApiHttp({
+    target: options.target,
+    endpoint: options.endpoint,
+    timeoutMs,
+    onRequest: options.onRequest,
+    maxSockets: Math.max(concurrency, imageConcurrency) + SPARE_SOCKETS,
+  });
   const { endpoint } = options;
 
   /** A request whose 2xx answer is JSON; anything else is a DockerApiError. */
@@ -72,8 +90,8 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
     return mapObjectAnswer(answer.status, tryJson(answer.body), answer.body);
   };
 
-  const each = async <K, V>(keys: readonly K[], work: (key: K) => Promise<V>): Promise<Map<K, V>> => {
-    const results = await inParallel(keys, concurrency, work);
+  const each = async <K, V>(keys: readonly K[], work: (key: K) => Promise<V>, limit = concurrency): Promise<Map<K, V>> => {
+    const results = await inParallel(keys, limit, work);
     return new Map(keys.map((key, index) => [key, results[index] as V]));
   };
 
@@ -84,13 +102,14 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
    * could not be asked.
    *
    * Circuit breaker: after the first request that times out, no further request of the call is
-   * sent (a frozen daemon would make each wait its own timeout, 8 at a time). The timed-out ones
+   * sent (a frozen daemon would make each wait its own timeout, many at a time). The timed-out ones
    * are `noAnswer` (the daemon may still carry them out); the rest are `notSent`.
    */
   const removals = async <K, V>(
     keys: readonly K[],
     work: (key: K) => Promise<V>,
     failed: (message: string, flags: { noAnswer?: true; notSent?: true }) => V,
+    limit = concurrency,
   ): Promise<Map<K, V>> => {
     let firstError: unknown;
     let answered = 0;
@@ -110,7 +129,7 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
         }
         return failed(error.message, {});
       }
-    });
+    }, limit);
     if (firstError !== undefined && answered === 0 && !timedOut) throw firstError;
     return results;
   };
@@ -210,6 +229,7 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
           return mapImageDelete(answer.status, tryJson(answer.body), answer.body);
         },
         failedImage,
+        imageConcurrency,
       );
     },
 

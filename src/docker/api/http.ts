@@ -39,6 +39,8 @@ export interface HttpOptions {
   readonly timeoutMs: number;
   /** Called before every request is sent: lets tests record exactly what goes out. */
   readonly onRequest?: ((request: RequestRecord) => void) | undefined;
+  /** Connections open at once (kept alive); more requests wait for one. Default 16. */
+  readonly maxSockets?: number | undefined;
 }
 
 export interface Answer {
@@ -68,7 +70,7 @@ const loadHttps = (): typeof https => createRequire(import.meta.url)('node:https
 
 export function createApiHttp(options: HttpOptions): ApiHttp {
   const { target, endpoint } = options;
-  const agentOptions = { keepAlive: true, maxSockets: 16 };
+  const agentOptions = { keepAlive: true, maxSockets: Math.max(1, options.maxSockets ?? 16) };
   const secure = target.kind === 'tcp' && target.tls !== undefined ? loadHttps() : undefined;
   const agent =
     secure && target.kind === 'tcp' && target.tls
