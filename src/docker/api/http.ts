@@ -80,8 +80,15 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
   /** Follows in progress, ended by close() too. */
   const follows = new Set<{ stop(): void }>();
 
-  const base = (): http.RequestOptions =>
-    target.kind === 'unix' ? { socketPath: target.socketPath } : { host: target.host, port: target.port };
+  /**
+   * `servername` only matters for TLS (SNI). Without it the agent derives one from the Host header
+   * and checks it with `net.isIP`, whose first call in a process compiles a large regular
+   * expression (~7 ms of a setup with nothing to clean).
+   */
+  const base = (): http.RequestOptions & { servername?: string } =>
+    target.kind === 'unix'
+      ? { socketPath: target.socketPath, servername: '' }
+      : { host: target.host, port: target.port, ...(target.tls ? {} : { servername: '' }) };
   const transport = secure ?? http;
 
   const send = (method: string, path: string, timeoutMs: number, retried = false): Promise<Answer> => {
