@@ -1,6 +1,7 @@
 /**
  * The safe image cleaner, over the typed {@link Engine}:
- *   1. list the dangling images, every image and every container (in parallel) and plan (pure);
+ *   1. list every image and every container (in parallel) and plan (pure): the candidates are
+ *      the dangling images (no tag, no child) and the leftovers of an earlier clean;
  *   2. give each image to remove a unique temporary reference (`docker-janitor-remove:<run>-<n>`);
  *   3. remove those references, never forced, children first. Docker deletes an image only when
  *      no other reference remains and no container uses it, checked inside the daemon at removal
@@ -15,9 +16,9 @@ import { DockerTimeoutError, DockerUnreachableError, isDockerError } from '../do
 import type { ContainerInfo, ImageInfo } from '../docker/types.js';
 import { isRunning } from '../docker/types.js';
 import type { ImageCleanOptions } from '../options/schema.js';
-import { planImageCleanup, realTags, type ImageScope } from './plan.js';
+import { cleanupCandidates, planImageCleanup, realTags, type ImageScope } from './plan.js';
 import type { CleanResult, ContainerRef, FailedImage, RemovedImage, SkippedImage } from './result.js';
-import { isTemporaryReference, newRunId, onlyTemporaryTags, temporaryTag } from './temporary.js';
+import { isTemporaryReference, newRunId, temporaryTag } from './temporary.js';
 
 export interface CleanContext {
   /** Milliseconds since the epoch; default `Date.now()`. */
@@ -28,6 +29,11 @@ export interface CleanContext {
   readonly runId?: string;
   /** Parallel `tag` calls; default 8. */
   readonly tagConcurrency?: number;
+  /**
+   * Only these image IDs are candidates: the rest is neither touched nor counted (a second pass
+   * over the images a session's containers used, see session/teardown.ts). Default: every one.
+   */
+  readonly only?: ReadonlySet<string>;
   /**
    * After removals failed, the waits (ms) before each attempt to re-read the engine; default
    * {@link REREAD_DELAYS_MS}. Empty: never re-read (every failure stays in doubt: `unknown`).
@@ -50,15 +56,13 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
   const started = performance.now();
   const now = context.now ?? Date.now();
 
-  // The dangling listing gives the candidates; the full one the temporary-tagged leftovers of an
-  // earlier clean and every image ID (to recognise the untagged parents Docker deletes with a child).
-  const [dangling, every, containers] = await Promise.all([
-    engine.listImages({ dangling: true }),
-    engine.listImages({ all: true }),
-    engine.listContainers(),
-  ]);
-  const leftovers = every.filter((image) => onlyTemporaryTags(image.repoTags));
-  const plan = planImageCleanup({ images: [...dangling, ...leftovers], containers, options, now, scope: context.scope });
+  // One listing of every image gives the candidates (the dangling images and the temporary-tagged
+  // leftovers of an earlier clean) and every image ID (to recognise the untagged parents Docker
+  // deletes with a child).
+  const [every, containers] = await Promise.all([engine.listImages({ all: true }), engine.listContainers()]);
+  const { only } = context;
+  const candidates = cleanupCandidates(every).filter((image) => !only || only.has(image.id));
+  const plan = planImageCleanup({ images: candidates, containers, options, now, scope: context.scope });
   const skipped: SkippedImage[] = [...plan.skip];
   const prune = { ran: false, reclaimed: 0, skippedBecause: plan.prune.skippedBecause };
 

@@ -71,6 +71,36 @@ export interface ImagePlan {
 
 export const PRUNE_NOT_USED = "not used: the daemon's prune is not exact (see docs/safety.md)";
 
+/**
+ * The cleaner's candidates, from one listing of every image (`docker images --all`): the dangling
+ * images, and the images whose only tags are temporary references. Pure.
+ *
+ * Dangling is Docker's own filter (`dangling=true`, moby `daemon/images/images.go`): an image with
+ * no tag and no child image (`imageStore.Heads()`); an untagged image with children is an
+ * intermediate, not dangling. A digest-only image is dangling on Engine 20.10 (the planner keeps
+ * it unless `removeDigested`). An ID listed more than once (the containerd store lists one entry
+ * per name) counts once, with the tags and digests of all its entries.
+ */
+export function cleanupCandidates(every: readonly ImageInfo[]): ImageInfo[] {
+  const byId = new Map<string, ImageInfo>();
+  for (const image of every) {
+    const known = byId.get(image.id);
+    byId.set(
+      image.id,
+      known
+        ? { ...known, repoTags: union(known.repoTags, image.repoTags), repoDigests: union(known.repoDigests, image.repoDigests), parent: known.parent ?? image.parent }
+        : image,
+    );
+  }
+  const parents = new Set<string>();
+  for (const image of byId.values()) if (image.parent) parents.add(image.parent);
+  return [...byId.values()].filter((image) => (image.repoTags.length === 0 && !parents.has(image.id)) || onlyTemporaryTags(image.repoTags));
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
 /** Whether the scope lets the cleaner touch `image`. Pure. */
 export function inScope(image: ImageInfo, scope: ImageScope | undefined): boolean {
   if (!scope || scope.kind === 'all' || onlyTemporaryTags(image.repoTags)) return true;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { childrenFirst, inScope, matchesFilters, planImageCleanup, PRUNE_NOT_USED, type PlanOptions } from '../../../src/cleaner/plan.js';
+import { readFileSync } from 'node:fs';
+import { childrenFirst, cleanupCandidates, inScope, matchesFilters, planImageCleanup, PRUNE_NOT_USED, type PlanOptions } from '../../../src/cleaner/plan.js';
+import { mapImageSummary } from '../../../src/docker/api/map.js';
 import { parseContainerLines, parseIdLines, parseImageInspect } from '../../../src/docker/parse.js';
 import type { ContainerInfo, ImageInfo } from '../../../src/docker/types.js';
 import { idOf, recorded } from '../fixtures/corpus.js';
@@ -418,5 +420,50 @@ describe('childrenFirst', () => {
 describe('matchesFilters', () => {
   it('matches everything without filters', () => {
     expect(matchesFilters(image({ created: NOW + HOUR }), DEFAULTS, NOW)).toBe(true);
+  });
+});
+
+describe('cleanupCandidates: the dangling images from one listing of every image', () => {
+  const sorted = (list: readonly string[]) => [...new Set(list)].sort();
+
+  it('is exactly what the daemon lists with dangling=true (docker image inspect of every image, 20.10)', () => {
+    const all = parseImageInspect(recorded('engine-images').stdout);
+    const daemon = parseIdLines(recorded('image-ls-dangling').stdout);
+    expect(sorted(ids(cleanupCandidates(all)))).toEqual(sorted(daemon));
+  });
+
+  it('is exactly what the daemon lists with dangling=true (GET /images/json?all=1, 20.10)', () => {
+    const answer = (name: string) =>
+      (JSON.parse((JSON.parse(readFileSync(new URL(`../fixtures/recorded/api-${name}.json`, import.meta.url), 'utf8')) as { body: string }).body) as unknown[]).flatMap(
+        (raw) => mapImageSummary(raw) ?? [],
+      );
+    const daemon = answer('images-dangling');
+    expect(daemon.length).toBeGreaterThan(0);
+    expect(sorted(ids(cleanupCandidates(answer('images-all'))))).toEqual(sorted(ids(daemon)));
+  });
+
+  it('an untagged image with a child is an intermediate, not a candidate; a digest-only one is', () => {
+    const base = image({ repoTags: ['base:1'] });
+    const intermediate = image({ parent: base.id });
+    const child = image({ parent: intermediate.id });
+    const digested = image({ repoDigests: ['repo@sha256:' + 'd'.repeat(64)] });
+    const tagged = image({ repoTags: ['app:1'] });
+    expect(ids(cleanupCandidates([base, intermediate, child, digested, tagged]))).toEqual([child.id, digested.id]);
+  });
+
+  it('takes the leftovers of an earlier clean (only temporary tags), even with a child', () => {
+    const leftover = image({ repoTags: ['docker-janitor-remove:abc-0'] });
+    const child = image({ parent: leftover.id });
+    const mixed = image({ repoTags: ['docker-janitor-remove:abc-1', 'user/keep:1'] });
+    expect(ids(cleanupCandidates([leftover, child, mixed]))).toEqual([leftover.id, child.id]);
+  });
+
+  it('an ID listed twice (one entry per name) counts once, with the tags of all its entries', () => {
+    const untaggedEntry = image();
+    const taggedEntry = { ...untaggedEntry, repoTags: ['user/keep:1'] };
+    expect(cleanupCandidates([untaggedEntry, taggedEntry])).toEqual([]);
+    expect(cleanupCandidates([taggedEntry, untaggedEntry])).toEqual([]);
+    const twice = image();
+    expect(ids(cleanupCandidates([twice, { ...twice }]))).toEqual([twice.id]);
   });
 });

@@ -130,8 +130,8 @@ describe('Docker missing or unreachable: exit 3, one clear line', () => {
     expect(code).toBe(EXIT.failed);
     expect(stdout).toBe('');
     expect(stderr.split('\n')).toHaveLength(2);
-    // Through the CLI engine (clean runs on an Engine): its listing, or the inspection of what it listed, is named.
-    expect(stderr).toMatch(/^docker-janitor: Unexpected output from docker image (ls|inspect) /);
+    // Through the CLI engine (clean runs on an Engine): a listing (images and containers, asked together), or the inspection of what it listed, is named.
+    expect(stderr).toMatch(/^docker-janitor: Unexpected output from docker (image|container) (ls|inspect) /);
     expect(stderr).not.toContain('please report');
   });
 
