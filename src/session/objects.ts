@@ -23,6 +23,8 @@ export interface SessionTargets {
    * adoption filters, from a bounded replay of the engine's create events.
    */
   readonly adopt?: { readonly filters: AdoptOptions; readonly sinceMs: number };
+  /** Told the containers found (full IDs), before anything is removed or stopped. */
+  readonly onContainers?: (ids: readonly string[]) => void;
 }
 
 export interface SessionObjectsReport {
@@ -41,6 +43,7 @@ export async function removeSessionObjects(engine: Engine, targets: SessionTarge
   const containers = [...ids.container];
   const networks = [...ids.network];
   const volumes = [...ids.volume];
+  targets.onContainers?.(containers);
 
   if (targets.dryRun) {
     const would = (kind: ResourceKind, list: string[]): ResourceOutcomes => ({ ...EMPTY, removed: list.map((id) => ({ kind, id })) });

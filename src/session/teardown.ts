@@ -1,10 +1,19 @@
 /**
  * Session teardown: the session's containers (with anonymous volumes), then its networks and
- * volumes, then the safe image cleaner. Problems become warnings and failed entries in the
- * result; whether they fail the run is the caller's decision (failOnCleanupError).
+ * volumes; the safe image cleaner at the same time. Problems become warnings and failed entries
+ * in the result; whether they fail the run is the caller's decision (failOnCleanupError).
+ *
+ * The image cleaner does not wait for the containers: its first pass starts with the session's
+ * listings and removes the images no container uses while the containers are being removed. The
+ * images it skipped because a container used them go through a second pass once the session's
+ * containers are gone, if one of the session's containers was among their users. Safety does not
+ * rest on that split: every image goes through a temporary reference the daemon refuses to
+ * remove (409) while any container uses the image (see cleaner/clean.ts).
  */
 import { cleanImages } from '../cleaner/clean.js';
+import { mergeCleanResults } from '../cleaner/merge.js';
 import type { ImageScope } from '../cleaner/plan.js';
+import type { CleanResult, ContainerRef } from '../cleaner/result.js';
 import type { Engine } from '../docker/engine.js';
 import { isDockerError } from '../docker/errors.js';
 import type { JanitorOptions } from '../options/schema.js';
@@ -30,20 +39,29 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   const { record, options } = context;
   const warnings: string[] = [];
   const cleanImagesToo = options.images !== 'off' && !context.objectsOnly;
+  const keep = options.keepOnFailure && context.failed === true;
 
   let objects: SessionObjectsReport = { containers: EMPTY, networks: EMPTY, volumes: EMPTY, warnings: [] };
   let reachable = true;
   let dockerUnavailable: string | undefined;
   let objectsDone = false;
   const tracked = readTrackedChecked(context.dir);
+  const scope = cleanImagesToo ? imageScope(options.images, record.id, readImagesBefore(context.dir)) : undefined;
+  // The first image pass runs with the session's own listing and removals (settled, never thrown here).
+  const imagesStarted = performance.now();
+  const firstPass = scope ? settle(cleanImages(engine, options, { scope })) : undefined;
+  let sessionContainers: readonly string[] = [];
   try {
     objects = await removeSessionObjects(engine, {
       sessionId: record.id,
       tracked: tracked.entries,
       stopTimeout: options.stopTimeout,
-      keep: options.keepOnFailure && context.failed === true,
+      keep,
       dryRun: options.dryRun,
       adopt: { filters: record.adopt, sinceMs: record.startedAt },
+      onContainers: (ids) => {
+        sessionContainers = ids;
+      },
     });
     objectsDone = objects.warnings.length === 0;
     warnings.push(...objects.warnings);
@@ -57,12 +75,25 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   warnings.push(...refusedTrackedWarning(record.id, tracked.refused));
 
   let images: TeardownResult['images'];
-  if (cleanImagesToo && reachable) {
-    try {
-      images = await cleanImages(engine, options, { scope: imageScope(options.images, record.id, readImagesBefore(context.dir)) });
-    } catch (error) {
-      if (!isDockerError(error)) throw error;
-      warnings.push(`Could not clean images: ${firstLine(error)}`);
+  if (firstPass && scope) {
+    const first = await firstPass;
+    if (!first.ok) {
+      if (!isDockerError(first.error)) throw first.error;
+      // Docker missing or unreachable is said once, by the objects' warning.
+      if (reachable) warnings.push(`Could not clean images: ${firstLine(first.error)}`);
+    } else {
+      images = first.result;
+      // The images the session's containers kept in use: again, now that those containers are gone.
+      const redo = reachable && !options.dryRun && !keep ? usedBy(first.result, sessionContainers) : new Set<string>();
+      if (redo.size > 0) {
+        try {
+          const second = await cleanImages(engine, options, { scope, only: redo });
+          images = mergeCleanResults(first.result, second, redo, performance.now() - imagesStarted);
+        } catch (error) {
+          if (!isDockerError(error)) throw error;
+          warnings.push(`Could not clean images: ${firstLine(error)}`);
+        }
+      }
     }
   }
 
@@ -98,6 +129,24 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
 function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined): ImageScope {
   if (mode === 'all') return { kind: 'all' };
   return { kind: 'session', mode: mode === 'session' ? 'made-during' : 'before-and-own', before, label: [SESSION_LABEL, sessionId] };
+}
+
+/**
+ * The images the cleaner skipped as in use by one of `containers` (full IDs; the daemon's answers
+ * name a container by its 12-hex prefix). Pure.
+ */
+export function usedBy(result: CleanResult, containers: readonly string[]): Set<string> {
+  const ours = (ref: ContainerRef) => ref.id.length >= 12 && containers.some((id) => id.startsWith(ref.id) || ref.id.startsWith(id));
+  const inUse = new Set(['in-use-running', 'in-use-stopped', 'in-use']);
+  return new Set(result.skipped.filter((item) => inUse.has(item.reason) && item.containers.some(ours)).map((item) => item.id));
+}
+
+async function settle<T>(promise: Promise<T>): Promise<{ ok: true; result: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, result: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 function firstLine(error: unknown): string {
