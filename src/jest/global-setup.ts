@@ -20,7 +20,7 @@ export default async function globalSetup(globalConfig?: JestGlobalConfigLike, p
   }
 
   resetRunState('jest');
-  const options = jestOptions(projectConfig); // throws, naming the option: the run stops here
+  const options = await jestOptions(projectConfig); // throws, naming the option: the run stops here
   const opening = openRun(options, 'docker-janitor'); // parsed already: not again
   await opening;
   state.refs = 1;

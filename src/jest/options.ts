@@ -1,8 +1,10 @@
 /**
  * Reading the plugin's options from Jest's config: `globals['docker-janitor']` (where
- * `withDockerJanitor` puts them), validated once with the shared schema.
+ * `withDockerJanitor` puts them), validated once: without zod when they are none or plainly
+ * valid (options/simple.ts), else with the shared schema.
  */
-import { janitorOptionsSchema, parseOptions, type JanitorOptions } from '../options/schema.js';
+import type { JanitorOptions } from '../options/schema.js';
+import { parseJanitorOptions } from '../options/simple.js';
 import { OPTIONS_KEY } from './config.cjs';
 
 /** The parts of Jest's global config docker-janitor reads (no dependency on Jest's types). */
@@ -19,10 +21,10 @@ export interface JestProjectConfigLike {
   readonly globals?: Readonly<Record<string, unknown>>;
 }
 
-/** Parse `globals['docker-janitor']`; throws an OptionsError naming option, value and what is allowed. */
-export function jestOptions(projectConfig: JestProjectConfigLike | undefined): JanitorOptions {
+/** Parse `globals['docker-janitor']`; rejects with an OptionsError naming option, value and what is allowed. */
+export function jestOptions(projectConfig: JestProjectConfigLike | undefined): Promise<JanitorOptions> {
   const input = projectConfig?.globals?.[OPTIONS_KEY];
-  return parseOptions(janitorOptionsSchema, input ?? {}, `docker-janitor (Jest globals['${OPTIONS_KEY}'])`);
+  return parseJanitorOptions((input ?? {}) as JanitorOptions, `docker-janitor (Jest globals['${OPTIONS_KEY}'])`);
 }
 
 /** Where the summary goes: stdout, unless `--json` without `--outputFile` owns it. */

@@ -1,10 +1,9 @@
 /**
- * The plugin's and `openSession()`'s options without loading zod when none are given: a run
- * with default options (the common case, and the Vitest/Jest setup path) gets the schema's
- * defaults from here; any option given loads the schema (options/schema.ts) and validates it.
- * test/unit/options/defaults.test.ts checks these are exactly the schema's defaults.
+ * The plugin's and `openSession()`'s default options, without loading zod (the setup path's
+ * startup cost; see `simple.ts`). test/unit/options/defaults.test.ts checks these are exactly
+ * the schema's defaults.
  */
-import type { JanitorOptions, JanitorOptionsInput } from './schema.js';
+import type { JanitorOptions } from './schema.js';
 
 /** What `janitorOptionsSchema` gives for `{}`: a fresh object each call. */
 export function defaultJanitorOptions(): JanitorOptions {
@@ -35,24 +34,4 @@ export function isEmptyOptions(input: unknown): boolean {
   if (typeof input !== 'object' || Array.isArray(input)) return false;
   const proto = Object.getPrototypeOf(input) as unknown;
   return (proto === Object.prototype || proto === null) && Reflect.ownKeys(input).length === 0;
-}
-
-/** Options this module returned: handed on (a runner adapter to `openSession()`), not parsed again. */
-const parsed = new WeakSet<object>();
-
-/**
- * Parse the janitor options once: the defaults without zod for no options, options this function
- * already returned as they are, else the schema (loaded now).
- */
-export async function parseJanitorOptions(input: JanitorOptionsInput | JanitorOptions | undefined, what?: string): Promise<JanitorOptions> {
-  if (typeof input === 'object' && input !== null && parsed.has(input)) return input as JanitorOptions;
-  let options: JanitorOptions;
-  if (isEmptyOptions(input)) {
-    options = defaultJanitorOptions();
-  } else {
-    const { janitorOptionsSchema, parseOptions } = await import('./schema.js');
-    options = what === undefined ? parseOptions(janitorOptionsSchema, input) : parseOptions(janitorOptionsSchema, input, what);
-  }
-  parsed.add(options);
-  return options;
 }

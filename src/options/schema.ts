@@ -5,15 +5,14 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { OptionsError } from './errors.js';
+import { hostProblem, LABEL_FILTER } from './host.js';
 import { MAX_OLDER_THAN_S, MAX_STOP_TIMEOUT_S, MAX_TIMEOUT_MS } from './limits.js';
 
 export { OptionsError } from './errors.js';
+export { hostProblem } from './host.js';
 export { MAX_OLDER_THAN_S, MAX_STOP_TIMEOUT_S, MAX_TIMEOUT_MS } from './limits.js';
 
-const labelFilter = z
-  .string()
-  .regex(/^[^=\s]+(=.*)?$/, 'expected KEY or KEY=VALUE');
-
+const labelFilter = z.string().regex(LABEL_FILTER, 'expected KEY or KEY=VALUE');
 
 /** A duration in whole seconds, at most `maxSeconds` (named in the message as `maxText`). */
 const duration = (maxSeconds: number, maxText: string) =>
@@ -61,6 +60,9 @@ export const dockerOptionsSchema = z
     transport: z.enum(['auto', 'api', 'cli']).default('auto'),
   })
   .default({ timeoutMs: 60_000, transport: 'auto' });
+
+/** Commands that take only the docker flags (`sweep`, `sessions`): issue paths name `docker.*`. */
+export const dockerOnlyOptionsSchema = z.strictObject({ docker: dockerOptionsSchema });
 
 /**
  * The image cleaner's options, declared once: the CLI's `clean` and the runner plugins (with the
@@ -240,20 +242,6 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
-}
-
-/**
- * Why an engine endpoint cannot be used, or undefined. An empty `unix://` path would otherwise
- * reach docker's default socket; `fd://` is a daemon's listener, not a client endpoint; `npipe://`
- * exists only on Windows; `ssh://` needs a host.
- */
-export function hostProblem(host: string, platform: string = process.platform): string | undefined {
-  const expected = 'expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST' + (platform === 'win32' ? ' or npipe:////./pipe/NAME' : '');
-  if (/^unix:\/\/$/i.test(host)) return `the unix:// endpoint has no socket path; ${expected}`;
-  if (/^fd:\/\//i.test(host)) return `fd:// is where a daemon listens, not an endpoint a client can use; ${expected}`;
-  if (/^npipe:\/\//i.test(host) && platform !== 'win32') return `npipe:// endpoints exist only on Windows; ${expected}`;
-  if (/^ssh:\/\/([^@/]*@)?(\/|$)/i.test(host)) return `the ssh:// endpoint has no host; ${expected}`;
-  return undefined;
 }
 
 /** The dotted path of the first property whose read throws (a getter, a proxy), or undefined. */

@@ -7,7 +7,7 @@
  *   - `finishRun`: teardown, the output to print (render/teardown-output.ts), the job summary and
  *     report file published, then the handlers removed and the environment restored.
  */
-import { parseJanitorOptions } from '../options/defaults.js';
+import { parseJanitorOptions } from '../options/simple.js';
 import { OptionsError } from '../options/errors.js';
 import type { JanitorOptions } from '../options/schema.js';
 import type { TeardownOutput, TeardownOutputContext } from '../render/teardown-output.js';

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
 import { isDockerError } from '../docker/errors.js';
-import { parseJanitorOptions } from '../options/defaults.js';
+import { parseJanitorOptions } from '../options/simple.js';
 import type { JanitorOptions, JanitorOptionsInput } from '../options/schema.js';
 import { bindSessionSocket, sessionSocketPath, type BoundSocket } from '../socket/bind.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';

@@ -1,7 +1,9 @@
 /** `docker-janitor clean`: the safe image cleaner, from the command line. */
 import { cleanImages } from '../../cleaner/clean.js';
 import { engineFromOptions } from '../../docker/create.js';
-import { imageCleanOptionsSchema, OptionsError, parseOptions, type ImageCleanOptionsInput } from '../../options/schema.js';
+import { OptionsError } from '../../options/errors.js';
+import type { ImageCleanOptions, ImageCleanOptionsInput } from '../../options/schema.js';
+import { simpleImageCleanOptions } from '../../options/simple.js';
 import { colorEnabled } from '../../render/colors.js';
 import { renderCleanSummary } from '../../render/summary.js';
 import { usageFromOptionsError, type CommandSpec, type OptionValues } from '../args.js';
@@ -60,18 +62,26 @@ export function toCleanOptionsInput(values: OptionValues): ImageCleanOptionsInpu
   return input;
 }
 
+/** The flags as options: plainly valid ones without zod, else checked by the schema (loaded then). */
+async function cleanOptions(values: OptionValues): Promise<ImageCleanOptions> {
+  const input = toCleanOptionsInput(values);
+  const simple = simpleImageCleanOptions(input);
+  if (simple) return simple;
+  const { imageCleanOptionsSchema, parseOptions } = await import('../../options/schema.js');
+  try {
+    return parseOptions(imageCleanOptionsSchema, input);
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, dockerFlagAllowed));
+    throw error;
+  }
+}
+
 export const cleanCommand: Command = {
   spec: cleanSpec,
   async run(values, io: CliIO) {
-    let options;
-    try {
-      options = parseOptions(imageCleanOptionsSchema, toCleanOptionsInput(values));
-    } catch (error) {
-      if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, dockerFlagAllowed));
-      throw error;
-    }
+    const options = await cleanOptions(values);
     const { engine } = engineFromOptions({ ...options.docker, env: io.env });
-    const publishOptions = toPublishOptions(values);
+    const publishOptions = await toPublishOptions(values);
     const progress = startProgress(io, values, options.dryRun ? 'Planning' : 'Removing images');
     let result;
     try {

@@ -1,6 +1,9 @@
 /** The flags every command that talks to Docker takes, and what they set in the options. */
+import { OptionsError } from '../../options/errors.js';
 import type { DockerOptions } from '../../options/schema.js';
-import type { OptionSpec, OptionValues } from '../args.js';
+import { simpleDockerOptions } from '../../options/simple.js';
+import { usageFromOptionsError, type OptionSpec, type OptionValues } from '../args.js';
+import { UsageError } from '../command.js';
 
 export const dockerFlagSpecs: Readonly<Record<string, OptionSpec>> = {
   'docker-path': { type: 'string', value: 'PATH', description: 'The docker CLI to run (default: $DOCKER_JANITOR_DOCKER_PATH, else docker)' },
@@ -41,4 +44,21 @@ export function toDockerInput(values: OptionValues): Partial<DockerOptions> {
   if (transport !== undefined) docker.transport = transport as DockerOptions['transport'];
   if (timeout !== undefined) docker.timeoutMs = (/^\d+$/.test(timeout) ? Number(timeout) : timeout) as number;
   return docker;
+}
+
+/**
+ * The docker flags as options: without zod when they are plainly valid (options/simple.ts), else
+ * checked by the schema (loaded then), whose complaint becomes a usage error naming the flag.
+ */
+export async function dockerOptionsFromFlags(values: OptionValues): Promise<DockerOptions> {
+  const input = toDockerInput(values);
+  const simple = simpleDockerOptions(input);
+  if (simple) return simple;
+  const { dockerOnlyOptionsSchema, parseOptions } = await import('../../options/schema.js');
+  try {
+    return parseOptions(dockerOnlyOptionsSchema, { docker: input }).docker;
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, dockerFlagNames, dockerFlagAllowed));
+    throw error;
+  }
 }

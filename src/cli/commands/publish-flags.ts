@@ -2,7 +2,9 @@
  * The flags of `clean` and `sweep` that say where the result goes besides the terminal
  * (`--report-file`, `--no-job-summary`), and the progress line they show on a terminal.
  */
-import { OptionsError, parseOptions, publishOptionsSchema, type PublishOptions } from '../../options/schema.js';
+import { OptionsError } from '../../options/errors.js';
+import type { PublishOptions } from '../../options/schema.js';
+import { simplePublishOptions } from '../../options/simple.js';
 import { publishRun, type PublishInput } from '../../publish/publish.js';
 import { progressEnabled } from '../../render/progress.js';
 import { usageFromOptionsError, type OptionSpec, type OptionValues } from '../args.js';
@@ -14,10 +16,13 @@ export const publishFlagSpecs: Readonly<Record<string, OptionSpec>> = {
   'no-job-summary': { type: 'boolean', description: 'Do not append a section to $GITHUB_STEP_SUMMARY (GitHub Actions job summary)' },
 };
 
-/** Parsed flags → the publish options, checked by the one schema. */
-export function toPublishOptions(values: OptionValues): PublishOptions {
+/** Parsed flags → the publish options: plainly valid ones without zod, else checked by the one schema. */
+export async function toPublishOptions(values: OptionValues): Promise<PublishOptions> {
   const input: Record<string, unknown> = { jobSummary: values['no-job-summary'] === true ? false : 'auto' };
   if (typeof values['report-file'] === 'string') input.reportFile = values['report-file'];
+  const simple = simplePublishOptions(input);
+  if (simple) return simple;
+  const { parseOptions, publishOptionsSchema } = await import('../../options/schema.js');
   try {
     return parseOptions(publishOptionsSchema, input);
   } catch (error) {

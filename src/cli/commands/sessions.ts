@@ -5,15 +5,13 @@
  * (default: the session's recorded timeout, at most 10 s): one that does not answer shows its
  * holdings as unknown with the reason; exit 3 when no engine answered.
  */
-import { z } from 'zod';
-import { dockerOptionsSchema, OptionsError, parseOptions } from '../../options/schema.js';
 import { colorEnabled } from '../../render/colors.js';
 import { renderSessions } from '../../render/sessions.js';
 import { listSessions } from '../../session/inventory.js';
 import { stateRoot } from '../../session/store.js';
-import { usageFromOptionsError, type CommandSpec } from '../args.js';
-import { EXIT, UsageError, type Command } from '../command.js';
-import { dockerFlagAllowed, dockerFlagNames, dockerFlagSpecs, toDockerInput } from './docker-flags.js';
+import type { CommandSpec } from '../args.js';
+import { EXIT, type Command } from '../command.js';
+import { dockerFlagSpecs, dockerOptionsFromFlags } from './docker-flags.js';
 
 export const sessionsSpec: CommandSpec = {
   name: 'sessions',
@@ -31,18 +29,11 @@ export const sessionsSpec: CommandSpec = {
   },
 };
 
-const sessionsOptionsSchema = z.strictObject({ docker: dockerOptionsSchema });
 
 export const sessionsCommand: Command = {
   spec: sessionsSpec,
   async run(values, io) {
-    let docker;
-    try {
-      ({ docker } = parseOptions(sessionsOptionsSchema, { docker: toDockerInput(values) }));
-    } catch (error) {
-      if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, dockerFlagNames, dockerFlagAllowed));
-      throw error;
-    }
+    const docker = await dockerOptionsFromFlags(values);
     const root = stateRoot(io.env);
     // Warnings go to stderr, so that --json keeps stdout valid.
     const sessions = await listSessions(root, {

@@ -4,17 +4,15 @@
  * every session recorded here whose runner process is dead, kept ones included.
  */
 import { existsSync } from 'node:fs';
-import { z } from 'zod';
 import { engineFromOptions } from '../../docker/create.js';
-import { dockerOptionsSchema, OptionsError, parseOptions } from '../../options/schema.js';
 import { colorEnabled } from '../../render/colors.js';
 import { renderSweepSummary } from '../../render/summary.js';
 import { checkStateRoot, readSessionRecordChecked, sessionDir, stateRoot } from '../../session/store.js';
 import { sweepDeadSessions, sweepSession, type SweepReport } from '../../session/sweep.js';
-import { usageFromOptionsError, type CommandSpec } from '../args.js';
+import type { CommandSpec } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { countObjectRemovals } from '../progress.js';
-import { dockerFlagAllowed, dockerFlagNames, dockerFlagSpecs, toDockerInput } from './docker-flags.js';
+import { dockerFlagSpecs, dockerOptionsFromFlags } from './docker-flags.js';
 import { publish, publishFlagSpecs, startProgress, toPublishOptions } from './publish-flags.js';
 
 export const sweepSpec: CommandSpec = {
@@ -37,7 +35,6 @@ export const sweepSpec: CommandSpec = {
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Flags that choose an engine: meaningful for one session only (dead sessions use their recorded engine). */
 const ENGINE_FLAGS = ['host', 'context', 'transport'] as const;
-const sweepOptionsSchema = z.strictObject({ docker: dockerOptionsSchema });
 
 export const sweepCommand: Command = {
   spec: sweepSpec,
@@ -53,15 +50,8 @@ export const sweepCommand: Command = {
         `${ignored.map((flag) => `--${flag}`).join(', ')} only with --session ID: without it, each dead session is swept on the engine it recorded`,
       );
     }
-    let docker;
-    try {
-      ({ docker } = parseOptions(sweepOptionsSchema, { docker: toDockerInput(values) }));
-    } catch (error) {
-      if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, dockerFlagNames, dockerFlagAllowed));
-      throw error;
-    }
-
-    const publishOptions = toPublishOptions(values);
+    const docker = await dockerOptionsFromFlags(values);
+    const publishOptions = await toPublishOptions(values);
     const root = stateRoot(io.env);
     const progress = startProgress(io, values, dryRun ? 'Listing' : 'Removing');
     const observers = countObjectRemovals((event) => progress.update(event));

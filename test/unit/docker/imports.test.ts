@@ -19,7 +19,7 @@ function staticGraph(entry: string): Set<string> {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/^(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) {
       const specifier = match[1] ?? '';
-      if (specifier.startsWith('.')) visit(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+      if (specifier.startsWith('.')) visit(join(dirname(file), specifier.replace(/\.js$/, '.ts').replace(/\.cjs$/, '.cts')));
       else seen.add(specifier);
     }
   };
@@ -61,6 +61,18 @@ describe('the runners\' setup path (nothing to clean, no options)', () => {
       }
       // Only the colour decision (no picocolors); the summary and publishing load at teardown.
       expect(graph.filter((item) => (item.startsWith('render/') && item !== 'render/color-enabled.ts') || item.startsWith('publish/'))).toEqual([]);
+    });
+  }
+});
+
+describe('zod loads only for options that need it', () => {
+  // Plainly valid options (none, or booleans, known words and numbers in range) are parsed without
+  // it (options/simple.ts); the schema module is imported dynamically for the rest.
+  for (const entry of ['jest/global-setup.ts', 'jest/global-teardown.ts', 'cli/main.ts', 'cli/bin.ts', 'session/open.ts', 'runner/lifecycle.ts']) {
+    it(`${entry} does not load zod statically`, () => {
+      const graph = relative(staticGraph(entry));
+      expect(graph).not.toContain('zod');
+      expect(graph).not.toContain('options/schema.ts');
     });
   }
 });

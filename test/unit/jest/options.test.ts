@@ -3,24 +3,24 @@ import { jestOptions, summaryStream } from '../../../src/jest/options.js';
 import { OptionsError } from '../../../src/options/schema.js';
 
 describe('jestOptions', () => {
-  it("reads globals['docker-janitor'], defaults without it", () => {
-    expect(jestOptions({ globals: { 'docker-janitor': { images: 'off', stopTimeout: '1m' } } })).toMatchObject({
+  it("reads globals['docker-janitor'], defaults without it", async () => {
+    await expect(jestOptions({ globals: { 'docker-janitor': { images: 'off', stopTimeout: '1m' } } })).resolves.toMatchObject({
       images: 'off',
       stopTimeout: 60,
       keepOnFailure: false,
       signals: true,
     });
-    expect(jestOptions({}).images).toBe('before-and-own');
-    expect(jestOptions(undefined).watchdog).toBe(true);
+    expect((await jestOptions({})).images).toBe('before-and-own');
+    expect((await jestOptions(undefined)).watchdog).toBe(true);
   });
 
-  it('a bad option names where it came from, the option, the value and what is allowed', () => {
+  it('a bad option names where it came from, the option, the value and what is allowed', async () => {
     const bad = () => jestOptions({ globals: { 'docker-janitor': { images: 'some', keepOnFailure: 'yes', colour: true } } });
-    expect(bad).toThrow(OptionsError);
-    expect(bad).toThrow(/^Invalid docker-janitor \(Jest globals\['docker-janitor'\]\) options: /);
-    expect(bad).toThrow(/images: .*"all".*"session".*"off".*\(got "some"\)/);
-    expect(bad).toThrow(/keepOnFailure: .*boolean.*\(got "yes"\)/);
-    expect(bad).toThrow(/unknown option\(s\): colour/);
+    await expect(bad()).rejects.toThrow(OptionsError);
+    await expect(bad()).rejects.toThrow(/^Invalid docker-janitor \(Jest globals\['docker-janitor'\]\) options: /);
+    await expect(bad()).rejects.toThrow(/images: .*"all".*"session".*"off".*\(got "some"\)/);
+    await expect(bad()).rejects.toThrow(/keepOnFailure: .*boolean.*\(got "yes"\)/);
+    await expect(bad()).rejects.toThrow(/unknown option\(s\): colour/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultJanitorOptions, isEmptyOptions, parseJanitorOptions } from '../../../src/options/defaults.js';
+import { defaultJanitorOptions, isEmptyOptions } from '../../../src/options/defaults.js';
+import { parseJanitorOptions } from '../../../src/options/simple.js';
 import { janitorOptionsSchema, OptionsError, parseOptions } from '../../../src/options/schema.js';
 
 describe('options without zod', () => {

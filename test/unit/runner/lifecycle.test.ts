@@ -3,7 +3,8 @@
  * as an outcome, teardown rendered, environment and signal handlers put back, never a throw.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { janitorOptionsSchema, OptionsError, parseOptions, type JanitorOptions } from '../../../src/options/schema.js';
+import { OptionsError, type JanitorOptions } from '../../../src/options/schema.js';
+import { parseJanitorOptions } from '../../../src/options/simple.js';
 import { failRun, finishRun, openRun } from '../../../src/runner/lifecycle.js';
 import { resetRunState, runState } from '../../../src/runner/state.js';
 import type { Session } from '../../../src/session/open.js';
@@ -66,7 +67,7 @@ describe('openRun', () => {
       },
     });
     expect(given?.stopTimeout).toBe(5);
-    expect(parseOptions(janitorOptionsSchema, given)).toBe(given);
+    expect(await parseJanitorOptions(given)).toBe(given);
     expect(log).toEqual(['env on', 'signals on']);
     expect(run.openError).toBeUndefined();
   });
