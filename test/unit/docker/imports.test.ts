@@ -76,3 +76,9 @@ describe('zod loads only for options that need it', () => {
     });
   }
 });
+
+describe('the CLI commands', () => {
+  it('load picocolors only to colour (required on demand, when the output is a terminal)', () => {
+    for (const entry of ['cli/bin.ts', 'render/summary.ts', 'render/teardown-output.ts']) expect(relative(staticGraph(entry)), entry).not.toContain('picocolors');
+  });
+});

@@ -34,5 +34,7 @@ describe('createColors', () => {
   it('colours only when asked to', () => {
     expect(createColors({ color: false }).green('x')).toBe('x');
     expect(createColors({ color: true }).green('x')).toBe('\u001b[32mx\u001b[39m');
+    const plain = createColors({ color: false });
+    expect([plain.bold(1), plain.dim(null), plain.red('r'), plain.yellow(undefined)]).toEqual(['1', 'null', 'r', 'undefined']);
   });
 });
