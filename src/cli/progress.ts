@@ -3,6 +3,7 @@
  * one line on stderr redrawn in place (`\r` + erase to end of line) when it changes (an event,
  * or the elapsed seconds, checked every 250 ms), erased when the run ends so the summary starts on a clean line.
  */
+import { cleanupCandidates } from '../cleaner/plan.js';
 import type { Engine } from '../docker/engine.js';
 import { renderProgressLine, type ProgressEvent } from '../render/progress.js';
 
@@ -81,9 +82,10 @@ export function countObjectRemovals(onProgress: (event: ProgressEvent) => void):
 }
 
 /**
- * The same progress read from the image cleaner's {@link Engine} calls: the dangling listing
- * gives the total and the sizes, each removal answer counts its images as done. The engine is
- * otherwise unchanged.
+ * The same progress read from the image cleaner's {@link Engine} calls: its first listing of
+ * every image gives the total and the sizes of the candidates (the cleaner's own choice, see
+ * `cleanupCandidates`), each removal answer counts its images as done. The engine is otherwise
+ * unchanged.
  */
 export function observeEngineCleanup(engine: Engine, onProgress: (event: ProgressEvent) => void): Engine {
   const sizes = new Map<string, number>();
@@ -98,9 +100,10 @@ export function observeEngineCleanup(engine: Engine, onProgress: (event: Progres
     tagImage: (id, repo, tag) => engine.tagImage(id, repo, tag),
     async listImages(query) {
       const images = await engine.listImages(query);
-      if (query?.dangling) {
-        for (const image of images) sizes.set(image.id, image.size);
-        total = images.length;
+      if (query?.all && total === undefined) {
+        const candidates = cleanupCandidates(images);
+        for (const image of candidates) sizes.set(image.id, image.size);
+        total = candidates.length;
         onProgress({ done, total, bytes });
       }
       return images;

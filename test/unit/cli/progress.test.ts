@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressWriter, countObjectRemovals } from '../../../src/cli/progress.js';
+import { cleanImages } from '../../../src/cleaner/clean.js';
+import { createProgressWriter, countObjectRemovals, observeEngineCleanup } from '../../../src/cli/progress.js';
+import { imageCleanOptionsSchema, parseOptions } from '../../../src/options/schema.js';
 import type { ProgressEvent } from '../../../src/render/progress.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 
 describe('createProgressWriter', () => {
   it('stays silent for a quick run', () => {
@@ -46,5 +49,25 @@ describe('progress read from docker calls', () => {
     onRequest({ method: 'DELETE', path: '/v1.41/images/docker-janitor-remove:x-1' });
     onRequest({ method: 'DELETE', path: '/volumes/v3' });
     expect(events).toEqual([{ done: 2 }, { done: 3 }, { done: 5 }, { done: 6 }, { done: 7 }]);
+  });
+});
+
+describe('observeEngineCleanup', () => {
+  it('the total and sizes come from the cleaner’s first listing (its candidates), each answer counts', async () => {
+    const engine = new FakeEngine();
+    const base = engine.addImage({ tags: ['base:1'], size: 5 });
+    const intermediate = engine.addImage({ parent: base, size: 7 });
+    engine.addImage({ parent: intermediate, size: 100 });
+    engine.addImage({ size: 200 });
+    engine.addImage({ tags: ['app:1'], size: 9 });
+    const events: ProgressEvent[] = [];
+    const result = await cleanImages(
+      observeEngineCleanup(engine, (event) => events.push(event)),
+      parseOptions(imageCleanOptionsSchema, {}),
+    );
+    expect(result.removed.map((item) => item.id)).toHaveLength(3); // the child, its untagged parent, the loose one
+    expect(events[0]).toEqual({ done: 0, total: 2, bytes: 0 });
+    // The untagged parent went with its child: not a candidate, its size not counted (as in the result).
+    expect(events.at(-1)).toEqual({ done: 2, total: 2, bytes: 300 });
   });
 });
