@@ -27,7 +27,7 @@ export interface CleanContext {
   readonly scope?: ImageScope;
   /** Names this run's temporary references; default a random 12-hex ID. */
   readonly runId?: string;
-  /** Parallel `tag` calls; default 8. */
+  /** Parallel `tag` calls; default {@link TAG_CONCURRENCY}. */
   readonly tagConcurrency?: number;
   /**
    * Only these image IDs are candidates: the rest is neither touched nor counted (a second pass
@@ -40,6 +40,12 @@ export interface CleanContext {
    */
   readonly rereadDelaysMs?: readonly number[];
 }
+
+/**
+ * Tags in flight at once. The daemon writes its reference store once per tag; on an idle engine
+ * 64 tags took 114 ms one at a time, 72 ms 8 at a time and 53 ms 32 at a time.
+ */
+export const TAG_CONCURRENCY = 16;
 
 /** Re-read attempts after failed removals: at once, then after 0.5 s and 2 s (engine restarting). */
 export const REREAD_DELAYS_MS: readonly number[] = [0, 500, 2_000];
@@ -109,7 +115,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
     // Another client removing the image at the same moment can make the daemon answer the tag
     // with a 500 ("unrecognized image ID", "failed to get digest"): if the image is gone, it is
     // gone, not a failure (and not a reason to stop the whole clean).
-    const tagged = await inBatches(toTag, context.tagConcurrency ?? 8, (item) =>
+    const tagged = await inPool(toTag, context.tagConcurrency ?? TAG_CONCURRENCY, (item) =>
       engine.tagImage(item.image.id as FullImageId, item.repo, item.tag).catch(async (error: unknown) => {
         if (!isDockerError(error) || error instanceof DockerUnreachableError || error instanceof DockerTimeoutError) throw error;
         if ((await engine.inspectImage(item.image.id as FullImageId)) === undefined) return 'gone' as const;
@@ -428,11 +434,26 @@ function sameReference(a: string, b: string): boolean {
   return familiar(a) === familiar(b);
 }
 
-async function inBatches<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += Math.max(1, size)) {
-    results.push(...(await Promise.all(items.slice(start, start + Math.max(1, size)).map(run))));
-  }
+/**
+ * `run` over every item, at most `limit` at a time (a new one starts as soon as one ends); results
+ * in order. After the first failure no new item starts, and the failure is thrown.
+ */
+async function inPool<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < items.length && !failed) {
+      const index = next++;
+      try {
+        results[index] = await run(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return results;
 }
 

@@ -340,6 +340,31 @@ describe('cleanImages: scope', () => {
   });
 });
 
+describe('cleanImages: tags', () => {
+  it('go several at a time; after the engine went away no further tag is sent', async () => {
+    const engine = new FakeEngine();
+    const images = Array.from({ length: 10 }, () => engine.addImage());
+    let inFlight = 0;
+    let most = 0;
+    const tag = engine.tagImage.bind(engine);
+    engine.tagImage = async (id, repo, name) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight--;
+      if (id === images[3]) throw new DockerUnreachableError('fake://engine', 'ECONNREFUSED: connection refused');
+      return tag(id, repo, name);
+    };
+    const result = await clean(engine, {}, { tagConcurrency: 3 });
+    expect(most).toBe(3);
+    const tags = engine.calls.filter((call) => call.method === 'tagImage').length;
+    // The fourth failed: the two others in flight then finished, nothing new started.
+    expect(tags).toBeLessThanOrEqual(5);
+    expect(engine.calls.some((call) => call.method === 'removeImages')).toBe(false);
+    expect(ids(result.failed)).toEqual([...images].sort());
+  });
+});
+
 describe('cleanImages: no answer in time, and a refusal racing another client', () => {
   it('a removal with no answer in time: that image is unknown, the not-sent ones failed, no re-read, no further call', async () => {
     const engine = new FakeEngine();
