@@ -166,7 +166,7 @@ export function evaluateTargets(report) {
       target: `nothing to clean (${transport}), without the import: ≤ ${TARGETS.sessionMs} ms`,
       value: `${formatMs(o.sessionMs)} first in the process; ${formatMs(o.warmMs)} for a second session in the same process`,
       met: o.sessionMs <= TARGETS.sessionMs,
-      why: `${transport === 'api' ? `${o.requests} API requests` : `${o.processes} docker processes`}; the first session also loads the modules its path needs lazily (engine, teardown) and spawns the detached watchdog`,
+      why: `${transport === 'api' ? `${o.requests} API requests` : `${o.processes} docker processes`}; the first session also pays the process's first HTTP request or docker process, and spawns the detached watchdog (a new Node process)`,
     });
   }
   const mismatches = report.sizes.flatMap((result) => Object.entries(result.endState).filter(([, problems]) => problems.length > 0));
