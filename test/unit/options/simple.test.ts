@@ -83,7 +83,7 @@ function* generate<T>(count: number, seed: number, make: (random: ReturnType<typ
 
 describe('options without zod, compared with the schema', () => {
   it('docker options', () => {
-    const { simpleTaken, validToo } = compare(simpleDockerOptions, dockerOptionsSchema, generate(3000, 1, dockerInput));
+    const { simpleTaken, validToo } = compare(simpleDockerOptions, dockerOptionsSchema, generate(1500, 1, dockerInput));
     expect(simpleTaken).toBeGreaterThan(100);
     expect(simpleTaken).toBe(validToo); // every valid docker input here is plain data: none needs zod
   });
@@ -92,7 +92,7 @@ describe('options without zod, compared with the schema', () => {
     const { simpleTaken, validToo } = compare(
       simpleImageCleanOptions,
       imageCleanOptionsSchema,
-      generate(6000, 2, (random) => {
+      generate(3000, 2, (random) => {
         const input = Object.fromEntries(Object.entries(draw(random, imagePools)).filter(() => random.next() < 0.5));
         const docker = dockerInput(random);
         if (docker !== undefined) input.docker = docker;
@@ -127,7 +127,7 @@ describe('options without zod, compared with the schema', () => {
     const { simpleTaken, validToo } = compare(
       simpleJanitorOptions,
       janitorOptionsSchema,
-      generate(20_000, 4, (random) => {
+      generate(6000, 4, (random) => {
         // Few fields at a time: a field drawn invalid from each of 20 pools would leave nothing valid.
         const input = Object.fromEntries(Object.entries(draw(random, janitorPools, 0.01)).filter(() => random.next() < 0.25));
         const roll = random.next();
@@ -140,7 +140,7 @@ describe('options without zod, compared with the schema', () => {
         return input;
       }),
     );
-    expect(simpleTaken).toBeGreaterThan(1000);
+    expect(simpleTaken).toBeGreaterThan(250);
     expect(simpleTaken).toBe(validToo);
   });
 
