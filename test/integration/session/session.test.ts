@@ -11,10 +11,12 @@ import { engineFromOptions } from '../../../src/docker/create.js';
 import { openSession } from '../../../src/session/open.js';
 import { sweepDeadSessions, sweepSession } from '../../../src/session/sweep.js';
 import { REPO_ROOT } from '../../support/engine.js';
+import { TRANSPORTS } from '../../support/engines.js';
 import {
   BASE_IMAGE,
   buildImage,
   containerState,
+  createContainer,
   dockerEnv,
   dockerSync,
   imageExists,
@@ -101,6 +103,33 @@ describe('teardown', () => {
     // (`--label` on the legacy builder leaves an untagged parent, removed with its child: withChild.)
     expect(result.images?.removed.filter((image) => !image.withChild).map((image) => image.id)).toEqual([mine]);
     expect(result.images?.skipped).toEqual([expect.objectContaining({ id: inUse, reason: 'in-use-running' })]);
+  });
+
+  // The image cleaner runs while the containers are removed; what a session container used goes
+  // in a second pass, once that container is gone. Over both transports.
+  it.each(TRANSPORTS)('over %s: a free image and one a session container used both go; a bystander keeps its image', async (transport) => {
+    const bystanders = buildImage();
+    const bystander = createContainer(bystanders);
+    const before = buildImage(); // dangling before the session: in the default scope
+    const session = await openSession({ watchdog: false, sweepDeadSessions: false, docker: { transport } }, { env });
+    const used = buildImage({ labels: { 'docker-janitor.session': session.id } });
+    const free = buildImage({ labels: { 'docker-janitor.session': session.id } });
+    const label = ['--label', `docker-janitor.session=${session.id}`];
+    const ours = [runContainer(used, label), createContainer(used, label), runContainer(before, label)];
+
+    const result = await session.teardown();
+
+    for (const id of [used, free, before]) expect(imageExists(id), id).toBe(false);
+    for (const id of ours) expect(exists('container', id)).toBe(false);
+    expect(imageExists(bystanders)).toBe(true);
+    expect(containerState(bystander)).toBe('created');
+    const removed = result.images?.removed.filter((image) => !image.withChild).map((image) => image.id) ?? [];
+    expect([...removed].sort()).toEqual([used, free, before].sort());
+    expect(result.images?.skipped).toEqual([expect.objectContaining({ id: bystanders, reason: 'in-use-stopped' })]);
+    expect(result.images?.failed).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.images?.warnings).toEqual([]);
+    expect(result.hasProblems).toBe(false);
   });
 
   it("images: 'session' only removes dangling images made during the session", async () => {
