@@ -199,7 +199,17 @@ export function isClosed(dir: string): boolean {
 }
 
 export function removeSessionDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  // The watchdog may write its log into the directory while it goes (it logs once it serves the
+  // socket, a few ms after a quick setup): the last rmdir then fails with ENOTEMPTY. Again, from
+  // the top (rmSync's own retries only repeat that rmdir).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 5) throw error;
+    }
+  }
 }
 
 /**
