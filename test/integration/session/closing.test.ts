@@ -13,7 +13,7 @@
  *     ends by SIGINT.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { openSession as OpenSession } from '../../../src/session/open.js';
 import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
+import { isRunning, watchdogOf } from '../../support/processes.js';
 import { startSlowEngine, type SlowEngine } from '../../support/slow-engine.js';
 
 const STRAGGLER = join(REPO_ROOT, 'fixtures/programs/straggler.mjs');
@@ -61,28 +62,6 @@ async function until(predicate: () => boolean, timeoutMs: number): Promise<boole
   return true;
 }
 const readLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) : []);
-
-/** The watchdog serving a session directory, found by its argv. */
-function watchdogOf(sessionDir: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((arg) => arg.endsWith('watchdog/main.js')) && argv[argv.indexOf('--session-dir') + 1] === sessionDir) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-};
 
 describe('teardown closes the session socket before it lists', () => {
   it('a straggler with a kept-alive connection creating during teardown: refused, nothing labelled left (the leak this closes)', async () => {
@@ -179,7 +158,7 @@ describe('teardown closes the session socket before it lists', () => {
     const pid = watchdogOf(session.dir);
     expect(pid).toBeTypeOf('number');
     process.kill(pid!, 'SIGKILL');
-    expect(await until(() => !alive(pid!), 10_000)).toBe(true);
+    expect(await until(() => !isRunning(pid!), 10_000)).toBe(true);
 
     const after = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
     expect(after.status).not.toBe(0);
@@ -228,6 +207,6 @@ describe('the signal path with the socket', () => {
     expect(existsSync(made.socket)).toBe(false);
     expect(existsSync(made.dir)).toBe(false);
     // Let go, it sees the session over and ends.
-    expect(await until(() => !alive(watchdog!), 10_000)).toBe(true);
+    expect(await until(() => !isRunning(watchdog!), 10_000)).toBe(true);
   });
 });
