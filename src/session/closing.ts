@@ -15,7 +15,7 @@ import { rmSync } from 'node:fs';
 import { claimSocket } from '../socket/claim.js';
 import { DEFAULT_IN_FLIGHT_MS } from '../socket/close-report.js';
 import type { CloseAnswer, WatchdogChannel } from './channel.js';
-import type { WatchdogExit } from './processes.js';
+import type { WatchdogEnd } from './supervise.js';
 
 /** How long teardown waits for the watchdog's answer: its own wait for creates in flight, and a margin. */
 export const CLOSE_ANSWER_TIMEOUT_MS = DEFAULT_IN_FLIGHT_MS + 1_000;
@@ -66,17 +66,26 @@ export function closingOutcome(closing: SocketClosing, sessionId: string): { rea
 }
 
 /**
- * Pure: one line when the watchdog ended before teardown (killed, out of memory, crashed). The
- * tests' connections to the socket were refused from then on, and nothing would have cleaned
- * after a crash of the runner; teardown still cleans by the session's label.
+ * Pure: one line per watchdog that ended during the run (killed, out of memory, crashed): when
+ * the runner noticed, how, and whether another was started (supervise.ts). The tests'
+ * connections to the socket were refused meanwhile, and without a watchdog nothing would have
+ * cleaned after a crash of the runner; teardown still cleans by the session's label.
  */
-export function watchdogEndedWarning(exit: WatchdogExit | undefined, pid: number | undefined, hadSocket: boolean): string[] {
-  if (!exit) return [];
-  const how = exit.signal ? `killed by ${exit.signal}` : exit.code !== null ? `exit code ${exit.code}` : 'its channel closed';
-  const effect = hadSocket
-    ? 'from then on the session socket refused connections (ECONNREFUSED), and a crash of the runner would have left the session to the next run'
-    : 'a crash of the runner would have left the session to the next run';
-  return [`The session's watchdog${pid !== undefined ? ` (pid ${pid})` : ''} ended during the run (noticed at ${new Date(exit.at).toISOString()}, ${how}): ${effect}; teardown cleaned the session by its label.`];
+export function watchdogEndedWarnings(ends: readonly WatchdogEnd[], hadSocket: boolean): string[] {
+  return ends.map((end) => {
+    const how = end.exit.signal ? `killed by ${end.exit.signal}` : end.exit.code !== null ? `exit code ${end.exit.code}` : 'its channel closed';
+    const ended = `The session's watchdog (pid ${end.pid}) ended during the run (noticed at ${new Date(end.exit.at).toISOString()}, ${how})`;
+    if (end.restarted) {
+      const restarted = `and was restarted (pid ${end.restarted.pid}, at ${new Date(end.restarted.at).toISOString()})`;
+      return hadSocket
+        ? `${ended} ${restarted}: the session socket refused connections (ECONNREFUSED) in between; teardown cleaned the session by its label.`
+        : `${ended} ${restarted}; teardown cleaned the session by its label.`;
+    }
+    const effect = hadSocket
+      ? 'from then on the session socket refused connections (ECONNREFUSED), and a crash of the runner would have left the session to the next run'
+      : 'a crash of the runner would have left the session to the next run';
+    return `${ended}: ${effect}; teardown cleaned the session by its label.`;
+  });
 }
 
 function seconds(ms: number): string {

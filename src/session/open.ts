@@ -4,6 +4,7 @@
  * also sweeps dead sessions, in the background), and returns
  * the handle whose `teardown()` cleans everything at the end.
  */
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
@@ -11,10 +12,12 @@ import { isDockerError } from '../docker/errors.js';
 import { parseJanitorOptions } from '../options/defaults.js';
 import type { JanitorOptions, JanitorOptionsInput } from '../options/schema.js';
 import { bindSessionSocket, sessionSocketPath, type BoundSocket } from '../socket/bind.js';
+import { claimPath } from '../socket/claim.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
-import { closeSessionSocket, closingOutcome, unlinkAndClaim, watchdogEndedWarning } from './closing.js';
-import { cleanNowSync, spawnWatchdog } from './processes.js';
+import { closeSessionSocket, closingOutcome, unlinkAndClaim, watchdogEndedWarnings } from './closing.js';
+import { cleanNowSync, spawnWatchdog, type WatchdogProcess } from './processes.js';
+import { superviseWatchdog } from './supervise.js';
 import type { TeardownResult } from './result.js';
 import { installSignalHandlers } from './signals.js';
 import {
@@ -156,7 +159,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       }
     }
   }
-  const watchdog =
+  const firstWatchdog =
     options.watchdog || sweepRoot
       ? spawnWatchdog(
           {
@@ -171,7 +174,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       : undefined;
   let socketPath: string | undefined;
   if (bound) {
-    if (watchdog === undefined) {
+    if (firstWatchdog === undefined) {
       await bound.discard();
       warnings.push(socketWarning('the watchdog process did not start'));
     } else {
@@ -190,9 +193,29 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
    * has not answered yet (a signal then lets the signal cleaner ask again and wait).
    */
   let socketState: 'open' | 'asking' | 'closed' = socketPath === undefined ? 'closed' : 'open';
-  /** Said once, at the teardown or signal cleanup that comes first: the watchdog ended during the run. */
-  const watchdogEnded = () => (options.watchdog ? watchdogEndedWarning(watchdog?.exited(), watchdog?.pid, socketPath !== undefined) : []);
   let closed = false;
+  /**
+   * A session watchdog that ends during the run is started again on the same socket path
+   * (supervise.ts): the old claim goes, the socket is bound again (rename over the old file),
+   * and the new watchdog gets it as the first one did.
+   */
+  const restartWatchdog = async (started: (next: WatchdogProcess) => void): Promise<void> => {
+    let rebound: BoundSocket | undefined;
+    if (socketPath !== undefined) {
+      rmSync(claimPath(socketPath), { force: true });
+      rebound = await bindSessionSocket(socketPath);
+    }
+    // Teardown or a signal cleanup began meanwhile: nothing to serve any more.
+    if (closed || (socketPath !== undefined && socketState !== 'open')) {
+      if (rebound) await rebound.discard();
+      return;
+    }
+    const next = spawnWatchdog({ sessionDir: dir, ownSession: id, dockerPath, ...(rebound ? { socket: { fd: rebound.fd, path: rebound.path } } : {}) }, ownEnv);
+    if (next) started(next);
+    if (rebound) await (next ? rebound.release() : rebound.discard());
+  };
+  const watchdogs = options.watchdog ? superviseWatchdog(firstWatchdog, restartWatchdog) : undefined;
+  const currentWatchdog = () => watchdogs?.current() ?? firstWatchdog;
   let teardownPromise: Promise<TeardownResult> | undefined;
 
   /**
@@ -216,7 +239,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     }
     // Only now, after the cleanup finished (a death mid-cleanup leaves it watching): its channel
     // closes, it sees the session closed, and it ends. No signal to its PID.
-    watchdog?.channel?.end();
+    currentWatchdog()?.channel?.end();
   };
 
   const session: Session = {
@@ -232,11 +255,13 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     dockerUnavailable,
     teardown(teardownContext = {}) {
       teardownPromise ??= (async () => {
-        const ended = watchdogEnded();
+        // No restart from here on; one under way finishes first (it serves, or gives up).
+        await watchdogs?.stop();
+        const ended = watchdogEndedWarnings(watchdogs?.ends() ?? [], socketPath !== undefined);
         let closing: ReturnType<typeof closingOutcome> = { warnings: [], mayGainObjects: false };
         if (socketState === 'open' && socketPath !== undefined) {
           socketState = 'asking';
-          closing = closingOutcome(await closeSessionSocket(socketPath, watchdog?.channel), id);
+          closing = closingOutcome(await closeSessionSocket(socketPath, currentWatchdog()?.channel), id);
           socketState = 'closed';
         }
         const result = await teardownSession(engine, {
@@ -261,6 +286,8 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     },
     cleanupSync() {
       if (closed) return;
+      watchdogs?.freeze();
+      const watchdog = currentWatchdog();
       let complete = false;
       try {
         // The socket's path goes and it is claimed here; when the watchdog serves it (or was

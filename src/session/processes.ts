@@ -76,6 +76,8 @@ export interface WatchdogProcess {
   readonly channelFd: number | undefined;
   /** How it ended, once it did; undefined while it runs (or before its exit was noticed). */
   exited(): WatchdogExit | undefined;
+  /** Calls `listener` once its exit is reaped (on this process's event loop). */
+  onExit(listener: (exit: WatchdogExit) => void): void;
 }
 
 /** Starts the watchdog, detached. Undefined when it could not be started. */
@@ -99,14 +101,18 @@ export function spawnWatchdog(task: WatchdogTask, env: NodeJS.ProcessEnv = proce
   end?.unref();
   const channel = end ? openChannel(end, () => (channelGone = Date.now())) : undefined;
   const fd = (end as unknown as { _handle?: { fd?: number } } | undefined)?._handle?.fd;
+  const listeners: Array<(exit: WatchdogExit) => void> = [];
   child.once('exit', (code, signal) => {
-    exit = { at: Math.min(Date.now(), channelGone ?? Infinity), code, signal };
+    const ended: WatchdogExit = { at: Math.min(Date.now(), channelGone ?? Infinity), code, signal };
+    exit = ended;
+    for (const listener of listeners) listener(ended);
   });
   return {
     pid,
     channel,
     channelFd: typeof fd === 'number' && fd >= 0 ? fd : undefined,
     exited: () => exit ?? (channelGone !== undefined ? { at: channelGone, code: null, signal: null } : undefined),
+    onExit: (listener) => void listeners.push(listener),
   };
 }
 

@@ -149,7 +149,7 @@ describe('teardown closes the session socket before it lists', () => {
     expect(labelled(session.id)).toEqual([]);
   });
 
-  it('the watchdog killed during the run: the tests get ECONNREFUSED, teardown says so in one line without waiting, and cleans by label', async () => {
+  it('the watchdog killed during the run: ECONNREFUSED until the runner restarts it on the same path; teardown says so in one line, without waiting, and cleans by label', async () => {
     const session = await openSession(OPTIONS, { env });
     const testEnv: NodeJS.ProcessEnv = { ...env };
     session.exportEnv(testEnv);
@@ -158,28 +158,58 @@ describe('teardown closes the session socket before it lists', () => {
     const pid = watchdogOf(session.dir);
     expect(pid).toBeTypeOf('number');
     process.kill(pid!, 'SIGKILL');
-    expect(await until(() => !isRunning(pid!), 10_000)).toBe(true);
-
-    const after = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
-    expect(after.status).not.toBe(0);
-    expect(after.stderr).toMatch(/Cannot connect to the Docker daemon/);
+    // This process (the runner) has not turned its event loop since: nothing restarted it yet.
+    while (isRunning(pid!)) spawnSync('sleep', ['0.02']);
+    const refused = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/Cannot connect to the Docker daemon/);
     const code = await new Promise<string>((resolve) => {
       const attempt = connect(session.socket!);
       attempt.on('connect', () => resolve('connected'));
       attempt.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     });
     expect(code).toBe('ECONNREFUSED');
-    // The runner notices on its event loop: let it turn.
-    await sleep(100);
+
+    // The loop turns: the exit is reaped, another watchdog serves the same path.
+    expect(await until(() => (watchdogOf(session.dir) ?? pid) !== pid, 10_000)).toBe(true);
+    const next = watchdogOf(session.dir)!;
+    const after = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    expect(after.status, after.stderr).toBe(0);
 
     const result = await session.teardown();
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(
-      new RegExp(`^The session's watchdog \\(pid ${pid}\\) ended during the run \\(noticed at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, killed by SIGKILL\\): from then on the session socket refused connections \\(ECONNREFUSED\\)`),
+      new RegExp(
+        `^The session's watchdog \\(pid ${pid}\\) ended during the run \\(noticed at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, killed by SIGKILL\\) and was restarted \\(pid ${next}, at [\\d:.TZ-]+\\): the session socket refused connections \\(ECONNREFUSED\\) in between; teardown cleaned the session by its label\\.$`,
+      ),
     );
-    expect(result.containers.removed.map((c) => c.id)).toEqual([before.stdout.trim()]);
+    expect(result.containers.removed.map((c) => c.id).sort()).toEqual([before.stdout.trim(), after.stdout.trim()].sort());
     expect(result.incomplete).toBe(false);
     expect(labelled(session.id)).toEqual([]);
+    expect(await until(() => !isRunning(next), 10_000)).toBe(true);
+  });
+
+  it('a watchdog that keeps dying is restarted twice, then teardown cleans without one, saying so', async () => {
+    const session = await openSession(OPTIONS, { env });
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    session.exportEnv(testEnv);
+    const killed: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const pid = await (async () => {
+        let found: number | undefined;
+        await until(() => (found = watchdogOf(session.dir)) !== undefined && !killed.includes(found), 10_000);
+        return found!;
+      })();
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+      await until(() => !isRunning(pid), 10_000);
+      await sleep(300);
+    }
+    expect(watchdogOf(session.dir)).toBeUndefined();
+    const result = await session.teardown();
+    expect(result.warnings).toHaveLength(3);
+    expect(result.warnings[2]).toMatch(new RegExp(`^The session's watchdog \\(pid ${killed[2]}\\) ended during the run .*killed by SIGKILL\\): from then on the session socket refused connections`));
+    expect(result.incomplete).toBe(false);
   });
 });
 
@@ -208,5 +238,28 @@ describe('the signal path with the socket', () => {
     expect(existsSync(made.dir)).toBe(false);
     // Let go, it sees the session over and ends.
     expect(await until(() => !isRunning(watchdog!), 10_000)).toBe(true);
+  });
+
+  it('SIGKILL of the runner after its watchdog was restarted: the new watchdog closes the socket and cleans', async () => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'fixtures/programs/socket-runner.mjs'), 'hold'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    expect(await until(() => /^READY /m.test(out), 60_000)).toBe(true);
+    const made = JSON.parse(/^READY (.*)$/m.exec(out)![1]!) as { session: string; dir: string; socket: string; containers: string[] };
+    const first = watchdogOf(made.dir)!;
+    process.kill(first, 'SIGKILL');
+    expect(await until(() => (watchdogOf(made.dir) ?? first) !== first, 10_000)).toBe(true);
+    const second = watchdogOf(made.dir)!;
+    const testEnv = { ...env, DOCKER_HOST: `unix://${made.socket}` };
+    expect(await until(() => inEnv(testEnv, ['version', '--format', '{{.Server.Version}}']).status === 0, 10_000)).toBe(true);
+    const later = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    expect(later.status, later.stderr).toBe(0);
+
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(await until(() => labelled(made.session).length === 0, 20_000)).toBe(true);
+    expect(existsSync(made.socket)).toBe(false);
+    expect(await until(() => !isRunning(second), 20_000)).toBe(true);
   });
 });

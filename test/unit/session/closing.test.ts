@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchdogChannel } from '../../../src/session/channel.js';
-import { closeSessionSocket, closingOutcome, watchdogEndedWarning } from '../../../src/session/closing.js';
+import { closeSessionSocket, closingOutcome, watchdogEndedWarnings } from '../../../src/session/closing.js';
 import { claimSocket } from '../../../src/socket/claim.js';
 
 let dir: string;
@@ -84,15 +84,27 @@ describe('closingOutcome', () => {
   });
 });
 
-describe('watchdogEndedWarning', () => {
+describe('watchdogEndedWarnings', () => {
   const at = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
-  it('one line: when it was noticed, how it ended, what it meant', () => {
-    expect(watchdogEndedWarning(undefined, 1, true)).toEqual([]);
-    expect(watchdogEndedWarning({ at, code: null, signal: 'SIGKILL' }, 4242, true)).toEqual([
+  it('one line per watchdog that ended: when it was noticed, how it ended, whether another was started, what it meant', () => {
+    expect(watchdogEndedWarnings([], true)).toEqual([]);
+    expect(watchdogEndedWarnings([{ pid: 4242, exit: { at, code: null, signal: 'SIGKILL' } }], true)).toEqual([
       "The session's watchdog (pid 4242) ended during the run (noticed at 2026-01-02T03:04:05.678Z, killed by SIGKILL): from then on the session socket refused connections (ECONNREFUSED), and a crash of the runner would have left the session to the next run; teardown cleaned the session by its label.",
     ]);
-    expect(watchdogEndedWarning({ at, code: 1, signal: null }, undefined, false)).toEqual([
-      "The session's watchdog ended during the run (noticed at 2026-01-02T03:04:05.678Z, exit code 1): a crash of the runner would have left the session to the next run; teardown cleaned the session by its label.",
+    expect(watchdogEndedWarnings([{ pid: 7, exit: { at, code: 1, signal: null } }], false)).toEqual([
+      "The session's watchdog (pid 7) ended during the run (noticed at 2026-01-02T03:04:05.678Z, exit code 1): a crash of the runner would have left the session to the next run; teardown cleaned the session by its label.",
+    ]);
+    expect(
+      watchdogEndedWarnings(
+        [
+          { pid: 7, exit: { at, code: null, signal: 'SIGKILL' }, restarted: { pid: 8, at: at + 12 } },
+          { pid: 8, exit: { at: at + 1000, code: null, signal: null } },
+        ],
+        true,
+      ),
+    ).toEqual([
+      "The session's watchdog (pid 7) ended during the run (noticed at 2026-01-02T03:04:05.678Z, killed by SIGKILL) and was restarted (pid 8, at 2026-01-02T03:04:05.690Z): the session socket refused connections (ECONNREFUSED) in between; teardown cleaned the session by its label.",
+      "The session's watchdog (pid 8) ended during the run (noticed at 2026-01-02T03:04:06.678Z, its channel closed): from then on the session socket refused connections (ECONNREFUSED), and a crash of the runner would have left the session to the next run; teardown cleaned the session by its label.",
     ]);
   });
 });
