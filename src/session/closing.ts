@@ -11,7 +11,7 @@
  * The signal path does 1 and 2 in the runner and 3 in the signal cleaner (watchdog/clean-now.ts).
  * The warnings here are pure.
  */
-import { rmSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { claimSocket } from '../socket/claim.js';
 import { DEFAULT_IN_FLIGHT_MS } from '../socket/close-report.js';
 import type { CloseAnswer, WatchdogChannel } from './channel.js';
@@ -29,7 +29,7 @@ export type SocketClosing =
 
 /** Steps 1 and 2, synchronous (the signal path too). True when the watchdog must be asked. */
 export function unlinkAndClaim(socketPath: string): boolean {
-  rmSync(socketPath, { force: true });
+  unlinkQuietly(socketPath);
   return claimSocket(socketPath, 'close') !== 'won';
 }
 
@@ -86,6 +86,15 @@ export function watchdogEndedWarnings(ends: readonly WatchdogEnd[], hadSocket: b
       : 'a crash of the runner would have left the session to the next run';
     return `${ended}: ${effect}; teardown cleaned the session by its label.`;
   });
+}
+
+/** Removes one file; gone already is fine. (One unlink: rmSync walks a tree for a single file.) */
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already, or its directory is
+  }
 }
 
 function seconds(ms: number): string {

@@ -4,7 +4,6 @@
  * also sweeps dead sessions, in the background), and returns
  * the handle whose `teardown()` cleans everything at the end.
  */
-import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
@@ -15,7 +14,7 @@ import { bindSessionSocket, sessionSocketPath, type BoundSocket } from '../socke
 import { claimPath } from '../socket/claim.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
-import { closeSessionSocket, closingOutcome, unlinkAndClaim, watchdogEndedWarnings } from './closing.js';
+import { closeSessionSocket, closingOutcome, unlinkAndClaim, unlinkQuietly, watchdogEndedWarnings } from './closing.js';
 import { cleanNowSync, spawnWatchdog, type WatchdogProcess } from './processes.js';
 import { superviseWatchdog } from './supervise.js';
 import type { TeardownResult } from './result.js';
@@ -202,7 +201,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   const restartWatchdog = async (started: (next: WatchdogProcess) => void): Promise<void> => {
     let rebound: BoundSocket | undefined;
     if (socketPath !== undefined) {
-      rmSync(claimPath(socketPath), { force: true });
+      unlinkQuietly(claimPath(socketPath));
       rebound = await bindSessionSocket(socketPath);
     }
     // Teardown or a signal cleanup began meanwhile: nothing to serve any more.
