@@ -254,7 +254,10 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     dockerUnavailable,
     teardown(teardownContext = {}) {
       teardownPromise ??= (async () => {
-        // No restart from here on; one under way finishes first (it serves, or gives up).
+        // At once, before any await: no restart from here on, and new connections fail.
+        watchdogs?.freeze();
+        if (socketState === 'open' && socketPath !== undefined) unlinkQuietly(socketPath);
+        // A restart under way finishes first (it serves, and is asked to close below, or gives up).
         await watchdogs?.stop();
         const ended = watchdogEndedWarnings(watchdogs?.ends() ?? [], socketPath !== undefined);
         let closing: ReturnType<typeof closingOutcome> = { warnings: [], mayGainObjects: false };
