@@ -10,7 +10,7 @@
  * after `inFlightMs` (in-flight.ts says why: the daemon finishes a create whose connection is
  * dropped). It resolves when that is done, with what it did.
  */
-import { chmodSync, existsSync, lstatSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { relayConnection } from './connection.js';
@@ -118,7 +118,12 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   const close = async (inFlightMs: number): Promise<CloseReport> => {
     const started = performance.now();
     server.close();
-    rmSync(path, { force: true });
+    try {
+      // One unlink (rmSync would load and walk its tree code, cold in this process, for one file).
+      unlinkSync(path);
+    } catch {
+      // removed already (teardown removes the path first)
+    }
     let dropped = 0;
     let answered = 0;
     let cutOff = 0;
