@@ -9,9 +9,9 @@
 //               with the watchdog's start; 'off' and 'served' wait until it is idle)
 //     with the default options (images 'before-and-own') and with images 'off' (less noise);
 //     paired differences (served − off, early − off) per round, medians and p90;
-//   - finishRun() (what the Vitest and Jest adapters run at the end: teardown, and the rendering
-//     modules loaded then), each in a fresh process (bench/lib/finish-child.mjs), socket on and
-//     off alternated: the close overlaps with that loading;
+//   - finishRun() (what the Vitest and Jest adapters run at the end: the rendering modules
+//     loaded, then teardown), each in a fresh process (bench/lib/finish-child.mjs), socket on
+//     (served, idle) and off alternated;
 //   - the window a create in flight adds: POST /containers/create through the served socket,
 //     answer times (the close waits at most this long for a create the engine already has).
 //
@@ -135,7 +135,7 @@ for (const [name, samples] of Object.entries(results)) {
 lines.push('');
 const finishDiff = finish.on.map((value, i) => value - finish.off[i]);
 lines.push(
-  `finishRun() in a fresh process (the adapters' end: teardown while the rendering modules load), ${finish.on.length} processes per mode, alternated: socket off p50 ${ms(quantile(finish.off, 0.5))}, socket on (served, idle) p50 ${ms(quantile(finish.on, 0.5))}; on − off, paired p50 ${ms(quantile(finishDiff, 0.5))}, p90 ${ms(quantile(finishDiff, 0.9))}.`,
+  `finishRun() in a fresh process (the adapters' end: rendering modules loaded, then teardown), ${finish.on.length} processes per mode, alternated: socket off p50 ${ms(quantile(finish.off, 0.5))}, socket on (served, idle) p50 ${ms(quantile(finish.on, 0.5))}; on − off, paired p50 ${ms(quantile(finishDiff, 0.5))}, p90 ${ms(quantile(finishDiff, 0.9))}.`,
 );
 lines.push('');
 lines.push(

@@ -1,8 +1,8 @@
 /**
  * One runner's end of a run with nothing to clean, in a fresh Node process, as the Vitest and
  * Jest adapters do it: openRun() (session opened, environment exported), then, once the
- * watchdog serves the socket and sits idle, finishRun() (teardown, and the rendering and
- * publishing modules loaded at that point, the first time in the process). Prints one JSON line
+ * watchdog serves the socket and sits idle, finishRun() (the rendering and publishing modules
+ * loaded, the first time in the process, then teardown). Prints one JSON line
  * {"finishMs": …}. argv[2]: "on" or "off" (the session socket). Env: the bench's engine and state.
  */
 const socket = process.argv[2] === 'on';
