@@ -39,30 +39,43 @@ export interface CreateWatch {
 }
 
 export function watchCreates(upstream: Socket): CreateWatch {
-  /** `bytesRead` when the last create went up; undefined: none pending. */
-  let since: number | undefined;
+  // Watched by events, not by `bytesRead`: an engine connection can be a Duplex of our own (an
+  // ssh:// engine's command, upstream.ts) that has no byte counters.
+  let pending = false;
+  const waiters = new Set<(answered: boolean) => void>();
+  const settle = (answered: boolean) => {
+    for (const wake of waiters) wake(answered);
+    waiters.clear();
+  };
+  const onAnswer = () => {
+    pending = false;
+    settle(true);
+  };
+  upstream.once('close', () => settle(false));
   const write = upstream.write;
   upstream.write = function (this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
-    if (chunk instanceof Uint8Array && startsCreate(chunk)) since = upstream.bytesRead;
+    if (!pending && chunk instanceof Uint8Array && startsCreate(chunk)) {
+      pending = true;
+      // The relay reads this connection already (flowing): one more listener changes nothing.
+      upstream.once('data', onAnswer);
+    }
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as typeof upstream.write;
-  const awaiting = () => since !== undefined && upstream.bytesRead === since && !upstream.destroyed;
+  const awaiting = () => pending && !upstream.destroyed;
   return {
     awaiting,
     answer(ms) {
-      if (!awaiting()) return Promise.resolve(since !== undefined && upstream.bytesRead > since);
+      if (!awaiting()) return Promise.resolve(!pending);
       return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          waiters.delete(done);
+          resolve(false);
+        }, ms);
         const done = (answered: boolean) => {
           clearTimeout(timer);
-          upstream.removeListener('data', onData);
-          upstream.removeListener('close', onClose);
           resolve(answered);
         };
-        const onData = () => done(true);
-        const onClose = () => done(false);
-        const timer = setTimeout(() => done(false), ms);
-        upstream.on('data', onData);
-        upstream.once('close', onClose);
+        waiters.add(done);
       });
     },
   };

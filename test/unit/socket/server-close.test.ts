@@ -5,12 +5,13 @@
  * with ENOENT; a create already sent to the engine is answered before close resolves, or cut off
  * after the bound; a create still being uploaded never reaches the engine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSessionSocket, type SessionSocket } from '../../../src/socket/server.js';
+import type { Upstream } from '../../../src/socket/upstream.js';
 
 interface FakeEngine {
   readonly path: string;
@@ -104,11 +105,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(): Promise<SessionSocket> {
+/**
+ * The session socket in front of the fake engine: over its unix socket, or (`via: 'command'`)
+ * through a process whose stdin and stdout are the engine connection, as for an ssh:// engine.
+ */
+async function start(via: 'unix' | 'command' = 'unix'): Promise<SessionSocket> {
   const sockDir = join(dir, 'socket');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(sockDir, { mode: 0o700 });
-  socket = await startSessionSocket({ path: join(sockDir, 'docker.sock'), upstream: { socketPath: engine.path }, labels: { 'docker-janitor.session': 's1' } });
+  const pipe = `const s = require('node:net').connect(${JSON.stringify(engine.path)}); process.stdin.pipe(s); s.pipe(process.stdout);`;
+  const upstream: Upstream = via === 'unix' ? { socketPath: engine.path } : { command: { file: process.execPath, args: ['-e', pipe], describe: 'a piped engine' } };
+  socket = await startSessionSocket({ path: join(sockDir, 'docker.sock'), upstream, labels: { 'docker-janitor.session': 's1' } });
   return socket;
 }
 
@@ -152,8 +158,8 @@ describe('closing the session socket', () => {
     expect(served.connections()).toBe(0);
   });
 
-  it('a create already sent to the engine is answered before close resolves, then its connection ends', async () => {
-    const served = await start();
+  it.each(['unix', 'command'] as const)('a create already sent to the engine (%s upstream) is answered before close resolves, then its connection ends', async (via) => {
+    const served = await start(via);
     const creating = await client(served.path);
     creating.socket.write(create());
     await engine.arrived('/containers/create');
@@ -175,8 +181,8 @@ describe('closing the session socket', () => {
     expect(await connectError(served.path)).toBe('ENOENT');
   });
 
-  it('a create the engine does not answer within the bound is cut off and counted', async () => {
-    const served = await start();
+  it.each(['unix', 'command'] as const)('a create the engine does not answer within the bound (%s upstream) is cut off and counted', async (via) => {
+    const served = await start(via);
     const creating = await client(served.path);
     creating.socket.write(create('/v1.45/volumes/create', '{"Name":"v"}'));
     await engine.arrived('/volumes/create');
