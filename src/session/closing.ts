@@ -40,8 +40,11 @@ export async function closeSessionSocket(socketPath: string, channel: WatchdogCh
   return { kind: 'asked', answer: await channel.closeSocket(timeoutMs) };
 }
 
-/** Pure: what teardown says about the close, and whether the session may still gain objects (kept for a later sweep). */
-export function closingOutcome(closing: SocketClosing, sessionId: string): { readonly warnings: string[]; readonly mayGainObjects: boolean } {
+/**
+ * Pure: what teardown says about the close, and whether the session may still gain objects (kept
+ * for a later sweep). `endSaid`: a line about the watchdog's end is said already (watchdogEndedWarnings).
+ */
+export function closingOutcome(closing: SocketClosing, sessionId: string, endSaid = false): { readonly warnings: string[]; readonly mayGainObjects: boolean } {
   if (closing.kind === 'unserved') return { warnings: [], mayGainObjects: false };
   const { answer } = closing;
   const later = (what: string) => `the session is kept so that the watchdog, the next run or \`docker-janitor sweep --session ${sessionId}\` removes ${what}`;
@@ -53,8 +56,13 @@ export function closingOutcome(closing: SocketClosing, sessionId: string): { rea
       mayGainObjects: true,
     };
   }
-  // Gone: said by watchdogEndedWarning (when and how), once.
-  if (answer.kind === 'gone') return { warnings: [], mayGainObjects: false };
+  // Gone: nothing serves the socket any more. When it ended during the run, that line says it.
+  if (answer.kind === 'gone') {
+    return {
+      warnings: endSaid ? [] : ["The session's watchdog was gone when teardown asked it to close the session socket; teardown cleaned the session by its label."],
+      mayGainObjects: false,
+    };
+  }
   const { cutOff } = answer.report;
   if (cutOff === 0) return { warnings: [], mayGainObjects: false };
   return {

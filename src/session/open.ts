@@ -263,7 +263,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
         let closing: ReturnType<typeof closingOutcome> = { warnings: [], mayGainObjects: false };
         if (socketState === 'open' && socketPath !== undefined) {
           socketState = 'asking';
-          closing = closingOutcome(await closeSessionSocket(socketPath, currentWatchdog()?.channel), id);
+          closing = closingOutcome(await closeSessionSocket(socketPath, currentWatchdog()?.channel), id, ended.length > 0);
           socketState = 'closed';
         }
         const result = await teardownSession(engine, {

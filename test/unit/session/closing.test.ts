@@ -61,10 +61,17 @@ describe('closeSessionSocket', () => {
 
 describe('closingOutcome', () => {
   const report = (cutOff: number) => ({ dropped: 0, answered: 2, cutOff, ms: 40 });
-  it('nothing to say when unserved, closed with every create answered, or gone (said elsewhere)', () => {
+  it('nothing to say when unserved, closed with every create answered, or gone with its end said already', () => {
     expect(closingOutcome({ kind: 'unserved' }, 's')).toEqual({ warnings: [], mayGainObjects: false });
     expect(closingOutcome({ kind: 'asked', answer: { kind: 'closed', report: report(0), ms: 41 } }, 's')).toEqual({ warnings: [], mayGainObjects: false });
-    expect(closingOutcome({ kind: 'asked', answer: { kind: 'gone', ms: 0 } }, 's')).toEqual({ warnings: [], mayGainObjects: false });
+    expect(closingOutcome({ kind: 'asked', answer: { kind: 'gone', ms: 0 } }, 's', true)).toEqual({ warnings: [], mayGainObjects: false });
+  });
+
+  it('gone, and no line about its end yet (it ended as teardown began): one line', () => {
+    expect(closingOutcome({ kind: 'asked', answer: { kind: 'gone', ms: 0 } }, 's')).toEqual({
+      warnings: ["The session's watchdog was gone when teardown asked it to close the session socket; teardown cleaned the session by its label."],
+      mayGainObjects: false,
+    });
   });
 
   it('creates cut off, or no answer: one line, and the session kept for a later sweep', () => {
