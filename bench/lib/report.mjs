@@ -318,6 +318,7 @@ export function renderReport(report, options = {}) {
   lines.push('- `node bench/socket.mjs`: the session socket\'s added latency per request, `docker cp` throughput through it, and its start-up (results in docs/socket-benchmark.md).');
   lines.push('- `node bench/sessions.mjs DIST N setup|sweep`: setup time with N dead session records, and `sweep` of N dead sessions (DOCKER_HOST at a private engine from scripts/test-engine.sh).');
   lines.push('- `node bench/engine-transports.mjs`: the Engine API transport against the CLI transport, call by call.');
+  lines.push("- `node bench/closing.mjs`: what closing the session socket before the listing adds to a teardown with nothing to clean, and how long a create through the socket takes (results in docs/socket-benchmark.md).");
   lines.push('');
   lines.push('## Targets');
   lines.push('');

@@ -4,7 +4,6 @@
  * also sweeps dead sessions, in the background), and returns
  * the handle whose `teardown()` cleans everything at the end.
  */
-import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
@@ -12,9 +11,12 @@ import { isDockerError } from '../docker/errors.js';
 import { parseJanitorOptions } from '../options/simple.js';
 import type { JanitorOptions, JanitorOptionsInput } from '../options/schema.js';
 import { bindSessionSocket, sessionSocketPath, type BoundSocket } from '../socket/bind.js';
+import { claimPath } from '../socket/claim.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
-import { cleanNowSync, spawnWatchdog, stopWatchdog } from './processes.js';
+import { closeSessionSocket, closingOutcome, unlinkAndClaim, unlinkQuietly, watchdogEndedWarnings } from './closing.js';
+import { cleanNowSync, spawnWatchdog, type WatchdogProcess } from './processes.js';
+import { superviseWatchdog } from './supervise.js';
 import type { TeardownResult } from './result.js';
 import { installSignalHandlers } from './signals.js';
 import {
@@ -156,7 +158,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       }
     }
   }
-  const watchdogPid =
+  const firstWatchdog =
     options.watchdog || sweepRoot
       ? spawnWatchdog(
           {
@@ -171,7 +173,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       : undefined;
   let socketPath: string | undefined;
   if (bound) {
-    if (watchdogPid === undefined) {
+    if (firstWatchdog === undefined) {
       await bound.discard();
       warnings.push(socketWarning('the watchdog process did not start'));
     } else {
@@ -184,14 +186,35 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // would bind-mount DOCKER_HOST, the session socket. The user's own setting wins.
   const ryuk: Record<string, string> = socketEnv && env.TESTCONTAINERS_RYUK_DISABLED === undefined ? { TESTCONTAINERS_RYUK_DISABLED: 'true' } : {};
   /**
-   * At teardown the tests are over: the socket's path goes first, so a straggler (an orphaned
-   * worker) can no longer connect and create something after the session's objects were listed.
-   * The watchdog keeps serving connections already open until it is told to stop.
+   * At teardown the tests are over: the socket is closed before the session's objects are listed
+   * (closing.ts), so a straggler (an orphaned worker, a background client, a kept-alive
+   * connection) cannot create something after the listing. `asking`: the watchdog was asked and
+   * has not answered yet (a signal then lets the signal cleaner ask again and wait).
    */
-  const closeSocketPath = () => {
-    if (socketPath !== undefined) rmSync(socketPath, { force: true });
-  };
+  let socketState: 'open' | 'asking' | 'closed' = socketPath === undefined ? 'closed' : 'open';
   let closed = false;
+  /**
+   * A session watchdog that ends during the run is started again on the same socket path
+   * (supervise.ts): the old claim goes, the socket is bound again (rename over the old file),
+   * and the new watchdog gets it as the first one did.
+   */
+  const restartWatchdog = async (started: (next: WatchdogProcess) => void): Promise<void> => {
+    let rebound: BoundSocket | undefined;
+    if (socketPath !== undefined) {
+      unlinkQuietly(claimPath(socketPath));
+      rebound = await bindSessionSocket(socketPath);
+    }
+    // Teardown or a signal cleanup began meanwhile: nothing to serve any more.
+    if (closed || (socketPath !== undefined && socketState !== 'open')) {
+      if (rebound) await rebound.discard();
+      return;
+    }
+    const next = spawnWatchdog({ sessionDir: dir, ownSession: id, dockerPath, ...(rebound ? { socket: { fd: rebound.fd, path: rebound.path } } : {}) }, ownEnv);
+    if (next) started(next);
+    if (rebound) await (next ? rebound.release() : rebound.discard());
+  };
+  const watchdogs = options.watchdog ? superviseWatchdog(firstWatchdog, restartWatchdog) : undefined;
+  const currentWatchdog = () => watchdogs?.current() ?? firstWatchdog;
   let teardownPromise: Promise<TeardownResult> | undefined;
 
   /**
@@ -206,8 +229,6 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       markIncomplete(dir);
       return; // the watchdog keeps watching: when the owner is gone, it retries
     }
-    // Told to stop only now, after the cleanup finished: a death mid-cleanup leaves it running.
-    if (options.watchdog) stopWatchdog(watchdogPid);
     if (outcome === 'kept') {
       markKept(dir);
       markClosed(dir);
@@ -215,6 +236,9 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       markClosed(dir);
       removeSessionDir(dir);
     }
+    // Only now, after the cleanup finished (a death mid-cleanup leaves it watching): its channel
+    // closes, it sees the session closed, and it ends. No signal to its PID.
+    currentWatchdog()?.channel?.end();
   };
 
   const session: Session = {
@@ -229,17 +253,34 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     warnings,
     dockerUnavailable,
     teardown(teardownContext = {}) {
-      closeSocketPath();
-      teardownPromise ??= teardownSession(engine, {
-        record,
-        dir,
-        options,
-        failed: teardownContext.failed === true,
-      }).then((result) => {
-        const kept = result.containers.kept.length > 0 || (options.dryRun && !result.incomplete);
-        close(result.incomplete ? 'incomplete' : kept ? 'kept' : 'done');
+      teardownPromise ??= (async () => {
+        // At once, before any await: no restart from here on, and new connections fail.
+        watchdogs?.freeze();
+        if (socketState === 'open' && socketPath !== undefined) unlinkQuietly(socketPath);
+        // A restart under way finishes first (it serves, and is asked to close below, or gives up).
+        await watchdogs?.stop();
+        const ended = watchdogEndedWarnings(watchdogs?.ends() ?? [], socketPath !== undefined);
+        let closing: ReturnType<typeof closingOutcome> = { warnings: [], mayGainObjects: false };
+        if (socketState === 'open' && socketPath !== undefined) {
+          socketState = 'asking';
+          closing = closingOutcome(await closeSessionSocket(socketPath, currentWatchdog()?.channel), id, ended.length > 0);
+          socketState = 'closed';
+        }
+        const result = await teardownSession(engine, {
+          record,
+          dir,
+          options,
+          failed: teardownContext.failed === true,
+          warnings: [...ended, ...closing.warnings],
+          mayGainObjects: closing.mayGainObjects,
+        });
+        // A signal cleanup that ran meanwhile closed the session already.
+        if (!closed) {
+          const kept = result.containers.kept.length > 0 || (options.dryRun && !result.incomplete);
+          close(result.incomplete ? 'incomplete' : kept ? 'kept' : 'done');
+        }
         return result;
-      });
+      })();
       return teardownPromise;
     },
     cleanObjects() {
@@ -247,12 +288,23 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     },
     cleanupSync() {
       if (closed) return;
-      closeSocketPath();
+      watchdogs?.freeze();
+      const watchdog = currentWatchdog();
       let complete = false;
       try {
+        // The socket's path goes and it is claimed here; when the watchdog serves it (or was
+        // asked by a teardown under way), the signal cleaner asks it to close, and waits, first.
+        let ask = socketState === 'asking';
+        if (socketState === 'open' && socketPath !== undefined) ask = unlinkAndClaim(socketPath);
+        socketState = 'closed';
         // In a child process of its own (Node has no synchronous HTTP), bounded: a hung engine
         // leaves the rest to the watchdog.
-        complete = cleanNowSync(dir, { dockerPath, env: ownEnv, timeoutMs: 2 * options.docker.timeoutMs + 5_000 });
+        complete = cleanNowSync(dir, {
+          dockerPath,
+          env: ownEnv,
+          timeoutMs: 2 * options.docker.timeoutMs + 5_000,
+          channelFd: ask && watchdog?.channel?.goneAt() === undefined ? watchdog?.channelFd : undefined,
+        });
       } finally {
         close(complete ? 'done' : 'incomplete');
       }

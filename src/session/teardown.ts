@@ -30,6 +30,13 @@ export interface TeardownContext {
   readonly failed?: boolean;
   /** Only the session's objects; no image cleaning (watch-mode reruns). */
   readonly objectsOnly?: boolean;
+  /** Said before the listing (the session socket's close, a watchdog that ended early): reported first. */
+  readonly warnings?: readonly string[];
+  /**
+   * Objects may still appear after the listing (a create through the session socket the engine
+   * had not answered when it closed): the session is kept as incomplete, for a later sweep.
+   */
+  readonly mayGainObjects?: boolean;
 }
 
 const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
@@ -37,7 +44,7 @@ const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
 export async function teardownSession(engine: Engine, context: TeardownContext): Promise<TeardownResult> {
   const started = performance.now();
   const { record, options } = context;
-  const warnings: string[] = [];
+  const warnings: string[] = [...(context.warnings ?? [])];
   const cleanImagesToo = options.images !== 'off' && !context.objectsOnly;
   const keep = options.keepOnFailure && context.failed === true;
 
@@ -105,7 +112,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
     // The cleaner's own warnings (a foreign reference untagged, a temporary reference kept…).
     (images?.warnings?.length ?? 0) > 0;
   const objectFailures = objects.containers.failed.length + objects.networks.failed.length + objects.volumes.failed.length;
-  const incomplete = !objectsDone || objectFailures > 0;
+  const incomplete = !objectsDone || objectFailures > 0 || context.mayGainObjects === true;
   return {
     sessionId: record.id,
     incomplete,

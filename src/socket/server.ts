@@ -2,12 +2,20 @@
  * The session socket: a unix socket (never TCP) that relays the Docker Engine API to the real
  * engine and labels what is created through it. It gives full access to the engine, so it is
  * only created inside a directory that is the caller's own and closed to everyone else (0700),
- * and the socket file itself is 0600. Closing it ends every connection and removes the file.
+ * and the socket file itself is 0600.
+ *
+ * Closing it stops accepting, removes the file and ends every connection at once, except one
+ * whose create request (container, network, volume) already went to the engine: that one is
+ * ended when the engine's answer starts (the object then exists, for a listing to find), or
+ * after `inFlightMs` (in-flight.ts says why: the daemon finishes a create whose connection is
+ * dropped). It resolves when that is done, with what it did.
  */
-import { chmodSync, existsSync, lstatSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { relayConnection } from './connection.js';
+import { DEFAULT_IN_FLIGHT_MS, type CloseReport } from './close-report.js';
+import { watchCreates, type CreateWatch } from './in-flight.js';
 import type { Labels } from './rewrite.js';
 import { BUFFER_BYTES, connectUpstream, describeUpstream, type Upstream } from './upstream.js';
 
@@ -35,8 +43,12 @@ export interface SessionSocket {
   readonly upstream: string;
   /** Connections open right now. */
   connections(): number;
-  /** Stops listening, ends every connection, removes the socket file. */
-  close(): Promise<void>;
+  /**
+   * Stops listening, removes the socket file, ends every connection; a create already sent to
+   * the engine first gets its answer (at most `inFlightMs`, default {@link DEFAULT_IN_FLIGHT_MS}).
+   * Later calls return the first call's promise.
+   */
+  close(options?: { readonly inFlightMs?: number }): Promise<CloseReport>;
 }
 
 export class SessionSocketError extends Error {
@@ -75,17 +87,24 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   const { path } = options;
   checkPrivateDir(dirname(path), path);
   if (options.fd === undefined && existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
-  const sockets = new Set<Socket>();
+  /** Each open client connection, with the create state of its engine connection once made. */
+  const connections = new Map<Socket, CreateWatch | undefined>();
   const relay = {
     labels: options.labels,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    connectUpstream: () => connectUpstream(options.upstream),
     ...(options.onProblem ? { onProblem: options.onProblem } : {}),
   };
   const server = createServer({ allowHalfOpen: true, highWaterMark: BUFFER_BYTES }, (client) => {
-    sockets.add(client);
-    client.once('close', () => sockets.delete(client));
-    relayConnection(client, relay);
+    connections.set(client, undefined);
+    client.once('close', () => connections.delete(client));
+    relayConnection(client, {
+      ...relay,
+      connectUpstream: () => {
+        const upstream = connectUpstream(options.upstream);
+        if (connections.has(client)) connections.set(client, watchCreates(upstream));
+        return upstream;
+      },
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (cause) => reject(new SessionSocketError(`session socket ${path}: cannot listen: ${cause.message}`, path, { cause })));
@@ -95,19 +114,45 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   // The directory is already private; the file is made owner-only too before anyone is told of it.
   chmodSync(path, 0o600);
   server.on('error', (error) => options.onProblem?.(`session socket: ${error.message}`));
-  let closing: Promise<void> | undefined;
+  let closing: Promise<CloseReport> | undefined;
+  const close = async (inFlightMs: number): Promise<CloseReport> => {
+    const started = performance.now();
+    server.close();
+    try {
+      // One unlink (rmSync would load and walk its tree code, cold in this process, for one file).
+      unlinkSync(path);
+    } catch {
+      // removed already (teardown removes the path first)
+    }
+    let dropped = 0;
+    let answered = 0;
+    let cutOff = 0;
+    const waits: Array<Promise<void>> = [];
+    for (const [client, creates] of connections) {
+      if (creates?.awaiting()) {
+        // No further request from this client; the one in flight gets its answer first.
+        client.pause();
+        waits.push(
+          creates.answer(inFlightMs).then((ok) => {
+            if (ok) answered += 1;
+            else cutOff += 1;
+            client.destroy();
+          }),
+        );
+      } else {
+        dropped += 1;
+        client.destroy();
+      }
+    }
+    await Promise.all(waits);
+    return { dropped, answered, cutOff, ms: performance.now() - started };
+  };
   return {
     path,
     upstream: describeUpstream(options.upstream),
-    connections: () => sockets.size,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          rmSync(path, { force: true });
-          resolve();
-        });
-        for (const socket of sockets) socket.destroy();
-      });
+    connections: () => connections.size,
+    close(closeOptions = {}) {
+      closing ??= close(closeOptions.inFlightMs ?? DEFAULT_IN_FLIGHT_MS);
       return closing;
     },
   };

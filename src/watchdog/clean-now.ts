@@ -1,5 +1,5 @@
 /**
- * The signal cleaner: `node clean-now.js --session-dir DIR [--docker-path P]`. A signal handler
+ * The signal cleaner: `node clean-now.js --session-dir DIR [--docker-path P] [--channel-fd N]`. A signal handler
  * runs it synchronously (`cleanNowSync` in session/processes.ts) because Node has no synchronous
  * HTTP: it removes the session's objects (its label, its tracked IDs, the adopted containers)
  * over the session's engine, and exits 0 when everything went, 1 when something is left (the
@@ -7,7 +7,14 @@
  *
  * Like the watchdog, it takes the docker CLI from its parent (argv), never from the record, and
  * reads the session directory only when it passes the safety checks.
+ *
+ * With `--channel-fd N` (the runner's end of the watchdog's channel, when the watchdog serves the
+ * session socket), it first asks the watchdog to close the socket and waits for its answer
+ * (bounded), as teardown does, so nothing is created through the socket after the listing.
  */
+import { Socket } from 'node:net';
+import { openChannel } from '../session/channel.js';
+import { CLOSE_ANSWER_TIMEOUT_MS } from '../session/closing.js';
 import { removeSessionObjects } from '../session/objects.js';
 import { CLEAN_NOW_EXIT } from '../session/processes.js';
 import { readSessionRecordChecked, readTrackedChecked } from '../session/store.js';
@@ -20,8 +27,20 @@ function argValue(name: string): string | undefined {
 
 const dir = argValue('--session-dir');
 const dockerPath = argValue('--docker-path');
+const channelFd = argValue('--channel-fd');
 const read = dir ? readSessionRecordChecked(dir) : undefined;
 if (!dir || !read?.ok) process.exit(CLEAN_NOW_EXIT.refused);
+
+if (channelFd !== undefined && Number.isInteger(Number(channelFd))) {
+  try {
+    // Only destroyed, never ended: ending would shut the runner's end down too (one socket).
+    const channel = openChannel(new Socket({ fd: Number(channelFd), readable: true, writable: true }));
+    await channel.closeSocket(CLOSE_ANSWER_TIMEOUT_MS);
+    channel.end();
+  } catch {
+    // No channel: the socket's path is gone already; clean anyway.
+  }
+}
 
 const { record } = read;
 const engine = engineFor(record, { dockerPath });

@@ -15,17 +15,26 @@
  * With `--socket-fd N --socket-path P`: the session socket, bound and listening in the parent
  * (setup), arrives as descriptor N; the watchdog serves it (out of the runner's event loop, which
  * a test's synchronous docker call can block, and alive after a SIGKILL of the runner), relaying
- * to the session's engine as resolved from the record and the parent's environment. When the
- * owner dies it closes the socket first, so nothing new is created through it, then sweeps; on
- * SIGTERM (teardown finished) it closes it and removes the file.
+ * to the session's engine as resolved from the record and the parent's environment. It serves
+ * only if it claims the socket before teardown does (socket/claim.ts). When the owner dies it
+ * closes the socket first, so nothing new is created through it, then sweeps.
+ *
+ * With `--channel-fd N`: the channel to the runner (session/channel.ts). `close` closes the
+ * socket and answers when it is closed (creates already sent to the engine answered first), so
+ * teardown lists the session's objects only after that. When the runner's end closes (teardown
+ * finished, or the runner died), the session is looked at at once. SIGTERM still stops it.
  */
 import { appendFileSync, closeSync, existsSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
+import { serveChannel } from '../session/channel.js';
 import { removeSessionObjects } from '../session/objects.js';
 import { appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
 import { endpointFor, engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
 import { SESSION_LABEL } from '../session/tracking.cjs';
+import { claimSocket } from '../socket/claim.js';
+import { NOTHING_CLOSED } from '../socket/close-report.js';
 import { startSessionSocket, type SessionSocket } from '../socket/server.js';
 import { upstreamFor } from '../socket/upstream.js';
 
@@ -47,6 +56,8 @@ const ownSession = argValue('--own-session');
 const socketFdArg = argValue('--socket-fd');
 const socketFd = socketFdArg === undefined ? undefined : Number(socketFdArg);
 const socketPath = argValue('--socket-path');
+const channelFdArg = argValue('--channel-fd');
+const channelFd = channelFdArg === undefined ? undefined : Number(channelFdArg);
 if (!dir && !sweepRoot) process.exit(2);
 
 // SIGTERM (the owner's teardown finished): stop watching; a background sweep under way finishes.
@@ -58,6 +69,18 @@ process.on('SIGTERM', () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Cut short by `wake()`: the runner's end of the channel closed, look now. */
+let wakeUp: (() => void) | undefined;
+const nap = (ms: number) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      wakeUp = undefined;
+      resolve();
+    }
+    wakeUp = done;
+  });
 const logTo = (file: string) => (message: string) => {
   try {
     appendFileSync(file, `${new Date().toISOString()} ${message}\n`, { mode: 0o600 });
@@ -94,7 +117,29 @@ async function watchSession(sessionDir: string): Promise<void> {
   }
   const record = read.record;
   const engine = engineFor(record, { dockerPath });
-  const socket = await serveSocket(record, log);
+  const serving = serveSocket(record, log);
+  let runnerGone = false;
+  if (channelFd !== undefined && Number.isInteger(channelFd)) {
+    try {
+      serveChannel(new Socket({ fd: channelFd, readable: true, writable: true }), {
+        onClose: async () => {
+          const report = (await (await serving)?.close()) ?? NOTHING_CLOSED;
+          // After the answer has gone: teardown waits for it.
+          setImmediate(() =>
+            log(`socket closed for teardown: ${report.dropped} connection(s) ended, ${report.answered} create(s) answered first, ${report.cutOff} cut off, in ${report.ms.toFixed(1)} ms`),
+          );
+          return report;
+        },
+        onEnd: () => {
+          runnerGone = true;
+          wakeUp?.();
+        },
+      });
+    } catch (error) {
+      log(`no channel to the runner: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const socket = await serving;
   if (socket) onStop.push(() => void socket.close());
   const events = adoptionEnabled(record.adopt)
     ? engine.watchContainerCreates(record.startedAt, (event) => {
@@ -115,6 +160,8 @@ async function watchSession(sessionDir: string): Promise<void> {
     return sweptEverything(report);
   };
 
+  // A runner that just died can still look alive for a moment (a zombie until its parent reaps it).
+  let runnerGoneLooks = 0;
   for (;;) {
     if (sessionOver()) break;
     if (!isOwnerAlive(record)) {
@@ -146,7 +193,9 @@ async function watchSession(sessionDir: string): Promise<void> {
       }
       break;
     }
-    await sleep(POLL_MS);
+    // The runner's end closed: it is gone or done; the next turns look without waiting.
+    if (!runnerGone) await nap(POLL_MS);
+    else await sleep(runnerGoneLooks++ < 10 ? 20 : POLL_MS);
   }
   events?.stop();
   await socket?.close();
@@ -156,6 +205,14 @@ async function watchSession(sessionDir: string): Promise<void> {
 /** Serves the session socket handed over by setup, if any. Never throws: a failure is logged. */
 async function serveSocket(record: Parameters<typeof endpointFor>[0] & { id: string }, log: (message: string) => void): Promise<SessionSocket | undefined> {
   if (socketFd === undefined || !Number.isInteger(socketFd) || !socketPath) return undefined;
+  // Teardown may have begun while this process started: then it never serves, and teardown
+  // does not wait for it (claim.ts).
+  const claim = claimSocket(socketPath, 'serve');
+  if (claim !== 'won') {
+    log(claim === 'lost' ? 'session socket not served: teardown closed it before this watchdog started' : `session socket not served: cannot claim it in ${socketPath}'s directory`);
+    closeFd(socketFd);
+    return undefined;
+  }
   const chosen = upstreamFor(endpointFor(record, process.env));
   if ('unsupported' in chosen) {
     log(`session socket not served: ${chosen.unsupported}`);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bindSessionSocket, sessionSocketPath } from '../../../src/socket/bind.js';
-import { watchdogArgs } from '../../../src/session/processes.js';
+import { cleanNowArgs, watchdogArgs } from '../../../src/session/processes.js';
 
 let dir: string;
 beforeEach(() => {
@@ -61,9 +61,26 @@ describe('bindSessionSocket', () => {
 });
 
 describe('watchdogArgs', () => {
-  it('names the socket descriptor and path only for a session watchdog', () => {
+  it('names the socket descriptor and path, and the channel, only for a session watchdog', () => {
     const socket = { fd: 42, path: '/state/s/socket/docker.sock' };
-    expect(watchdogArgs({ sessionDir: '/state/s', socket }).slice(1)).toEqual(['--session-dir', '/state/s', '--socket-fd', '3', '--socket-path', '/state/s/socket/docker.sock']);
+    expect(watchdogArgs({ sessionDir: '/state/s', socket }).slice(1)).toEqual([
+      '--session-dir',
+      '/state/s',
+      '--socket-fd',
+      '3',
+      '--socket-path',
+      '/state/s/socket/docker.sock',
+      '--channel-fd',
+      '4',
+    ]);
+    expect(watchdogArgs({ sessionDir: '/state/s' }).slice(1)).toEqual(['--session-dir', '/state/s', '--channel-fd', '4']);
     expect(watchdogArgs({ sweepRoot: '/state', socket }).slice(1)).toEqual(['--sweep-root', '/state']);
+  });
+});
+
+describe('cleanNowArgs', () => {
+  it('names the channel descriptor only when the signal cleaner gets one', () => {
+    expect(cleanNowArgs('/state/s', undefined).slice(1)).toEqual(['--session-dir', '/state/s']);
+    expect(cleanNowArgs('/state/s', '/usr/bin/docker', true).slice(1)).toEqual(['--session-dir', '/state/s', '--docker-path', '/usr/bin/docker', '--channel-fd', '3']);
   });
 });
