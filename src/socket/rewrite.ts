@@ -2,61 +2,63 @@
  * The only change the session socket makes to traffic, as pure functions: which requests get
  * labels, and the rewritten body or request target. Everything else passes through untouched.
  */
-import { objectLayout, type JsonMember } from './json-object.js';
+import { goFieldMatch, objectLayout, type JsonMember } from './json-object.js';
+import { routeOf } from './route.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
 /**
  * How a request is labelled: `'body'` for the JSON `Labels` of a create call, `'build'` for the
- * `labels` query parameter of an image build, undefined for everything else.
+ * `labels` query parameter of an image build, undefined for everything else (see route.ts for
+ * how the path is matched, as dockerd's router matches it).
  */
 export type LabelTarget = 'body' | 'build' | undefined;
 
-const BODY_CREATE = /^(?:\/v\d+(?:\.\d+)*)?\/(?:containers|networks|volumes)\/create$/;
-const BUILD = /^(?:\/v\d+(?:\.\d+)*)?\/build$/;
-
 export function labelTarget(method: string, target: string): LabelTarget {
-  if (method !== 'POST') return undefined;
-  const query = target.indexOf('?');
-  const path = query === -1 ? target : target.slice(0, query);
-  if (BODY_CREATE.test(path)) return 'body';
-  if (BUILD.test(path)) return 'build';
+  const route = routeOf(method, target);
+  if (route.kind === 'create') return 'body';
+  if (route.kind === 'build') return 'build';
   return undefined;
 }
 
 export type Rewrite<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
 /**
- * `body` (a create call's JSON) with `labels` merged into its `Labels` member. The daemon's JSON
- * decoder matches member names case-insensitively, so every member named `labels` in any case
- * is merged (in order, later wins, as the daemon would) into one `Labels` member (in place of the
- * first one, or first in the object);
- * `labels` win over the user's values for the same keys. All other bytes are kept. An empty body
- * becomes `{"Labels":{...}}`.
+ * `body` (a create call's JSON) with `labels` merged into its `Labels` member, so that dockerd
+ * reads exactly the labels it would have read from the body as sent, plus `labels`.
+ *
+ * dockerd's JSON decoder binds every member whose name folds to `Labels` (json-object.ts), in
+ * order: an object is merged into the labels read so far, `null` drops them. The rewrite reads
+ * them the same way, then replaces every such member by one `Labels` member (in place of the
+ * first one, or first in the object) holding the result with `labels` merged in (`labels` win
+ * over the user's values for the same keys). All other bytes are kept. An empty body becomes
+ * `{"Labels":{...}}`. A member name that some Go decoder might bind and another not is refused.
  */
 export function mergeBodyLabels(body: Buffer, labels: Labels): Rewrite<Buffer> {
   const text = body.toString('utf8');
-  if (text.trim() === '') return { ok: true, value: Buffer.from(JSON.stringify({ Labels: labels })) };
+  if (text.trim() === '') return { ok: true, value: Buffer.from(`{"Labels":${labelsJson(new Map(Object.entries(labels)))}}`) };
   const layout = objectLayout(text);
   if (!layout) return { ok: false, message: 'the request body is not a JSON object' };
-  const merged: Record<string, string> = {};
+  // A Map: a label named __proto__ is a label like any other.
+  const merged = new Map<string, string>();
   const found: Array<{ member: JsonMember; index: number }> = [];
   for (const [index, member] of layout.members.entries()) {
-    if (member.key.toLowerCase() !== 'labels') continue;
+    const match = goFieldMatch(member.key, 'Labels');
+    if (match === 'no') continue;
+    if (match === 'ambiguous') return { ok: false, message: `the member name ${JSON.stringify(member.key)} is ambiguous (it may or may not be read as "Labels")` };
     const value: unknown = JSON.parse(text.slice(member.valueStart, member.end));
-    if (value !== null) {
-      if (typeof value !== 'object' || Array.isArray(value)) {
-        return { ok: false, message: `"${member.key}" must be an object of strings` };
-      }
+    if (value === null) merged.clear();
+    else {
+      if (typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: `"${member.key}" must be an object of strings` };
       for (const [key, label] of Object.entries(value)) {
         if (typeof label !== 'string') return { ok: false, message: `label "${key}" must be a string` };
-        merged[key] = label;
+        merged.set(key, label);
       }
     }
     found.push({ member, index });
   }
-  Object.assign(merged, labels);
-  const labelsMember = `"Labels":${JSON.stringify(merged)}`;
+  for (const [key, label] of Object.entries(labels)) merged.set(key, label);
+  const labelsMember = `"Labels":${labelsJson(merged)}`;
   const [first, ...later] = found;
   if (first === undefined) {
     const comma = layout.members.length > 0 ? ',' : '';
@@ -73,6 +75,11 @@ export function mergeBodyLabels(body: Buffer, labels: Labels): Rewrite<Buffer> {
   }
   out += text.slice(cursor);
   return { ok: true, value: Buffer.from(out, 'utf8') };
+}
+
+/** A JSON object of string values, in insertion order. */
+export function labelsJson(labels: ReadonlyMap<string, string>): string {
+  return `{${[...labels].map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`;
 }
 
 /**
@@ -103,7 +110,7 @@ export function mergeBuildLabels(target: string, labels: Labels): Rewrite<string
       kept.push(part);
     }
   }
-  const merged: Record<string, string> = {};
+  const merged = new Map<string, string>();
   if (first !== undefined && first !== '') {
     let parsed: unknown;
     try {
@@ -115,11 +122,11 @@ export function mergeBuildLabels(target: string, labels: Labels): Rewrite<string
       if (typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, message: 'the "labels" query parameter must be a JSON object' };
       for (const [key, label] of Object.entries(parsed)) {
         if (typeof label !== 'string') return { ok: false, message: `label "${key}" must be a string` };
-        merged[key] = label;
+        merged.set(key, label);
       }
     }
   }
-  Object.assign(merged, labels);
-  kept.push(`labels=${encodeURIComponent(JSON.stringify(merged))}`);
+  for (const [key, label] of Object.entries(labels)) merged.set(key, label);
+  kept.push(`labels=${encodeURIComponent(labelsJson(merged))}`);
   return { ok: true, value: `${path}?${kept.join('&')}` };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { goFieldMatch } from '../../../src/socket/json-object.js';
 import { labelTarget, mergeBodyLabels, mergeBuildLabels } from '../../../src/socket/rewrite.js';
 
 const SESSION = { 'docker-janitor.session': 's1' };
@@ -15,6 +16,9 @@ describe('labelTarget', () => {
     ['POST', '/volumes/create', 'body'],
     ['POST', '/v1.41/build?t=a&labels=%7B%7D', 'build'],
     ['POST', '/build', 'build'],
+    ['POST', '/v1.41./containers/create', 'body'],
+    ['POST', '/v1.41/containers/%63reate', 'body'],
+    ['POST', '/v1.41/%62uild', 'build'],
   ])('%s %s is labelled in the %s', (method, target, expected) => {
     expect(labelTarget(method, target)).toBe(expected);
   });
@@ -58,6 +62,39 @@ describe('mergeBodyLabels', () => {
     );
   });
 
+  it('reads member names as Go folds them: Labelſ (U+017F) is Labels, escaped or not', () => {
+    // The attack report's S2.4: a null Labelſ after the real Labels empties the labels Go reads.
+    expect(merge('{"Image":"attack-bb","Cmd":["true"],"Labelſ":null}')).toBe('{"Image":"attack-bb","Cmd":["true"],"Labels":{"docker-janitor.session":"s1"}}');
+    expect(merge('{"Labels":{"a":"1"},"Labelſ":null}')).toBe('{"Labels":{"docker-janitor.session":"s1"}}');
+    expect(merge('{"Labels":{"a":"1"},"LABEL\\u017f":{"b":"2"},"label\\u0073":{"c":"3"}}')).toBe('{"Labels":{"a":"1","b":"2","c":"3","docker-janitor.session":"s1"}}');
+    const out = merge('{"Image":"i","Labelſ":{"u":"1"},"Labels":null,"labels":{"v":"2"}}') as string;
+    expect(out).toBe('{"Image":"i","Labels":{"v":"2","docker-janitor.session":"s1"}}');
+  });
+
+  it('takes duplicates the way Go does: null drops what was read so far, an object is merged into it', () => {
+    expect(merge('{"Labels":{"a":"1"},"Labels":null,"Labels":{"b":"2"}}')).toBe('{"Labels":{"b":"2","docker-janitor.session":"s1"}}');
+    expect(merge('{"Labels":{"a":"1"},"Labels":{"a":"2","b":"3"}}')).toBe('{"Labels":{"a":"2","b":"3","docker-janitor.session":"s1"}}');
+    expect(merge('{"Labels":null}')).toBe('{"Labels":{"docker-janitor.session":"s1"}}');
+  });
+
+  it('exactly one labels member remains, and it parses to the user labels plus the session label', () => {
+    for (const body of ['{"Labels":{"a":"1"},"labels":{"b":"2"},"LABELſ":{"c":"3"},"Image":"i"}', '{"Image":"i","lAbElS":{"a":"1"}}']) {
+      const out = merge(body) as string;
+      const keys = [...out.matchAll(/"([^"]*)":/g)].map((m) => m[1]).filter((key) => key !== undefined && goFieldMatch(key, 'Labels') !== 'no');
+      expect(keys).toEqual(['Labels']);
+      expect(JSON.parse(out).Labels['docker-janitor.session']).toBe('s1');
+    }
+  });
+
+  it('refuses a member name another Go decoder might read as Labels and this one not', () => {
+    expect(merge('{"Label_s":{"a":"1"}}')).toEqual({ error: 'the member name "Label_s" is ambiguous (it may or may not be read as "Labels")' });
+    expect(merge('{"labels-":null}')).toMatchObject({ error: expect.stringMatching(/ambiguous/) });
+  });
+
+  it('a label named __proto__ is kept like any other', () => {
+    expect(JSON.parse(merge('{"Labels":{"__proto__":"x"}}') as string).Labels).toEqual(JSON.parse('{"__proto__":"x","docker-janitor.session":"s1"}'));
+  });
+
   it('cuts a trailing labels member with its comma', () => {
     expect(merge('{"Labels":{"a":"1"}, "x":1, "labels":{"b":"2"}}')).toBe('{"Labels":{"a":"1","b":"2","docker-janitor.session":"s1"}, "x":1}');
   });
@@ -87,6 +124,30 @@ describe('mergeBodyLabels', () => {
   it('the result parses to the merged object', () => {
     const out = merge('{"Image":"b","Labels":{"u":"1"},"Env":["A=1"]}') as string;
     expect(JSON.parse(out)).toEqual({ Image: 'b', Labels: { u: '1', 'docker-janitor.session': 's1' }, Env: ['A=1'] });
+  });
+});
+
+describe('goFieldMatch: member names as Go encoding/json binds them to struct fields', () => {
+  it.each([
+    ['Labels', 'Labels', 'yes'],
+    ['labels', 'Labels', 'yes'],
+    ['LABELS', 'Labels', 'yes'],
+    ['Labelſ', 'Labels', 'yes'],
+    ['LABELſ', 'Labels', 'yes'],
+    // U+212A KELVIN SIGN folds to k, as Go's unicode.SimpleFold has it
+    ['\u212Aey', 'Key', 'yes'],
+    ['ſource', 'Source', 'yes'],
+    ['Label', 'Labels', 'no'],
+    ['Labelss', 'Labels', 'no'],
+    ['Labels ', 'Labels', 'no'],
+    // U+0130 and U+0131 fold to nothing under simple folding, but to i under ToUpper(ToLower(r))
+    ['B\u0131nds', 'Binds', 'ambiguous'],
+    ['B\u0130NDS', 'Binds', 'ambiguous'],
+    // encoding/json/v2's case-insensitive matching also ignores _ and -
+    ['Volume_Driver', 'VolumeDriver', 'ambiguous'],
+    ['host-config', 'HostConfig', 'ambiguous'],
+  ])('%j against %s: %s', (key, field, expected) => {
+    expect(goFieldMatch(key, field)).toBe(expected);
   });
 });
 
