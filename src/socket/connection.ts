@@ -4,17 +4,20 @@
  * Client to engine, the relay reads request heads only to frame requests: a request that is not
  * labelled goes on as its own bytes (head and body, Content-Length or chunked) as they arrive; a
  * create call's body is collected (up to a cap), labelled and sent with a new Content-Length; a
- * build's request line gets the labels. Engine to client, bytes are relayed untouched and
- * unparsed (HTTP/1.1 answers come in request order on a dedicated connection), except right
- * after a request that may take the connection over (attach, exec start, BuildKit's session and
- * grpc, any `Upgrade`): there the answer's status line decides whether the connection becomes a
- * plain two-way tunnel (101, or a raw-stream 200) or stays HTTP.
+ * build's request line gets the labels. Requests are routed as dockerd routes them (route.ts) and
+ * read only in the form dockerd reads the same way (request-head.ts). Engine to client, bytes are
+ * relayed untouched; the answer framer (answer-framing.ts) follows them only to decide, for a
+ * request to an endpoint that may take the connection over (attach, exec start, BuildKit's
+ * session and grpc), whether its own answer makes the connection a plain two-way tunnel (101, or
+ * a raw-stream 200) or leaves it HTTP. Nothing else ends the reading of requests.
  */
 import type { Socket } from 'node:net';
+import { AnswerFramer } from './answer-framing.js';
 import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
-import { labelTarget, mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
+import { mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
+import { routeOf } from './route.js';
 
 export interface RelayOptions {
   readonly labels: Labels;
@@ -25,9 +28,6 @@ export interface RelayOptions {
   readonly onProblem?: (message: string) => void;
 }
 
-const TAKEOVER = /^(?:\/v\d+(?:\.\d+)*)?\/(?:containers\/[^/]+\/attach|exec\/[^/]+\/start|session|grpc)$/;
-const RAW_STREAM = /^application\/vnd\.docker\.(?:raw|multiplexed)-stream/i;
-const HEAD_END = Buffer.from('\r\n\r\n');
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
 
@@ -36,15 +36,9 @@ type Mode =
   | { kind: 'length'; remaining: number; takeover: boolean }
   | { kind: 'chunked'; scanner: ChunkedScanner; takeover: boolean }
   | { kind: 'collect'; head: RequestHead; scanner: ChunkedScanner | undefined; remaining: number; chunks: Buffer[]; size: number }
-  | { kind: 'await-answer'; answer: Buffer }
+  | { kind: 'await-answer' }
   | { kind: 'tunnel' }
   | { kind: 'closed' };
-
-function mayTakeOver(head: RequestHead): boolean {
-  if (head.upgrade) return true;
-  const q = head.target.indexOf('?');
-  return head.method === 'POST' && TAKEOVER.test(q === -1 ? head.target : head.target.slice(0, q));
-}
 
 export function relayConnection(client: Socket, options: RelayOptions): void {
   const upstream = options.connectUpstream();
@@ -58,6 +52,9 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   /** Set when the engine could not be reached at all: the first request is answered 502 with it. */
   let unreachable: string | undefined;
   let connected = false;
+  const answers = new AnswerFramer();
+  /** The answer to the request that may take the connection over, when it came before that request's body ended. */
+  let earlyAnswer: 'taken-over' | 'stays-http' | undefined;
   upstream.once('connect', () => (connected = true));
   upstream.once('secureConnect', () => (connected = true));
 
@@ -105,18 +102,20 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
     else client.destroy();
   };
 
-  const requestGoesUp = (head: Buffer) => {
+  const requestGoesUp = (bytes: Buffer, head: RequestHead, mayTakeOver = false) => {
     answered = 0;
     requestSent = true;
-    toUpstream(head);
+    earlyAnswer = undefined;
+    answers.expect(head.method, mayTakeOver);
+    toUpstream(bytes);
   };
 
   const afterRequest = (takeover: boolean) => {
-    mode = takeover ? { kind: 'await-answer', answer: EMPTY } : { kind: 'head' };
+    if (!takeover || earlyAnswer === 'stays-http') mode = { kind: 'head' };
+    else mode = earlyAnswer === 'taken-over' ? { kind: 'tunnel' } : { kind: 'await-answer' };
   };
 
-  const startBody = (head: RequestHead) => {
-    const takeover = mayTakeOver(head);
+  const startBody = (head: RequestHead, takeover: boolean) => {
     if (head.body.kind === 'length') mode = { kind: 'length', remaining: head.body.length, takeover };
     else if (head.body.kind === 'chunked') mode = { kind: 'chunked', scanner: new ChunkedScanner(false), takeover };
     else afterRequest(takeover);
@@ -126,14 +125,15 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
     const body = collect.scanner ? collect.scanner.body() : Buffer.concat(collect.chunks, collect.size);
     const merged = mergeBodyLabels(body, options.labels);
     if (!merged.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${merged.message}`);
-    requestGoesUp(Buffer.concat([renderRequestHead(collect.head, { length: merged.value.length }), merged.value]));
+    requestGoesUp(Buffer.concat([renderRequestHead(collect.head, { length: merged.value.length }), merged.value]), collect.head);
     afterRequest(false);
   };
 
   const onHead = (head: RequestHead, raw: Buffer) => {
     if (unreachable !== undefined) return fail(502, unreachable);
-    const target = labelTarget(head.method, head.target);
-    if (target === 'body') {
+    const route = routeOf(head.method, head.target);
+    if (route.kind === 'refused') return fail(400, route.message);
+    if (route.kind === 'create') {
       if (head.body.kind === 'length' && head.body.length > options.maxBodyBytes) {
         return fail(413, `${head.method} ${head.target}: body of ${head.body.length} bytes is over the ${options.maxBodyBytes}-byte limit`);
       }
@@ -150,14 +150,15 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
       if (head.body.kind === 'none') sendCollected(collect);
       return;
     }
-    if (target === 'build') {
+    const takeover = route.kind === 'takeover';
+    if (route.kind === 'build') {
       const rewritten = mergeBuildLabels(head.target, options.labels);
       if (!rewritten.ok) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${rewritten.message}`);
-      requestGoesUp(renderRequestHead(head, { target: rewritten.value }));
+      requestGoesUp(renderRequestHead(head, { target: rewritten.value }), head);
     } else {
-      requestGoesUp(raw);
+      requestGoesUp(raw, head, takeover);
     }
-    startBody(head);
+    startBody(head, takeover);
   };
 
   /** Works through `pending` as far as the current mode allows. */
@@ -221,26 +222,25 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
     upstream.end();
   };
 
-  /** Looks at the answer to a request that may take the connection over. */
-  const onAnswerBytes = (m: Extract<Mode, { kind: 'await-answer' }>, data: Buffer) => {
-    let answer = m.answer.length ? Buffer.concat([m.answer, data]) : data;
-    for (;;) {
-      const end = answer.indexOf(HEAD_END);
-      if (end === -1) {
-        m.answer = answer;
-        return;
-      }
-      const headText = answer.toString('latin1', 0, end);
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headText)?.[1] ?? 0);
-      if (status === 100) {
-        answer = answer.subarray(end + 4);
-        continue;
-      }
-      const contentType = /\r\ncontent-type:[ \t]*([^\r]*)/i.exec(headText)?.[1] ?? '';
-      mode = status === 101 || (status === 200 && RAW_STREAM.test(contentType)) ? { kind: 'tunnel' } : { kind: 'head' };
-      work();
+  /** The engine's bytes, followed as answers: the one to a request that may take over decides. */
+  const onAnswerBytes = (data: Buffer) => {
+    const verdict = answers.feed(data);
+    if (verdict.kind === 'none') return;
+    if (verdict.kind === 'lost') {
+      problem(`the engine's answers cannot be followed on this connection (${verdict.message}): closing it`);
+      mode = { kind: 'closed' };
+      pending = EMPTY;
+      upstream.destroy();
+      client.destroy();
       return;
     }
+    if (mode.kind !== 'await-answer') {
+      // The answer came before the request's body ended: afterRequest decides.
+      earlyAnswer = verdict.kind;
+      return;
+    }
+    mode = verdict.kind === 'taken-over' ? { kind: 'tunnel' } : { kind: 'head' };
+    work();
   };
 
   // ---- events -----------------------------------------------------------------------------
@@ -263,7 +263,7 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   upstream.on('data', (data: Buffer) => {
     answered += data.length;
     toClient(data);
-    if (mode.kind === 'await-answer') onAnswerBytes(mode, data);
+    if (mode.kind !== 'tunnel' && mode.kind !== 'closed') onAnswerBytes(data);
   });
   upstream.on('end', () => {
     upstreamEnded = true;

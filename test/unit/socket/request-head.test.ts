@@ -9,14 +9,25 @@ describe('parseRequestHead', () => {
     const parsed = head('POST /v1.41/containers/create HTTP/1.1\r\nHost: api.moby.localhost\r\nContent-Length: 12\r\n\r\n{"Image":"b"}');
     expect(parsed).toMatchObject({
       kind: 'head',
-      head: { method: 'POST', target: '/v1.41/containers/create', body: { kind: 'length', length: 12 }, upgrade: false },
+      head: { method: 'POST', target: '/v1.41/containers/create', body: { kind: 'length', length: 12 } },
     });
     if (parsed.kind === 'head') expect(parsed.head.size).toBe('POST /v1.41/containers/create HTTP/1.1\r\nHost: api.moby.localhost\r\nContent-Length: 12\r\n\r\n'.length);
   });
 
-  it('sees chunked bodies, upgrades and Expect', () => {
+  it('sees chunked bodies and Expect', () => {
     const parsed = head('POST /exec/1/start HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n');
-    expect(parsed).toMatchObject({ kind: 'head', head: { body: { kind: 'chunked' }, upgrade: true, expectContinue: true } });
+    expect(parsed).toMatchObject({ kind: 'head', head: { body: { kind: 'chunked' }, expectContinue: true } });
+  });
+
+  it('reads a recorded docker CLI request (28.2.2) and trims only spaces and tabs around values', () => {
+    const recorded = 'POST /v1.41/containers/create?name=rec1 HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: Docker-Client/28.2.2 (linux)\r\nContent-Length: 1938\r\nContent-Type: application/json\r\n\r\n{';
+    expect(head(recorded)).toMatchObject({ kind: 'head', head: { method: 'POST', body: { kind: 'length', length: 1938 }, size: recorded.length - 1 } });
+    expect(head('POST /x HTTP/1.1\r\nContent-Length: \t 4 \t\r\n\r\n')).toMatchObject({ kind: 'head', head: { body: { kind: 'length', length: 4 } } });
+  });
+
+  it('takes up to two empty lines before the request line (Go discards up to 4 CR/LF bytes after a POST)', () => {
+    expect(head('\r\n\r\nGET /_ping HTTP/1.1\r\n\r\n')).toMatchObject({ kind: 'head', head: { method: 'GET', size: 27 } });
+    expect(head('\r\n\r\n\r\nGET /_ping HTTP/1.1\r\n\r\n')).toMatchObject({ kind: 'bad', status: 400 });
   });
 
   it('waits for the rest of the head', () => {
@@ -34,6 +45,38 @@ describe('parseRequestHead', () => {
     ['POST /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
   ])('refuses %j with %i', (text, status) => {
     expect(head(text)).toMatchObject({ kind: 'bad', status });
+  });
+
+  // Request smuggling: heads Go's net/http reads differently from a strict reader (it ends lines
+  // at a bare LF, joins continuation lines, parses Content-Length with strconv, ignores
+  // Transfer-Encoding on HTTP/1.0). Every one is refused before a byte goes upstream.
+  it.each([
+    // The attack report's S2.5: Go reads a 4-byte body, a CRLF-only reader none.
+    ['bare LF inside the head', 'GET /_ping HTTP/1.1\r\nHost: d\r\nX: a\nContent-Length: 4\r\n\r\nABCD', /bare LF/],
+    ['bare LF ending the request line', 'GET /_ping HTTP/1.1\nHost: d\r\n\r\n', /bare LF/],
+    ['an LF-only head (no CRLF CRLF will ever come)', 'GET /_ping HTTP/1.1\nHost: d\n\n', /bare LF/],
+    ['bare CR inside a value', 'GET /_ping HTTP/1.1\r\nX: a\rContent-Length: 4\r\n\r\n', /bare CR/],
+    ['obs-fold continuation line', 'GET /_ping HTTP/1.1\r\nX: a\r\n Content-Length: 4\r\n\r\n', /obs-fold/],
+    ['tab continuation line', 'GET /_ping HTTP/1.1\r\nX: a\r\n\tb\r\n\r\n', /obs-fold/],
+    ['NUL in a value', 'GET /_ping HTTP/1.1\r\nX: a\x00b\r\n\r\n', /control character/],
+    ['vertical tab around a value (JavaScript trim() would drop it, Go keeps it)', 'POST /x HTTP/1.1\r\nContent-Length: 4\x0b\r\n\r\n', /control character/],
+    ['DEL in the target', 'GET /_ping\x7f HTTP/1.1\r\n\r\n', /control character/],
+    ['space before the colon', 'POST /x HTTP/1.1\r\nContent-Length : 4\r\n\r\n', /malformed header/],
+    ['Content-Length with a plus sign', 'POST /x HTTP/1.1\r\nContent-Length: +4\r\n\r\n', /Content-Length/],
+    ['Content-Length with a leading zero', 'POST /x HTTP/1.1\r\nContent-Length: 04\r\n\r\n', /Content-Length/],
+    ['Content-Length with an inner space', 'POST /x HTTP/1.1\r\nContent-Length: 4 4\r\n\r\n', /Content-Length/],
+    ['Content-Length as a list', 'POST /x HTTP/1.1\r\nContent-Length: 4, 4\r\n\r\n', /Content-Length/],
+    ['Content-Length twice, equal', 'POST /x HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\n', /Content-Length/],
+    ['Content-Length empty', 'POST /x HTTP/1.1\r\nContent-Length:\r\n\r\n', /Content-Length/],
+    ['Content-Length in hex', 'POST /x HTTP/1.1\r\nContent-Length: 0x4\r\n\r\n', /Content-Length/],
+    ['Transfer-Encoding: Chunked', 'POST /x HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n', /Transfer-Encoding/],
+    ['Transfer-Encoding twice', 'POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n', /Transfer-Encoding/],
+    ['Transfer-Encoding as a list', 'POST /x HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n', /Transfer-Encoding/],
+    ['Transfer-Encoding on HTTP/1.0 (Go ignores it there)', 'POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n', /HTTP\/1\.0/],
+  ])('refuses %s', (_name, text, message) => {
+    const parsed = head(text);
+    expect(parsed.kind).toBe('bad');
+    if (parsed.kind === 'bad') expect(parsed.message).toMatch(message);
   });
 
   it('refuses a head over the limit', () => {

@@ -1,0 +1,147 @@
+/**
+ * Where each of the engine's answers begins and ends on one connection, for one decision: does
+ * the answer to a request that may take the connection over (route.ts: attach, its websocket,
+ * exec start, session, grpc) really take it over? Only then may the relay stop reading the
+ * client's bytes as HTTP requests; until then every request is read, and labelled where it
+ * creates something.
+ *
+ * An answer takes the connection over when it is a 101 (Switching Protocols, what those
+ * endpoints answer to a request with `Upgrade`), or a 200 with Content-Type
+ * `application/vnd.docker.raw-stream` or `multiplexed-stream` (what attach and exec start answer
+ * without `Upgrade`, writing straight to the hijacked connection). Both only to such a request:
+ * from API 1.42 a logs answer is also a 200 raw-stream, an ordinary HTTP answer after which the
+ * engine reads the next request.
+ *
+ * Answers come in request order (HTTP/1.1), and a client may send several requests before the
+ * first answer. So the framer follows every answer from the first: its head, then its body by
+ * Content-Length, chunked coding or the connection's end (no body for HEAD, 1xx, 204, 304), and
+ * decides on the answer to the request it is waiting for, not on whatever head comes first. The
+ * body is only counted (chunk size lines are read), never copied.
+ */
+import { ChunkedScanner } from './chunked.js';
+
+/** An answer head longer than this is not one dockerd writes. */
+const MAX_ANSWER_HEAD_BYTES = 64 * 1024;
+const HEAD_END = Buffer.from('\r\n\r\n');
+const RAW_STREAM = /^application\/vnd\.docker\.(?:raw|multiplexed)-stream\b/i;
+const EMPTY = Buffer.alloc(0);
+
+export type AnswerVerdict =
+  /** Nothing was decided by these bytes. */
+  | { readonly kind: 'none' }
+  /** The answer to the request that may take over came, and it does not: the connection stays HTTP. */
+  | { readonly kind: 'stays-http' }
+  /** It does: every later byte, both ways, belongs to the taken-over connection. */
+  | { readonly kind: 'taken-over' }
+  /** The engine's bytes cannot be framed as answers: the relay cannot follow this connection. */
+  | { readonly kind: 'lost'; readonly message: string };
+
+interface Asked {
+  readonly method: string;
+  readonly mayTakeOver: boolean;
+}
+
+type State =
+  | { readonly kind: 'head'; head: Buffer }
+  | { readonly kind: 'length'; remaining: number }
+  | { readonly kind: 'chunked'; readonly scanner: ChunkedScanner }
+  /** A body that ends with the connection, or a connection taken over, or lost: nothing more to frame. */
+  | { readonly kind: 'to-end' };
+
+export class AnswerFramer {
+  private readonly asked: Asked[] = [];
+  private state: State = { kind: 'head', head: EMPTY };
+
+  /** A request went to the engine: its answer comes after those of the requests before it. */
+  expect(method: string, mayTakeOver: boolean): void {
+    this.asked.push({ method, mayTakeOver });
+  }
+
+  /** The engine's next bytes (not kept: a partial head is copied). */
+  feed(data: Buffer): AnswerVerdict {
+    let verdict: AnswerVerdict = { kind: 'none' };
+    let i = 0;
+    while (i < data.length) {
+      const state = this.state;
+      if (state.kind === 'to-end') break;
+      if (state.kind === 'length') {
+        const take = Math.min(state.remaining, data.length - i);
+        state.remaining -= take;
+        i += take;
+        if (state.remaining === 0) this.state = { kind: 'head', head: EMPTY };
+        continue;
+      }
+      if (state.kind === 'chunked') {
+        const used = state.scanner.feed(data, i);
+        if (typeof used !== 'number') return this.lose(`the engine's chunked answer: ${used.error}`);
+        i += used;
+        if (state.scanner.done) this.state = { kind: 'head', head: EMPTY };
+        continue;
+      }
+      // An answer head: where it ends, in what was kept of it plus these bytes.
+      const known = state.head.length;
+      const joined = known ? Buffer.concat([state.head, data.subarray(i)]) : data.subarray(i);
+      const end = joined.indexOf(HEAD_END, Math.max(0, known - 3));
+      if (end === -1) {
+        if (joined.length > MAX_ANSWER_HEAD_BYTES) return this.lose('an answer head over 64 KiB');
+        state.head = Buffer.from(joined);
+        break;
+      }
+      i += end + 4 - known;
+      const decided = this.onHead(joined.toString('latin1', 0, end));
+      if (decided.kind === 'lost') return decided;
+      if (decided.kind !== 'none') verdict = decided;
+    }
+    return verdict;
+  }
+
+  private onHead(head: string): AnswerVerdict {
+    const lines = head.split('\r\n');
+    const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
+    if (!status) return this.lose(`an answer that does not start with an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
+    const code = Number(status[1]);
+    const asked = this.asked[0];
+    if (!asked) return this.lose(`an answer (${code}) to no request`);
+    if (code >= 100 && code < 200 && code !== 101) {
+      // Interim (100 Continue): the final answer to the same request follows.
+      this.state = { kind: 'head', head: EMPTY };
+      return { kind: 'none' };
+    }
+    this.asked.shift();
+    const headers = new Map<string, string[]>();
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) return this.lose(`a malformed header line in an answer: ${JSON.stringify(line.slice(0, 80))}`);
+      const name = line.slice(0, colon).toLowerCase();
+      headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
+    }
+    const contentType = headers.get('content-type')?.[0] ?? '';
+    if (code === 101 || (code === 200 && RAW_STREAM.test(contentType))) {
+      if (!asked.mayTakeOver) {
+        if (code === 101) return this.lose(`a 101 answer to ${asked.method}, a request that cannot take the connection over`);
+      } else {
+        this.state = { kind: 'to-end' };
+        return { kind: 'taken-over' };
+      }
+    }
+    const verdict: AnswerVerdict = asked.mayTakeOver ? { kind: 'stays-http' } : { kind: 'none' };
+    const encodings = headers.get('transfer-encoding');
+    const lengths = headers.get('content-length');
+    if (asked.method === 'HEAD' || code === 204 || code === 304) this.state = { kind: 'head', head: EMPTY };
+    else if (encodings) {
+      if (encodings.length !== 1 || encodings[0]?.toLowerCase() !== 'chunked') return this.lose(`an answer with Transfer-Encoding ${JSON.stringify(encodings.join(', '))}`);
+      this.state = { kind: 'chunked', scanner: new ChunkedScanner(false) };
+    } else if (lengths) {
+      const [first] = lengths as [string];
+      if (!/^\d{1,15}$/.test(first) || lengths.some((length) => length !== first)) return this.lose(`an answer with Content-Length ${JSON.stringify(lengths.join(', '))}`);
+      const remaining = Number(first);
+      this.state = remaining > 0 ? { kind: 'length', remaining } : { kind: 'head', head: EMPTY };
+    } else this.state = { kind: 'to-end' };
+    return verdict;
+  }
+
+  private lose(message: string): AnswerVerdict {
+    this.state = { kind: 'to-end' };
+    return { kind: 'lost', message };
+  }
+}
