@@ -3,7 +3,8 @@
  *
  * Client to engine, the relay reads request heads only to frame requests: a request that is not
  * labelled goes on as its own bytes (head and body, Content-Length or chunked) as they arrive; a
- * create call's body is collected (up to a cap), labelled and sent with a new Content-Length; a
+ * create call's body is collected (up to a cap), labelled and sent with a new Content-Length (a
+ * container create first gets the named volumes it would make created with the session label); a
  * build's request line gets the labels. Requests are routed as dockerd routes them (route.ts) and
  * read only in the form dockerd reads the same way (request-head.ts). Engine to client, bytes are
  * relayed untouched; the answer framer (answer-framing.ts) follows them only to decide, for a
@@ -15,15 +16,19 @@ import type { Socket } from 'node:net';
 import { AnswerFramer } from './answer-framing.js';
 import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
+import { implicitVolumes, type ImplicitVolume } from './implicit-volumes.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
 import { mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
 import { routeOf } from './route.js';
+import type { VolumeCreation } from './volume-create.js';
 
 export interface RelayOptions {
   readonly labels: Labels;
   /** Largest create body collected for labelling; a larger one is answered 413. */
   readonly maxBodyBytes: number;
   readonly connectUpstream: () => Socket;
+  /** Creates a named volume a container create would make, with the session label (volume-create.ts). */
+  readonly createVolume: (volume: ImplicitVolume) => Promise<VolumeCreation>;
   /** Problems worth a log line: a rejected request, an upstream that failed. Never thrown. */
   readonly onProblem?: (message: string) => void;
 }
@@ -35,10 +40,15 @@ type Mode =
   | { kind: 'head' }
   | { kind: 'length'; remaining: number; takeover: boolean }
   | { kind: 'chunked'; scanner: ChunkedScanner; takeover: boolean }
-  | { kind: 'collect'; head: RequestHead; scanner: ChunkedScanner | undefined; remaining: number; chunks: Buffer[]; size: number }
+  | { kind: 'collect'; head: RequestHead; container: boolean; scanner: ChunkedScanner | undefined; remaining: number; chunks: Buffer[]; size: number }
+  /** Creating a container's named volumes before its create goes up: the client's bytes wait. */
+  | { kind: 'volumes' }
   | { kind: 'await-answer' }
   | { kind: 'tunnel' }
   | { kind: 'closed' };
+
+/** dockerd reads a container start's body (a pre-1.24 host config) when it is longer than this, or chunked. */
+const START_BODY_BYTES = 7;
 
 export function relayConnection(client: Socket, options: RelayOptions): void {
   const upstream = options.connectUpstream();
@@ -125,14 +135,35 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
     const body = collect.scanner ? collect.scanner.body() : Buffer.concat(collect.chunks, collect.size);
     const merged = mergeBodyLabels(body, options.labels);
     if (!merged.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${merged.message}`);
-    requestGoesUp(Buffer.concat([renderRequestHead(collect.head, { length: merged.value.length }), merged.value]), collect.head);
-    afterRequest(false);
+    const labelled = Buffer.concat([renderRequestHead(collect.head, { length: merged.value.length }), merged.value]);
+    const volumes = collect.container ? implicitVolumes(body.toString('utf8')) : { ok: true as const, volumes: [] };
+    if (!volumes.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${volumes.message}`);
+    if (volumes.volumes.length === 0) {
+      requestGoesUp(labelled, collect.head);
+      return afterRequest(false);
+    }
+    // The named volumes first, each with the session label, then the create: the client's
+    // later bytes wait in `pending` meanwhile.
+    mode = { kind: 'volumes' };
+    void (async () => {
+      for (const volume of volumes.volumes) {
+        const created = await options.createVolume(volume);
+        if (mode.kind !== 'volumes') return;
+        if (!created.ok) return fail(created.status, created.message);
+      }
+      requestGoesUp(labelled, collect.head);
+      afterRequest(false);
+      work();
+    })();
   };
 
   const onHead = (head: RequestHead, raw: Buffer) => {
     if (unreachable !== undefined) return fail(502, unreachable);
     const route = routeOf(head.method, head.target);
     if (route.kind === 'refused') return fail(400, route.message);
+    if (route.kind === 'start' && (head.body.kind === 'chunked' || (head.body.kind === 'length' && head.body.length > START_BODY_BYTES))) {
+      return fail(400, `${head.method} ${head.target.slice(0, 200)}: a container start with a body (a host config, before API 1.24) is not accepted: give the host config to the create`);
+    }
     if (route.kind === 'create') {
       if (head.body.kind === 'length' && head.body.length > options.maxBodyBytes) {
         return fail(413, `${head.method} ${head.target}: body of ${head.body.length} bytes is over the ${options.maxBodyBytes}-byte limit`);
@@ -141,6 +172,7 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
       const collect: Extract<Mode, { kind: 'collect' }> = {
         kind: 'collect',
         head,
+        container: route.object === 'containers',
         scanner: head.body.kind === 'chunked' ? new ChunkedScanner(true) : undefined,
         remaining: head.body.kind === 'length' ? head.body.length : 0,
         chunks: [],
@@ -206,7 +238,7 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
         toUpstream(pending);
         pending = EMPTY;
       } else {
-        // await-answer holds the bytes until the answer decides; closed drops them.
+        // await-answer and volumes hold the bytes until they are done; closed drops them.
         if (m.kind === 'closed') pending = EMPTY;
         break;
       }
@@ -218,7 +250,7 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
   const passEndUpstream = () => {
     if (!clientEnded || pending.length > 0 || upstream.destroyed) return;
     if (mode.kind === 'collect') return fail(400, 'the request body ended early');
-    if (mode.kind === 'await-answer' || mode.kind === 'closed') return;
+    if (mode.kind === 'await-answer' || mode.kind === 'volumes' || mode.kind === 'closed') return;
     upstream.end();
   };
 

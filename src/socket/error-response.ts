@@ -5,10 +5,15 @@
  */
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
   413: 'Payload Too Large',
   431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
   501: 'Not Implemented',
   502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export const MESSAGE_PREFIX = 'docker-janitor session socket: ';

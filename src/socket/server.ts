@@ -8,19 +8,24 @@
  * whose create request (container, network, volume) already went to the engine: that one is
  * ended when the engine's answer starts (the object then exists, for a listing to find), or
  * after `inFlightMs` (in-flight.ts says why: the daemon finishes a create whose connection is
- * dropped). It resolves when that is done, with what it did.
+ * dropped). A named volume the socket is creating for a container create (volume-create.ts) is
+ * waited for the same way. It resolves when that is done, with what it did.
  */
 import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { relayConnection } from './connection.js';
 import { DEFAULT_IN_FLIGHT_MS, type CloseReport } from './close-report.js';
+import type { ImplicitVolume } from './implicit-volumes.js';
 import { watchCreates, type CreateWatch } from './in-flight.js';
 import type { Labels } from './rewrite.js';
 import { BUFFER_BYTES, connectUpstream, describeUpstream, type Upstream } from './upstream.js';
+import { createVolume, volumeAgent, type VolumeCreation } from './volume-create.js';
 
 /** A create body larger than this is refused with 413 (Docker's own are a few KiB). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** How long the socket waits for the engine to create a container's named volume. */
+export const VOLUME_CREATE_TIMEOUT_MS = 60_000;
 
 export interface SessionSocketOptions {
   /** Where to listen: a path in a directory owned by this user with mode 0700. */
@@ -89,9 +94,19 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   if (options.fd === undefined && existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
   /** Each open client connection, with the create state of its engine connection once made. */
   const connections = new Map<Socket, CreateWatch | undefined>();
+  // Named volumes the relay creates before a container create: kept-alive engine connections of
+  // their own (not for an ssh command upstream), and the creates in flight, for close.
+  const volumes = volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream));
+  const volumeCreates = new Set<Promise<VolumeCreation>>();
   const relay = {
     labels: options.labels,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    createVolume: (volume: ImplicitVolume) => {
+      const creation = createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS);
+      volumeCreates.add(creation);
+      void creation.then(() => volumeCreates.delete(creation));
+      return creation;
+    },
     ...(options.onProblem ? { onProblem: options.onProblem } : {}),
   };
   const server = createServer({ allowHalfOpen: true, highWaterMark: BUFFER_BYTES }, (client) => {
@@ -144,7 +159,16 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
         client.destroy();
       }
     }
+    for (const creation of volumeCreates) {
+      waits.push(
+        settledWithin(creation, inFlightMs).then((ok) => {
+          if (ok) answered += 1;
+          else cutOff += 1;
+        }),
+      );
+    }
     await Promise.all(waits);
+    volumes.destroy();
     return { dropped, answered, cutOff, ms: performance.now() - started };
   };
   return {
@@ -156,4 +180,15 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
       return closing;
     },
   };
+}
+
+/** True when `promise` settles within `ms`, false otherwise. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }

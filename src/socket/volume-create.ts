@@ -1,0 +1,92 @@
+/**
+ * The one request the session socket makes on its own: `POST /volumes/create` for a named
+ * volume a container create is about to make (implicit-volumes.ts), with the session label, on
+ * a connection of its own to the same engine (any upstream: unix, TCP, TLS, ssh). dockerd
+ * answers 201 with the volume whether it created it or it existed already; an existing volume is
+ * returned unchanged, labels included, so a volume that was there before, or that another client
+ * created first, never gets the session label.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ImplicitVolume } from './implicit-volumes.js';
+import { labelsJson, type Labels } from './rewrite.js';
+
+export type VolumeCreation = { readonly ok: true } | { readonly ok: false; readonly status: number; readonly message: string };
+
+/** The body of the volume create for `volume`, its own labels with `labels` merged in. */
+export function volumeCreateBody(volume: ImplicitVolume, labels: Labels): string {
+  const merged = new Map([...Object.entries(volume.labels), ...Object.entries(labels)]);
+  return `{"Name":${JSON.stringify(volume.name)},"Driver":${JSON.stringify(volume.driver)},"DriverOpts":${labelsJson(new Map(Object.entries(volume.driverOpts)))},"Labels":${labelsJson(merged)}}`;
+}
+
+/**
+ * The agent for the volume creates, on connections from `connect()` (any upstream). Kept alive
+ * (`keepAlive`, for a unix or TCP engine): one connection reused saves a connect per create, and
+ * closes after `idleMs` idle. Not kept alive for an ssh command connection, which would hold an
+ * ssh login open for the whole run.
+ */
+export function volumeAgent(connect: () => Duplex, keepAlive: boolean, idleMs = 5_000): http.Agent {
+  const agent = new http.Agent({ keepAlive, maxSockets: 4, ...(keepAlive ? { timeout: idleMs } : {}) });
+  // node:http takes any Duplex as a connection (its types ask for a net.Socket), but may make
+  // socket calls on it: a command connection (upstream.ts) has none of them.
+  (agent as unknown as { createConnection: () => Duplex }).createConnection = () => {
+    const connection = connect() as Duplex & Record<string, unknown>;
+    for (const method of ['setKeepAlive', 'setNoDelay', 'setTimeout', 'ref', 'unref']) {
+      if (typeof connection[method] !== 'function') connection[method] = () => connection;
+    }
+    return connection;
+  };
+  return agent;
+}
+
+/**
+ * Creates `volume` on the engine through `agent` (volumeAgent), unversioned (the engine's own API
+ * version). Never rejects: a failure is an outcome with the status to answer the client with.
+ */
+export function createVolume(agent: http.Agent, volume: ImplicitVolume, labels: Labels, timeoutMs: number): Promise<VolumeCreation> {
+  const body = Buffer.from(volumeCreateBody(volume, labels));
+  const what = `creating volume ${JSON.stringify(volume.name)} for the container`;
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (outcome: VolumeCreation) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const request = http.request({
+      agent,
+      method: 'POST',
+      path: '/volumes/create',
+      headers: { Host: 'docker', 'Content-Type': 'application/json', 'Content-Length': body.length },
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      done({ ok: false, status: 504, message: `${what}: no answer from the engine in ${timeoutMs} ms` });
+    }, timeoutMs);
+    request.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, status: 502, message: `${what}: the engine connection failed: ${error.code ?? error.message}` }));
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= 64 * 1024) chunks.push(chunk);
+      });
+      response.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, status: 502, message: `${what}: ${error.code ?? error.message}` }));
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        if (status === 200 || status === 201) return done({ ok: true });
+        const text = Buffer.concat(chunks).toString('utf8');
+        let message = text.trim();
+        try {
+          const parsed = JSON.parse(text) as { message?: unknown };
+          if (typeof parsed.message === 'string') message = parsed.message;
+        } catch {
+          // not JSON: the text as it is
+        }
+        done({ ok: false, status: status >= 400 && status < 600 ? status : 502, message: `${what}: ${message.slice(0, 500) || `answer ${status}`}` });
+      });
+    });
+    request.end(body);
+  });
+}

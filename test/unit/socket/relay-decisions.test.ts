@@ -1,0 +1,212 @@
+/**
+ * The relay's decisions end to end, against a scripted stand-in engine on a unix socket (no
+ * dockerd): answers an engine of API 1.42+ writes, which the suite's 20.10 engine cannot, and
+ * the order of the requests the relay sends. The stand-in reads strict HTTP/1.1 requests (the
+ * relay sends nothing else) and answers each with the script's bytes; after an answer that takes
+ * the connection over it records the raw bytes it gets.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSessionSocket, type SessionSocket } from '../../../src/socket/index.js';
+import { parseRequestHead } from '../../../src/socket/request-head.js';
+
+const SESSION = { 'docker-janitor.session': 's1' };
+
+interface Seen {
+  readonly connection: number;
+  readonly method: string;
+  readonly target: string;
+  readonly body: string;
+}
+
+/** Answer bytes for a request, and whether the connection is raw after them. */
+type Script = (request: Seen) => { answer: string; takeOver?: boolean; close?: boolean };
+
+let dir: string;
+let engine: Server;
+let socket: SessionSocket;
+let seen: Seen[];
+let raw: string;
+let script: Script;
+
+function startEngine(path: string): Promise<Server> {
+  let connections = 0;
+  const server = createServer((connection) => {
+    const id = connections++;
+    let pending = Buffer.alloc(0);
+    let takenOver = false;
+    connection.on('error', () => {});
+    connection.on('data', (data: Buffer) => {
+      if (takenOver) {
+        raw += data.toString('latin1');
+        return;
+      }
+      pending = Buffer.concat([pending, data]);
+      for (;;) {
+        const parsed = parseRequestHead(pending);
+        if (parsed.kind !== 'head') return;
+        const length = parsed.head.body.kind === 'length' ? parsed.head.body.length : 0;
+        if (pending.length < parsed.head.size + length) return;
+        const request = { connection: id, method: parsed.head.method, target: parsed.head.target, body: pending.toString('utf8', parsed.head.size, parsed.head.size + length) };
+        pending = pending.subarray(parsed.head.size + length);
+        seen.push(request);
+        const { answer, takeOver, close } = script(request);
+        connection.write(answer);
+        if (close) return void connection.end();
+        if (takeOver) {
+          takenOver = true;
+          raw += pending.toString('latin1');
+          return;
+        }
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(path, () => resolve(server)));
+}
+
+/** Sends each step's bytes on one connection, the next one once the answer so far matches `until`; the whole answer text (also when the relay closed the connection). */
+function exchange(steps: Array<{ send: string; until?: RegExp }>, settleMs = 150): Promise<string> {
+  return new Promise((resolve) => {
+    const client: Socket = connect(socket.path);
+    let answer = '';
+    let step = 0;
+    const next = () => {
+      const current = steps[step];
+      if (!current) return void setTimeout(() => (client.destroy(), resolve(answer)), settleMs);
+      client.write(current.send);
+      if (!current.until) {
+        step++;
+        next();
+      }
+    };
+    client.on('data', (data) => {
+      answer += data.toString('latin1');
+      const current = steps[step];
+      if (current?.until?.test(answer)) {
+        step++;
+        next();
+      }
+    });
+    client.on('error', () => resolve(answer));
+    client.on('close', () => resolve(answer));
+    next();
+  });
+}
+
+const post = (target: string, body: string, extra = '') => `POST ${target} HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const CREATED = 'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"Id":"abc"}';
+/** A TTY container's logs as an engine of API 1.42+ answers them: 200, Content-Type raw-stream, an ordinary chunked body. */
+const LOGS_142 = 'HTTP/1.1 200 OK\r\nApi-Version: 1.42\r\nContent-Type: application/vnd.docker.raw-stream\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n';
+const labelsOf = (request: Seen | undefined) => (JSON.parse(request?.body ?? 'null') as { Labels?: Record<string, string> } | null)?.Labels;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dj-relay-'));
+  seen = [];
+  raw = '';
+  script = () => ({ answer: CREATED });
+  engine = await startEngine(join(dir, 'engine.sock'));
+  socket = await startSessionSocket({ path: join(dir, 'docker.sock'), upstream: { socketPath: join(dir, 'engine.sock') }, labels: SESSION });
+});
+
+afterEach(async () => {
+  await socket.close();
+  await new Promise((resolve) => engine.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('takeover: only the answer of an endpoint that takes the connection over ends the reading of requests', () => {
+  it('a logs request with an Upgrade header, answered 200 raw-stream (API 1.42+): the next create on the connection is still labelled (attack S2.6, tunnel.py)', async () => {
+    script = (request) => (request.target.includes('/logs') ? { answer: LOGS_142 } : { answer: CREATED });
+    const answer = await exchange([
+      { send: 'GET /v1.45/containers/tty/logs?stdout=1 HTTP/1.1\r\nHost: d\r\nUpgrade: x\r\n\r\n', until: /0\r\n\r\n$/ },
+      { send: post('/v1.45/containers/create?name=atk-tunnel', '{"Image":"b"}'), until: /"abc"/ },
+    ]);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*HTTP\/1\.1 201 Created/);
+    expect(seen.map((r) => `${r.method} ${r.target}`)).toEqual(['GET /v1.45/containers/tty/logs?stdout=1', 'POST /v1.45/containers/create?name=atk-tunnel']);
+    expect(labelsOf(seen[1])).toEqual(SESSION);
+  });
+
+  it('pipelined: logs (200 raw-stream), then an exec start that stays HTTP (Detach): the create behind them is labelled', async () => {
+    script = (request) =>
+      request.target.includes('/logs') ? { answer: LOGS_142 } : request.target.includes('/exec/') ? { answer: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' } : { answer: CREATED };
+    await exchange([
+      {
+        send:
+          'GET /v1.45/containers/tty/logs?stdout=1 HTTP/1.1\r\nHost: d\r\n\r\n' +
+          post('/v1.45/exec/e1/start', '{"Detach":true}', 'Connection: Upgrade\r\nUpgrade: tcp\r\n') +
+          post('/v1.45/containers/create', '{"Image":"b"}'),
+        until: /"abc"/,
+      },
+    ]);
+    expect(seen.map((r) => r.target)).toEqual(['/v1.45/containers/tty/logs?stdout=1', '/v1.45/exec/e1/start', '/v1.45/containers/create']);
+    expect(labelsOf(seen[2])).toEqual(SESSION);
+  });
+
+  it('an attach answered 101: from then on the client bytes reach the engine raw, unparsed', async () => {
+    script = (request) => (request.target.includes('/attach') ? { answer: 'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n', takeOver: true } : { answer: CREATED });
+    const stdin = post('/containers/create', '{"Image":"typed into the container"}');
+    await exchange([
+      { send: 'POST /v1.41/containers/c1/attach?stream=1&stdin=1 HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n', until: /101 UPGRADED/ },
+      { send: stdin },
+    ]);
+    expect(seen.map((r) => r.target)).toEqual(['/v1.41/containers/c1/attach?stream=1&stdin=1']);
+    expect(raw).toBe(stdin);
+  });
+
+  it('a 101 to a request that cannot take the connection over closes the connection', async () => {
+    script = () => ({ answer: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n' });
+    const answer = await exchange([{ send: 'GET /_ping HTTP/1.1\r\nHost: d\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n', until: /\r\n\r\n/ }, { send: post('/containers/create', '{}') }], 300);
+    expect(answer).toMatch(/^HTTP\/1\.1 101/);
+    expect(seen.map((r) => r.target)).toEqual(['/_ping']);
+    expect(raw).toBe('');
+  });
+});
+
+describe('named volumes a container create makes are created first, with the session label', () => {
+  it('POST /volumes/create for each, on a connection of its own, before the container create', async () => {
+    const body = JSON.stringify({ Image: 'b', HostConfig: { Binds: ['data:/data', '/host:/h'], Mounts: [{ Type: 'volume', Source: 'm', Target: '/m', VolumeOptions: { Labels: { u: '1' } } }] } });
+    const answer = await exchange([{ send: post('/v1.41/containers/create', body), until: /"abc"/ }]);
+    expect(answer).toMatch(/^HTTP\/1\.1 201/);
+    expect(seen.map((r) => `${r.method} ${r.target}`)).toEqual(['POST /volumes/create', 'POST /volumes/create', 'POST /v1.41/containers/create']);
+    expect(seen[0]?.connection).not.toBe(seen[2]?.connection);
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ Name: 'data', Driver: '', DriverOpts: {}, Labels: SESSION });
+    expect(JSON.parse(seen[1]?.body ?? '')).toEqual({ Name: 'm', Driver: '', DriverOpts: {}, Labels: { u: '1', ...SESSION } });
+    expect(labelsOf(seen[2])).toEqual(SESSION);
+  });
+
+  it("a volume the engine will not create: the engine's status and message, and no container create", async () => {
+    script = (request) =>
+      request.target === '/volumes/create' ? { answer: 'HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n{"message":"boom"}', close: true } : { answer: CREATED };
+    const answer = await exchange([{ send: post('/containers/create', JSON.stringify({ HostConfig: { Binds: ['data:/data'] } })) }], 300);
+    expect(answer).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
+    expect(answer).toContain('"message":"docker-janitor session socket: creating volume \\"data\\" for the container: boom"');
+    expect(seen.map((r) => r.target)).toEqual(['/volumes/create']);
+  });
+
+  it('requests pipelined behind the create wait for it, in order', async () => {
+    await exchange([{ send: post('/containers/create', JSON.stringify({ HostConfig: { Binds: ['data:/data'] } })) + 'GET /_ping HTTP/1.1\r\nHost: d\r\n\r\n', until: /"abc"[\s\S]*"abc"/ }]);
+    expect(seen.map((r) => r.target)).toEqual(['/volumes/create', '/containers/create', '/_ping']);
+  });
+});
+
+describe('refused before anything goes upstream', () => {
+  it.each([
+    ['a container start with a host config body (pre-1.24 volumes)', post('/v1.23/containers/c1/start', '{"Binds":["data:/data"]}'), /container start with a body/],
+    ['an ambiguous path', post('/v1.41/containers%2fcreate', '{}'), /encoded slash/],
+    ['a bare LF in the head', 'GET /_ping HTTP/1.1\r\nX: a\nContent-Length: 4\r\n\r\nABCD', /bare LF/],
+    ['top-level Binds', post('/containers/create', '{"Binds":["data:/data"]}'), /top level/],
+  ])('%s', async (_name, request, message) => {
+    const answer = await exchange([{ send: request }], 300);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toMatch(message);
+    expect(seen).toEqual([]);
+  });
+
+  it('a container start with an empty object or no body goes through', async () => {
+    await exchange([{ send: post('/containers/c1/start', '{}'), until: /"abc"/ }]);
+    expect(seen.map((r) => r.target)).toEqual(['/containers/c1/start']);
+  });
+});
