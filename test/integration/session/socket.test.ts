@@ -117,6 +117,54 @@ describe('a session with the socket (the default)', () => {
     expect(all()).toEqual(untouched);
   });
 
+  it.skipIf(!existsSync(COMPOSE))('named volumes made by container creates (docker run -v, --mount, compose short and long syntax) go at teardown; a volume that existed before stays', async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const session = await openSession(OPTIONS, { env: testEnv });
+    session.exportEnv(testEnv);
+    // Before the run, directly on the engine: a volume the run will mount, and compose's name for one.
+    dockerSync(['volume', 'create', 'implicit-existing']);
+    dockerSync(['volume', 'create', 'djvols_kept']);
+    const untouched = all();
+    const docker = inEnv(testEnv);
+    docker(['run', '--rm', '-v', 'implicit-run:/data', BASE_IMAGE, 'true']);
+    docker(['create', '--mount', 'type=volume,src=implicit-mount,dst=/x', BASE_IMAGE, 'true']);
+    docker(['create', '-v', 'implicit-existing:/data', BASE_IMAGE, 'true']);
+    const project = join(stateDir, 'compose-volumes');
+    mkdirSync(project);
+    writeFileSync(
+      join(project, 'docker-compose.yml'),
+      [
+        'version: "3.8"',
+        'services:',
+        '  app:',
+        `    image: ${BASE_IMAGE}`,
+        '    command: ["sleep", "3600"]',
+        '    network_mode: none',
+        '    volumes:',
+        '      - short:/short',
+        '      - kept:/kept',
+        '      - type: volume',
+        '        source: long',
+        '        target: /long',
+        'volumes:',
+        '  short: {}',
+        '  kept: {}',
+        '  long: {}',
+        '',
+      ].join('\n'),
+    );
+    execFileSync(COMPOSE, ['--project-name', 'djvols', 'up', '-d'], { cwd: project, env: testEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const name of ['implicit-run', 'implicit-mount', 'djvols_short', 'djvols_long']) {
+      expect(JSON.parse(dockerSync(['volume', 'inspect', '--format', '{{json .Labels}}', name]))?.[SESSION], name).toBe(session.id);
+    }
+    expect(JSON.parse(dockerSync(['volume', 'inspect', '--format', '{{json .Labels}}', 'implicit-existing']))).toBeNull();
+
+    const result = await session.teardown();
+    expect(result.incomplete).toBeFalsy();
+    expect(all()).toEqual(untouched);
+    expect([exists('volume', 'implicit-existing'), exists('volume', 'djvols_kept')]).toEqual([true, true]);
+  });
+
   it('two concurrent runs on one engine: each teardown removes only its own', async () => {
     const envA: NodeJS.ProcessEnv = { ...env };
     const envB: NodeJS.ProcessEnv = { ...env };
