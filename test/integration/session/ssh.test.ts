@@ -63,11 +63,12 @@ describe('an ssh:// engine (a real sshd on loopback)', () => {
     expect(testEnv.DOCKER_HOST).toBe(`unix://${session.socket}`);
 
     const docker = inEnv(testEnv);
-    const run = docker(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    // -v NAME: the socket creates the named volume first, over ssh too.
+    const run = docker(['run', '-d', '-v', 'ssh-implicit-vol:/data', BASE_IMAGE, 'sleep', '3600']);
     const network = docker(['network', 'create', 'ssh-session-net']);
     const volume = docker(['volume', 'create', 'ssh-session-vol']);
     expect(docker(['ps', '-q', '--no-trunc'])).toContain(run);
-    for (const [kind, id] of [['container', run], ['network', network], ['volume', volume]] as const) {
+    for (const [kind, id] of [['container', run], ['network', network], ['volume', volume], ['volume', 'ssh-implicit-vol']] as const) {
       const format = kind === 'container' ? '{{json .Config.Labels}}' : '{{json .Labels}}';
       expect(JSON.parse(dockerSync([kind, 'inspect', '--format', format, id]))[SESSION]).toBe(session.id);
     }
@@ -75,7 +76,7 @@ describe('an ssh:// engine (a real sshd on loopback)', () => {
 
     const result = await session.teardown();
     expect(result.containers.removed.map((c) => c.id)).toEqual([run]);
-    expect([exists('container', run), exists('network', network), exists('volume', volume)]).toEqual([false, false, false]);
+    expect([exists('container', run), exists('network', network), exists('volume', volume), exists('volume', 'ssh-implicit-vol')]).toEqual([false, false, false, false]);
     expect(exists('container', foreign)).toBe(true);
     // The watchdog closed the socket: every ssh it started has gone, and with it its SSH session.
     await expect.poll(() => sshd.sessions(), { timeout: 10_000 }).toEqual([]);
