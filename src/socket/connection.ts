@@ -18,7 +18,7 @@ import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
 import { implicitVolumes, type ImplicitVolume } from './implicit-volumes.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
-import { mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
+import { buildFormBody, mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
 import { routeOf } from './route.js';
 import type { VolumeCreation } from './volume-create.js';
 
@@ -184,6 +184,8 @@ export function relayConnection(client: Socket, options: RelayOptions): void {
     }
     const takeover = route.kind === 'takeover';
     if (route.kind === 'build') {
+      const form = buildFormBody(head.headers);
+      if (form !== undefined) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${form}`);
       const rewritten = mergeBuildLabels(head.target, options.labels);
       if (!rewritten.ok) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${rewritten.message}`);
       requestGoesUp(renderRequestHead(head, { target: rewritten.value }), head);

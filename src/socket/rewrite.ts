@@ -83,6 +83,26 @@ export function labelsJson(labels: ReadonlyMap<string, string>): string {
 }
 
 /**
+ * Why a build's body could carry form values, or undefined. dockerd reads a build's options with
+ * Go's `Request.FormValue`, which also parses a form body (`application/x-www-form-urlencoded`,
+ * `multipart/form-data`) where a value wins over the query's, so a `labels` value there could
+ * override the labelled query (a build with a remote context has no other use for its body).
+ * Engine 20.10 did not take a build's labels from such a body when tried here (its rename did
+ * take `name` from one); the socket refuses the form rather than depend on that. The docker CLI
+ * and BuildKit send `application/x-tar` or no body.
+ */
+export function buildFormBody(headers: ReadonlyArray<readonly [string, string]>): string | undefined {
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() !== 'content-type') continue;
+    const media = (value.split(';')[0] ?? '').trim().toLowerCase();
+    if (media === 'application/x-www-form-urlencoded' || media.startsWith('multipart/')) {
+      return `a build with a form body (Content-Type ${JSON.stringify(value.slice(0, 100))}) is not accepted: the engine would read its options from the body`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * A build's request target with `labels` merged into its `labels` query parameter (a JSON map).
  * The daemon reads the first `labels` value; all of them are replaced by one merged parameter at
  * the end, and the rest of the query is kept as written.

@@ -198,6 +198,7 @@ describe('refused before anything goes upstream', () => {
     ['an ambiguous path', post('/v1.41/containers%2fcreate', '{}'), /encoded slash/],
     ['a bare LF in the head', 'GET /_ping HTTP/1.1\r\nX: a\nContent-Length: 4\r\n\r\nABCD', /bare LF/],
     ['top-level Binds', post('/containers/create', '{"Binds":["data:/data"]}'), /top level/],
+    ['a build with a form body (Go reads form values from it before the query)', `POST /build?remote=x&labels=%7B%7D HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nlabels=%7`, /form body/],
   ])('%s', async (_name, request, message) => {
     const answer = await exchange([{ send: request }], 300);
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);

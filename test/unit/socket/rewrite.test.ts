@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { goFieldMatch } from '../../../src/socket/json-object.js';
-import { labelTarget, mergeBodyLabels, mergeBuildLabels } from '../../../src/socket/rewrite.js';
+import { buildFormBody, labelTarget, mergeBodyLabels, mergeBuildLabels } from '../../../src/socket/rewrite.js';
 
 const SESSION = { 'docker-janitor.session': 's1' };
 const merge = (body: string) => {
@@ -180,5 +180,23 @@ describe('mergeBuildLabels', () => {
     expect(build('/build?labels=%5B%5D')).toEqual({ error: 'the "labels" query parameter must be a JSON object' });
     expect(build('/build?labels=%7B')).toEqual({ error: 'the "labels" query parameter is not JSON' });
     expect(build('/build?labels=%E0%A4%A')).toEqual({ error: 'the query string is not valid percent-encoding' });
+  });
+});
+
+describe('buildFormBody: a build body Go would read form values from', () => {
+  it.each([
+    ['application/x-www-form-urlencoded', true],
+    ['Application/X-WWW-Form-Urlencoded; charset=utf-8', true],
+    ['multipart/form-data; boundary=x', true],
+    ['multipart/mixed', true],
+    ['application/x-tar', false],
+    ['application/json', false],
+  ])('%s: %s', (type, refused) => {
+    expect(buildFormBody([['Host', 'd'], ['Content-Type', type]]) !== undefined).toBe(refused);
+  });
+
+  it('no Content-Type (Go reads application/octet-stream), or a form type in a second header line too', () => {
+    expect(buildFormBody([['Host', 'd']])).toBeUndefined();
+    expect(buildFormBody([['content-type', 'application/x-tar'], ['Content-Type', 'application/x-www-form-urlencoded']])).toMatch(/form body/);
   });
 });
