@@ -23,7 +23,7 @@ interface Seen {
 }
 
 /** Answer bytes for a request, and whether the connection is raw after them. */
-type Script = (request: Seen) => { answer: string; takeOver?: boolean; close?: boolean };
+type Script = (request: Seen) => { answer: string; takeOver?: boolean; close?: boolean; later?: (write: (bytes: string) => void) => void };
 
 let dir: string;
 let engine: Server;
@@ -53,8 +53,9 @@ function startEngine(path: string): Promise<Server> {
         const request = { connection: id, method: parsed.head.method, target: parsed.head.target, body: pending.toString('utf8', parsed.head.size, parsed.head.size + length) };
         pending = pending.subarray(parsed.head.size + length);
         seen.push(request);
-        const { answer, takeOver, close } = script(request);
+        const { answer, takeOver, close, later } = script(request);
         connection.write(answer);
+        later?.((bytes) => connection.write(bytes));
         if (close) return void connection.end();
         if (takeOver) {
           takenOver = true;
@@ -183,6 +184,25 @@ describe('named volumes a container create makes are created first, with the ses
     const answer = await exchange([{ send: post('/containers/create', JSON.stringify({ HostConfig: { Binds: ['data:/data'] } })) }], 300);
     expect(answer).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
     expect(answer).toContain('"message":"docker-janitor session socket: creating volume \\"data\\" for the container: boom"');
+    expect(seen.map((r) => r.target)).toEqual(['/volumes/create']);
+  });
+
+  it('closing the socket waits for a volume create in flight (the volume exists for the listing) and sends no container create after it', async () => {
+    let answerVolume: (() => void) | undefined;
+    const delayed: Script = (request) => {
+      if (request.target !== '/volumes/create') return { answer: CREATED };
+      return { answer: '', later: (write) => (answerVolume = () => write('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}')) };
+    };
+    script = delayed;
+    const client = connect(socket.path);
+    client.on('error', () => {});
+    client.write(post('/containers/create', JSON.stringify({ HostConfig: { Binds: ['data:/data'] } })));
+    while (!answerVolume) await new Promise((resolve) => setTimeout(resolve, 5));
+    const closing = socket.close({ inFlightMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    answerVolume();
+    expect(await closing).toMatchObject({ answered: 1, cutOff: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seen.map((r) => r.target)).toEqual(['/volumes/create']);
   });
 
