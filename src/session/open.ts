@@ -54,7 +54,10 @@ export interface Session {
   /** The session socket's path, when the tests get one (`<dir>/socket/docker.sock`). */
   readonly socket: string | undefined;
   readonly options: JanitorOptions;
-  /** The engine the session cleans on (resolved once at setup). */
+  /**
+   * The session's engine, resolved once at setup. Teardown and cleanObjects() each talk to it
+   * through an engine object of their own (a fresh circuit breaker each).
+   */
   readonly engine: Engine;
   /** Warnings from setup (a state record ignored…): the run goes on. */
   readonly warnings: readonly string[];
@@ -123,12 +126,23 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must
   // reach the engine itself, never its own socket.
   const ownEnv: NodeJS.ProcessEnv = { ...env };
-  const engine = engineFor(record, {
-    env: ownEnv,
-    dockerPath,
-    ...(context.onCommand ? { onCommand: context.onCommand } : {}),
-    ...(context.onRequest ? { onRequest: context.onRequest } : {}),
-  });
+  const newEngine = () =>
+    engineFor(record, {
+      env: ownEnv,
+      dockerPath,
+      ...(context.onCommand ? { onCommand: context.onCommand } : {}),
+      ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+    });
+  const engine = newEngine();
+  /**
+   * Each teardown and each cleanObjects() gets an engine of its own: an engine that stopped
+   * answering fails the rest of its calls at once (its circuit breaker), and a timeout at setup,
+   * or in one watch-mode rerun, must not fail the next cleanup unasked.
+   */
+  const withEngine = <T>(work: (engine: Engine) => Promise<T>): Promise<T> => {
+    const own = newEngine();
+    return work(own).finally(() => own.close());
+  };
 
   if (options.images === 'session' || options.images === 'before-and-own') {
     try {
@@ -266,14 +280,16 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
           closing = closingOutcome(await closeSessionSocket(socketPath, currentWatchdog()?.channel), id, ended.length > 0);
           socketState = 'closed';
         }
-        const result = await teardownSession(engine, {
-          record,
-          dir,
-          options,
-          failed: teardownContext.failed === true,
-          warnings: [...ended, ...closing.warnings],
-          mayGainObjects: closing.mayGainObjects,
-        });
+        const result = await withEngine((own) =>
+          teardownSession(own, {
+            record,
+            dir,
+            options,
+            failed: teardownContext.failed === true,
+            warnings: [...ended, ...closing.warnings],
+            mayGainObjects: closing.mayGainObjects,
+          }),
+        );
         // A signal cleanup that ran meanwhile closed the session already.
         if (!closed) {
           const kept = result.containers.kept.length > 0 || (options.dryRun && !result.incomplete);
@@ -284,7 +300,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       return teardownPromise;
     },
     cleanObjects() {
-      return teardownSession(engine, { record, dir, options, objectsOnly: true });
+      return withEngine((own) => teardownSession(own, { record, dir, options, objectsOnly: true }));
     },
     cleanupSync() {
       if (closed) return;
