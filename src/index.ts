@@ -15,6 +15,7 @@ export {
   DockerNotAnEngineError,
   DockerNotFoundError,
   DockerNotInstalledError,
+  DockerNotSentError,
   DockerTimeoutError,
   DockerUnreachableError,
   isDockerError,

@@ -37,6 +37,14 @@ export function startPrivateEngine(): PrivateEngine {
     }
     return { dir: given, host: `unix://${join(given, 'docker.sock')}`, startedHere: false, stop() {} };
   }
+  return startOwnEngine();
+}
+
+/**
+ * A second private engine, for a test file that must harm it (SIGSTOP its dockerd) without
+ * hurting the suite's shared one. Always started here, stopped (and thawed) by `stop()`.
+ */
+export function startOwnEngine(): PrivateEngine {
   const dir = mkdtempSync(join(tmpdir(), 'dj-test-engine-'));
   try {
     execFileSync('bash', [SCRIPT, 'start', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,6 +61,12 @@ export function startPrivateEngine(): PrivateEngine {
     host: `unix://${join(dir, 'docker.sock')}`,
     startedHere: true,
     stop() {
+      // A test may have left it frozen (SIGSTOP): a stopped dockerd cannot act on SIGTERM.
+      try {
+        process.kill(Number(readFileSync(join(dir, 'docker.pid'), 'utf8')), 'SIGCONT');
+      } catch {
+        // not running
+      }
       execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     },
