@@ -15,7 +15,7 @@ import { claimPath } from '../socket/claim.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
 import { closeSessionSocket, closingOutcome, unlinkAndClaim, unlinkQuietly, watchdogEndedWarnings } from './closing.js';
-import { cleanNowSync, spawnWatchdog, type WatchdogProcess } from './processes.js';
+import { cleanNowSync, SIGNAL_WAIT_MS, spawnWatchdog, type SignalCleanup, type WatchdogProcess } from './processes.js';
 import { superviseWatchdog } from './supervise.js';
 import type { TeardownResult } from './result.js';
 import { installSignalHandlers } from './signals.js';
@@ -76,8 +76,10 @@ export interface Session {
   /**
    * Synchronous removal of the session's objects, for signal handlers. Closes the session when
    * everything went; otherwise the record and the watchdog stay, and the watchdog finishes.
+   * `background`: the wait ended first (another signal to the process group, or
+   * SIGNAL_WAIT_MS), and the cleanup goes on as process `pid`.
    */
-  cleanupSync(): void;
+  cleanupSync(): SignalCleanup;
   /** Clean synchronously on SIGINT/SIGTERM/SIGHUP, then end with the signal. Returns an uninstaller. */
   handleSignals(): () => void;
   /** Put {@link env} into `target` (default `process.env`, which test workers inherit). Returns the restorer. */
@@ -303,36 +305,46 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       return withEngine((own) => teardownSession(own, { record, dir, options, objectsOnly: true }));
     },
     cleanupSync() {
-      if (closed) return;
+      if (closed) return { outcome: 'complete' };
       watchdogs?.freeze();
       const watchdog = currentWatchdog();
-      let complete = false;
+      let cleanup: SignalCleanup = { outcome: 'incomplete' };
       try {
         // The socket's path goes and it is claimed here; when the watchdog serves it (or was
         // asked by a teardown under way), the signal cleaner asks it to close, and waits, first.
         let ask = socketState === 'asking';
         if (socketState === 'open' && socketPath !== undefined) ask = unlinkAndClaim(socketPath);
         socketState = 'closed';
-        // In a child process of its own (Node has no synchronous HTTP), bounded: a hung engine
-        // leaves the rest to the watchdog.
-        complete = cleanNowSync(dir, {
+        // In a detached process of its own (Node has no synchronous HTTP), waited for at most
+        // SIGNAL_WAIT_MS, or until another signal: then it goes on in the background, and the
+        // watchdog still finishes what it could not.
+        cleanup = cleanNowSync(dir, {
           dockerPath,
           env: ownEnv,
-          timeoutMs: 2 * options.docker.timeoutMs + 5_000,
+          waitMs: SIGNAL_WAIT_MS,
           channelFd: ask && watchdog?.channel?.goneAt() === undefined ? watchdog?.channelFd : undefined,
         });
       } finally {
-        close(complete ? 'done' : 'incomplete');
+        close(cleanup.outcome === 'complete' ? 'done' : 'incomplete');
       }
+      return cleanup;
     },
     handleSignals() {
-      return installSignalHandlers(() => session.cleanupSync());
+      return installSignalHandlers(() => {
+        const cleanup = session.cleanupSync();
+        if (cleanup.outcome === 'background') process.stderr.write(`${backgroundCleanupLine(cleanup.pid)}\n`);
+      });
     },
     exportEnv(target = process.env) {
       return applyEnvironment(target, { set: session.env, unset: session.unsetEnv });
     },
   };
   return session;
+}
+
+/** What a signal handler prints when it leaves before the cleanup is over. */
+export function backgroundCleanupLine(pid: number): string {
+  return `docker-janitor: cleanup continues in the background (pid ${pid}); exiting`;
 }
 
 function socketWarning(reason: string): string {

@@ -1,12 +1,16 @@
 /**
- * A real dockerd frozen (SIGSTOP) during teardown, once the session's objects are listed: the
- * teardown waits one timeout, on both transports; nothing after it is sent (the circuit breaker
- * covers the whole engine); once thawed, a fresh engine (what the watchdog, the next run or
- * `sweep` use) removes what is left.
+ * A real dockerd frozen (SIGSTOP).
+ *
+ * - During teardown, once the session's objects are listed: the teardown waits one timeout, on
+ *   both transports; nothing after it is sent (the circuit breaker covers the whole engine); once
+ *   thawed, a fresh engine (what the watchdog, the next run or `sweep` use) removes what is left.
+ * - Under a runner stand-in that gets Ctrl+C: a second SIGINT to its group ends it at once, and
+ *   one alone after the wait's bound, each saying that the cleanup goes on in the background;
+ *   once thawed, the detached signal cleaner removes the containers.
  *
  * The engine is this file's own (a second private dockerd), so freezing it harms no other test.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +21,7 @@ import { SESSION_LABEL } from '../../../src/session/names.js';
 import type { SessionRecord } from '../../../src/session/store.js';
 import { sweepSession } from '../../../src/session/sweep.js';
 import { teardownSession } from '../../../src/session/teardown.js';
-import { BASE_IMAGE, buildBaseImage, startOwnEngine, type PrivateEngine } from '../../support/engine.js';
+import { BASE_IMAGE, buildBaseImage, REPO_ROOT, startOwnEngine, type PrivateEngine } from '../../support/engine.js';
 import { hooked, TRANSPORTS } from '../../support/engines.js';
 
 const TIMEOUT = 2_000;
@@ -114,5 +118,58 @@ it.each(TRANSPORTS)('%s: frozen once the objects are listed: one timeout, nothin
     }
     if (left(label).length > 0) await new Promise((resolve) => setTimeout(resolve, 300));
   }
+  expect(left(label)).toEqual([]);
+});
+
+const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
+
+it.each([
+  ['two SIGINTs to the group, 300 ms apart: it ends at the second', 2],
+  ['one SIGINT: it ends when the wait runs out', 1],
+] as const)('Ctrl+C with the engine frozen, %s, by SIGINT, the cleanup going on in the background', async (_name, signals) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'dj-frozen-state-'));
+  dirs.push(stateDir);
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: own.host, DOCKER_JANITOR_STATE_DIR: stateDir, DJ_CHILD_CONTAINERS: '3' };
+  delete env.DOCKER_CONTEXT;
+  // The default options (a 60 s docker timeout): no watchdog, so what goes is the signal cleaner's doing.
+  const child = spawn(process.execPath, [CHILD, 'hang', JSON.stringify({ watchdog: false, sweepDeadSessions: false })], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // a process group of its own, as a terminal's foreground job
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /READY (\S+)/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('close', () => reject(new Error(`child ended before READY: ${out}${err}`)));
+  });
+  const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+  const label = `${SESSION_LABEL}=${await ready}`;
+  expect(left(label)).toHaveLength(3);
+
+  process.kill(dockerd, 'SIGSTOP');
+  let signal: NodeJS.Signals | null;
+  try {
+    process.kill(-child.pid!, 'SIGINT');
+    if (signals === 2) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      process.kill(-child.pid!, 'SIGINT');
+    }
+    signal = await exit;
+  } finally {
+    process.kill(dockerd, 'SIGCONT');
+  }
+
+  expect(signal).toBe('SIGINT');
+  const line = /docker-janitor: cleanup continues in the background \(pid (\d+)\); exiting/.exec(err);
+  expect(line, err).not.toBeNull();
+  // Thawed: the detached cleaner's requests are answered, and it finishes.
+  const deadline = Date.now() + 30_000;
+  while (left(label).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
   expect(left(label)).toEqual([]);
 });
