@@ -5,6 +5,10 @@
 #
 #   scripts/test-engine.sh start DIR   # prints DOCKER_HOST=unix://DIR/docker.sock when ready
 #   scripts/test-engine.sh stop DIR
+#
+# DJ_TEST_ENGINE_ADDRESS_POOL=10.213.0.0/16: its networks get /24s from that range, not from
+# Docker's default pools, which the bridges of other engines on a shared machine can use up
+# ("could not find an available, non-overlapping IPv4 address pool").
 set -euo pipefail
 
 cmd=${1:-}
@@ -24,10 +28,12 @@ case "$cmd" in
     dir=$(cd "$dir" && pwd)
     # A marker that says: this engine was started by docker-janitor's own test tooling.
     echo "docker-janitor private test engine" > "$dir/MARKER"
+    pool=()
+    if [ -n "${DJ_TEST_ENGINE_ADDRESS_POOL:-}" ]; then pool=(--default-address-pool "base=$DJ_TEST_ENGINE_ADDRESS_POOL,size=24"); fi
     nohup dockerd \
       --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
       --host "unix://$dir/docker.sock" \
-      --bridge=none --iptables=false --ip-masq=false \
+      --bridge=none --iptables=false --ip-masq=false "${pool[@]}" \
       >"$dir/dockerd.log" 2>&1 </dev/null &
     for _ in $(seq 1 150); do
       if DOCKER_HOST="unix://$dir/docker.sock" DOCKER_CONTEXT= docker version >/dev/null 2>&1; then

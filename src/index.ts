@@ -15,6 +15,7 @@ export {
   DockerNotAnEngineError,
   DockerNotFoundError,
   DockerNotInstalledError,
+  DockerNotSentError,
   DockerTimeoutError,
   DockerUnreachableError,
   isDockerError,
@@ -40,5 +41,6 @@ export { renderJobSummary, type JobSummaryInput } from './render/job-summary.js'
 export { renderCleanSummary, renderTeardownSummary, type RenderOptions } from './render/summary.js';
 export type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from './session/result.js';
 export { openSession, type OpenSessionContext, type Session } from './session/open.js';
+export type { SignalCleanup } from './session/processes.js';
 export { sweepDeadSessions, sweepSession, type SweepOptions, type SweepReport, type SweptSession } from './session/sweep.js';
 export { SESSION_LABEL } from './session/names.js';

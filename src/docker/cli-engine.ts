@@ -10,7 +10,7 @@ import { classifyRemoveFailure } from './classify.js';
 import type { DockerClient, DockerClientOptions, DockerResult } from './client.js';
 import type { CreateEvent, Engine, FullImageId, ImageRef, ImageRemoval, ObjectKind, ObjectRemoval, Subscription } from './engine.js';
 import { cliEndpointLabel } from './endpoint.js';
-import { DockerCommandError, DockerNotAnEngineError, DockerTimeoutError, DockerUnreachableError } from './errors.js';
+import { DockerCommandError, DockerNotAnEngineError, DockerNotSentError, DockerTimeoutError, DockerUnreachableError } from './errors.js';
 import { chunks, inspectImages, listContainers, pruneDanglingImages } from './images.js';
 import { normalizeReference, parseErrorLines, parseIdLines, parseUntaggedLines, splitImageRmOutput } from './parse.js';
 import { isFullImageId, refText } from './refs.js';
@@ -238,19 +238,29 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
   };
 }
 
-/** A call that got no answer in time is the same typed error at both transports. */
+/**
+ * A call that got no answer in time is the same typed error at both transports, and trips the
+ * same circuit breaker as the API's (api/http.ts): after it, no further docker command of this
+ * engine is run; each fails at once with a DockerNotSentError. One engine per teardown, clean or
+ * sweep: the next one asks afresh.
+ */
 function withTypedTimeouts(client: DockerClient, endpoint: string): DockerClient {
+  let frozen: DockerTimeoutError | undefined;
+  const what = (args: readonly string[]) => `docker ${args.slice(0, 2).join(' ')}`;
   const convert = (error: unknown, args: readonly string[]): unknown =>
     error instanceof DockerCommandError && error.timedOut
-      ? new DockerTimeoutError(endpoint, error.timeoutMs ?? client.timeoutMs, `docker ${args.slice(0, 2).join(' ')}`, { cause: error })
+      ? new DockerTimeoutError(endpoint, error.timeoutMs ?? client.timeoutMs, what(args), { cause: error })
       : error;
   return {
     ...client,
     async run(args, options) {
+      if (frozen) throw new DockerNotSentError(frozen, what(args));
       try {
         return await client.run(args, options);
       } catch (error) {
-        throw convert(error, args);
+        const typed = convert(error, args);
+        if (typed instanceof DockerTimeoutError) frozen ??= typed;
+        throw typed;
       }
     },
   };

@@ -50,14 +50,34 @@ export class DockerTimeoutError extends DockerUnreachableError {
     host: string,
     readonly timeoutMs: number,
     readonly request: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; message?: string },
   ) {
     super(host, '', {
       ...options,
-      message: `The Docker engine at ${host} did not answer ${request} within ${timeoutMs} ms.`,
+      message: options?.message ?? `The Docker engine at ${host} did not answer ${request} within ${timeoutMs} ms.`,
     });
   }
 }
+
+/**
+ * Never sent: an earlier request to the same engine got no answer in time, so the engine is taken
+ * as frozen for the rest of what this engine instance does (one teardown, clean or sweep; a later
+ * one starts with a fresh engine). Costs no time: a frozen daemon would make every request wait
+ * its own timeout. `first` is the timeout that tripped it (said where it happened; this one is
+ * said once, as a consequence).
+ */
+export class DockerNotSentError extends DockerTimeoutError {
+  override readonly name: string = 'DockerNotSentError';
+  constructor(
+    readonly first: DockerTimeoutError,
+    request: string,
+  ) {
+    super(first.host, first.timeoutMs, request, { message: `${NOT_SENT}: the Docker engine at ${first.host} did not answer in time` });
+  }
+}
+
+/** How an outcome or an error says that its request was never sent (see {@link DockerNotSentError}). */
+export const NOT_SENT = 'not sent';
 
 /** Something answers at the endpoint, but not as a Docker engine (garbage, wrong protocol, TLS mismatch, a 500 on ping). */
 export class DockerNotAnEngineError extends DockerUnreachableError {

@@ -4,7 +4,7 @@
  * (no trailing newline); printing is the caller's business.
  */
 import type { CleanResult, ContainerRef, SkippedImage, SkipReason } from '../cleaner/result.js';
-import type { ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from '../session/result.js';
+import type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef, TeardownResult } from '../session/result.js';
 import type { SweepReport } from '../session/sweep.js';
 import { SESSION_LABEL } from '../session/names.js';
 import { createColors, type Colors } from './colors.js';
@@ -70,7 +70,7 @@ export function renderTeardownSummary(result: TeardownResult, options: RenderOpt
     lines.push(detail(c, `remove:  npx docker-janitor sweep --session ${result.sessionId}`));
   }
 
-  for (const [kind, outcomes] of kinds) lines.push(...failedResourceLines(kind, outcomes, c));
+  lines.push(...failedResourceLines(kinds, c));
   for (const warning of result.warnings) lines.push(warn(c, firstLine(warning)));
   lines.push(...incompleteLines(result, c));
 
@@ -127,7 +127,16 @@ export function renderSweepSummary(sweep: SweepReport, options: RenderOptions & 
       continue;
     }
     lines.push(ok(c, `Session ${session.sessionId}: ${counts.length > 0 ? `${verb} ${counts.join(', ')}` : 'nothing left'}`));
-    lines.push(...failedResourceLines('container', containers, c), ...failedResourceLines('network', networks, c), ...failedResourceLines('volume', volumes, c));
+    lines.push(
+      ...failedResourceLines(
+        [
+          ['container', containers],
+          ['network', networks],
+          ['volume', volumes],
+        ],
+        c,
+      ),
+    );
     for (const warning of session.report.warnings) lines.push(warn(c, firstLine(warning)));
     if (session.incomplete) lines.push(detail(c, `kept for a later try: npx docker-janitor sweep --session ${session.sessionId}`));
   }
@@ -269,12 +278,29 @@ function stateWord(state: string | undefined, reason: SkipReason): string {
   }
 }
 
-function failedResourceLines(kind: ResourceKind, outcomes: ResourceOutcomes, c: Colors): string[] {
-  if (outcomes.failed.length === 0) return [];
-  return [
-    fail(c, `Failed to remove ${noun(outcomes.failed.length, kind, plural(kind, 2))}`),
-    ...outcomes.failed.map((resource) => item(c, resourceName(resource), firstLine(resource.message))),
-  ];
+/**
+ * Failed removals: those Docker refused one by one, per kind; those it gave no answer to in time
+ * (or that were never sent, the engine having stopped answering) in one line for all kinds,
+ * with the timeout's message once.
+ */
+function failedResourceLines(kinds: ReadonlyArray<readonly [ResourceKind, ResourceOutcomes]>, c: Colors): string[] {
+  const lines: string[] = [];
+  const silent = (resource: FailedResource) => resource.noAnswer === true || resource.notSent === true;
+  for (const [kind, outcomes] of kinds) {
+    const refused = outcomes.failed.filter((resource) => !silent(resource));
+    if (refused.length === 0) continue;
+    lines.push(fail(c, `Failed to remove ${noun(refused.length, kind, plural(kind, 2))}`));
+    lines.push(...refused.map((resource) => item(c, resourceName(resource), firstLine(resource.message))));
+  }
+  const unanswered = kinds.map(([kind, outcomes]) => [kind, outcomes.failed.filter(silent)] as const).filter(([, list]) => list.length > 0);
+  if (unanswered.length > 0) {
+    const counts = unanswered.map(([kind, list]) => noun(list.length, kind, plural(kind, 2)));
+    const all = unanswered.flatMap(([, list]) => list);
+    const first = all.find((resource) => resource.noAnswer) ?? all[0];
+    lines.push(fail(c, `Docker stopped answering: ${counts.join(', ')} may not be removed`));
+    if (first) lines.push(detail(c, firstLine(first.message)));
+  }
+  return lines;
 }
 
 function countAndNames(kind: ResourceKind, refs: readonly ResourceRef[]): string {

@@ -121,7 +121,9 @@ function outcomesOf(kind: ResourceKind, ids: readonly string[], answers: Readonl
     const answer = answers.get(id);
     if (!answer) failed.push({ kind, id, message: 'the engine gave no answer for it' });
     else if (answer.kind === 'removed') removed.push({ kind, id });
-    else if (answer.kind === 'failed') failed.push({ kind, id, message: answer.message });
+    else if (answer.kind === 'failed') {
+      failed.push({ kind, id, message: answer.message, ...(answer.noAnswer ? { noAnswer: true } : {}), ...(answer.notSent ? { notSent: true } : {}) });
+    }
     // gone: someone else removed it; nothing to report
   }
   return { removed, kept: [], failed };

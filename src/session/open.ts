@@ -15,7 +15,7 @@ import { claimPath } from '../socket/claim.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
 import { closeSessionSocket, closingOutcome, unlinkAndClaim, unlinkQuietly, watchdogEndedWarnings } from './closing.js';
-import { cleanNowSync, spawnWatchdog, type WatchdogProcess } from './processes.js';
+import { cleanNowSync, SIGNAL_WAIT_MS, spawnWatchdog, type SignalCleanup, type WatchdogProcess } from './processes.js';
 import { superviseWatchdog } from './supervise.js';
 import type { TeardownResult } from './result.js';
 import { installSignalHandlers } from './signals.js';
@@ -54,7 +54,10 @@ export interface Session {
   /** The session socket's path, when the tests get one (`<dir>/socket/docker.sock`). */
   readonly socket: string | undefined;
   readonly options: JanitorOptions;
-  /** The engine the session cleans on (resolved once at setup). */
+  /**
+   * The session's engine, resolved once at setup. Teardown and cleanObjects() each talk to it
+   * through an engine object of their own (a fresh circuit breaker each).
+   */
   readonly engine: Engine;
   /** Warnings from setup (a state record ignored…): the run goes on. */
   readonly warnings: readonly string[];
@@ -73,8 +76,10 @@ export interface Session {
   /**
    * Synchronous removal of the session's objects, for signal handlers. Closes the session when
    * everything went; otherwise the record and the watchdog stay, and the watchdog finishes.
+   * `background`: the wait ended first (another signal to the process group, or
+   * SIGNAL_WAIT_MS), and the cleanup goes on as process `pid`.
    */
-  cleanupSync(): void;
+  cleanupSync(): SignalCleanup;
   /** Clean synchronously on SIGINT/SIGTERM/SIGHUP, then end with the signal. Returns an uninstaller. */
   handleSignals(): () => void;
   /** Put {@link env} into `target` (default `process.env`, which test workers inherit). Returns the restorer. */
@@ -123,12 +128,23 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must
   // reach the engine itself, never its own socket.
   const ownEnv: NodeJS.ProcessEnv = { ...env };
-  const engine = engineFor(record, {
-    env: ownEnv,
-    dockerPath,
-    ...(context.onCommand ? { onCommand: context.onCommand } : {}),
-    ...(context.onRequest ? { onRequest: context.onRequest } : {}),
-  });
+  const newEngine = () =>
+    engineFor(record, {
+      env: ownEnv,
+      dockerPath,
+      ...(context.onCommand ? { onCommand: context.onCommand } : {}),
+      ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+    });
+  const engine = newEngine();
+  /**
+   * Each teardown and each cleanObjects() gets an engine of its own: an engine that stopped
+   * answering fails the rest of its calls at once (its circuit breaker), and a timeout at setup,
+   * or in one watch-mode rerun, must not fail the next cleanup unasked.
+   */
+  const withEngine = <T>(work: (engine: Engine) => Promise<T>): Promise<T> => {
+    const own = newEngine();
+    return work(own).finally(() => own.close());
+  };
 
   if (options.images === 'session' || options.images === 'before-and-own') {
     try {
@@ -266,14 +282,16 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
           closing = closingOutcome(await closeSessionSocket(socketPath, currentWatchdog()?.channel), id, ended.length > 0);
           socketState = 'closed';
         }
-        const result = await teardownSession(engine, {
-          record,
-          dir,
-          options,
-          failed: teardownContext.failed === true,
-          warnings: [...ended, ...closing.warnings],
-          mayGainObjects: closing.mayGainObjects,
-        });
+        const result = await withEngine((own) =>
+          teardownSession(own, {
+            record,
+            dir,
+            options,
+            failed: teardownContext.failed === true,
+            warnings: [...ended, ...closing.warnings],
+            mayGainObjects: closing.mayGainObjects,
+          }),
+        );
         // A signal cleanup that ran meanwhile closed the session already.
         if (!closed) {
           const kept = result.containers.kept.length > 0 || (options.dryRun && !result.incomplete);
@@ -284,39 +302,49 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
       return teardownPromise;
     },
     cleanObjects() {
-      return teardownSession(engine, { record, dir, options, objectsOnly: true });
+      return withEngine((own) => teardownSession(own, { record, dir, options, objectsOnly: true }));
     },
     cleanupSync() {
-      if (closed) return;
+      if (closed) return { outcome: 'complete' };
       watchdogs?.freeze();
       const watchdog = currentWatchdog();
-      let complete = false;
+      let cleanup: SignalCleanup = { outcome: 'incomplete' };
       try {
         // The socket's path goes and it is claimed here; when the watchdog serves it (or was
         // asked by a teardown under way), the signal cleaner asks it to close, and waits, first.
         let ask = socketState === 'asking';
         if (socketState === 'open' && socketPath !== undefined) ask = unlinkAndClaim(socketPath);
         socketState = 'closed';
-        // In a child process of its own (Node has no synchronous HTTP), bounded: a hung engine
-        // leaves the rest to the watchdog.
-        complete = cleanNowSync(dir, {
+        // In a detached process of its own (Node has no synchronous HTTP), waited for at most
+        // SIGNAL_WAIT_MS, or until another signal: then it goes on in the background, and the
+        // watchdog still finishes what it could not.
+        cleanup = cleanNowSync(dir, {
           dockerPath,
           env: ownEnv,
-          timeoutMs: 2 * options.docker.timeoutMs + 5_000,
+          waitMs: SIGNAL_WAIT_MS,
           channelFd: ask && watchdog?.channel?.goneAt() === undefined ? watchdog?.channelFd : undefined,
         });
       } finally {
-        close(complete ? 'done' : 'incomplete');
+        close(cleanup.outcome === 'complete' ? 'done' : 'incomplete');
       }
+      return cleanup;
     },
     handleSignals() {
-      return installSignalHandlers(() => session.cleanupSync());
+      return installSignalHandlers(() => {
+        const cleanup = session.cleanupSync();
+        if (cleanup.outcome === 'background') process.stderr.write(`${backgroundCleanupLine(cleanup.pid)}\n`);
+      });
     },
     exportEnv(target = process.env) {
       return applyEnvironment(target, { set: session.env, unset: session.unsetEnv });
     },
   };
   return session;
+}
+
+/** What a signal handler prints when it leaves before the cleanup is over. */
+export function backgroundCleanupLine(pid: number): string {
+  return `docker-janitor: cleanup continues in the background (pid ${pid}); exiting`;
 }
 
 function socketWarning(reason: string): string {

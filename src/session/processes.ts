@@ -6,9 +6,10 @@
  *   killing the runner's group does not kill it), needing no container image. It cleans the
  *   session when the runner dies without teardown (or when teardown could not finish), and sweeps
  *   the sessions of dead runs in the background, so that setup never waits on them.
- * - The signal cleaner: run synchronously from a signal handler (Node has no synchronous HTTP),
- *   in a process group of its own, so that a second Ctrl+C to the runner's group cannot stop it
- *   halfway; if the runner is killed meanwhile it still finishes.
+ * - The signal cleaner: started from a signal handler, detached (a session of its own), so that
+ *   a second Ctrl+C to the runner's group cannot stop it halfway and it finishes after the
+ *   runner is gone. The handler waits for it through a small waiter (Node has no synchronous
+ *   HTTP, nor a synchronous wait that a signal can end).
  *
  * Their inputs come from their parent, at spawn time: the session directory, the state root to
  * sweep, and the docker CLI to run. Never from a record on disk.
@@ -17,7 +18,7 @@
  * teardown asks it to close the session socket, and how each learns that the other is gone. The
  * runner never signals the watchdog's PID (which could have been reused).
  */
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { openChannel, type WatchdogChannel } from './channel.js';
@@ -130,37 +131,69 @@ export function cleanNowArgs(sessionDir: string, dockerPath: string | undefined,
 /** Node's timers (and spawnSync's timeout) overflow above this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Exit codes of the signal cleaner. */
+/** Exit codes of the signal cleaner (it also writes its code to its stdout as it ends, for the waiter). */
 export const CLEAN_NOW_EXIT = { complete: 0, incomplete: 1, refused: 2 } as const;
 
+export const CLEAN_WAIT_SCRIPT = fileURLToPath(new URL('../watchdog/clean-wait.js', import.meta.url));
+/** Exit codes of the waiter besides the cleaner's own: another signal came, or the wait's bound ran out. */
+export const CLEAN_WAIT_EXIT = { signal: 10, bound: 11 } as const;
+
 /**
- * Remove the session's objects now and wait for it: for signal handlers, which must finish
- * before the process exits. True when everything went. Bounded by `timeoutMs` (the signal
- * cleaner's own calls time out sooner); on timeout its process group is killed. With
+ * How long a signal waits for the signal cleaner before the process ends anyway, the cleanup
+ * going on in the background. A healthy engine takes well under a second for a session's
+ * objects; a frozen one costs the cleaner one docker timeout (60 s by default), and the user
+ * asked to stop, not to wait for that.
+ */
+export const SIGNAL_WAIT_MS = 10_000;
+
+/** What a signal's cleanup came to: done, left to the watchdog, or still running (detached) as `pid`. */
+export type SignalCleanup = { readonly outcome: 'complete' | 'incomplete' } | { readonly outcome: 'background'; readonly pid: number };
+
+/**
+ * Remove the session's objects now, for signal handlers, which must not return before the
+ * cleanup is over (the runner exits right after them). The signal cleaner runs detached (its own
+ * session: no Ctrl+C reaches it, and it outlives the runner); this process waits for it
+ * synchronously through a waiter in its own process group. Another Ctrl+C to the group, or
+ * `waitMs`, ends the wait, not the cleanup: 'background', with the cleaner's pid. With
  * `channelFd` (this process's end of the watchdog's channel), the cleaner first asks the
- * watchdog to close the session socket, as teardown does (Node cannot wait on a socket
- * synchronously; the cleaner is a process of its own).
+ * watchdog to close the session socket, as teardown does.
  */
 export function cleanNowSync(
   sessionDir: string,
-  options: { dockerPath?: string | undefined; env?: NodeJS.ProcessEnv; timeoutMs: number; channelFd?: number | undefined },
-): boolean {
+  options: { dockerPath?: string | undefined; env?: NodeJS.ProcessEnv; waitMs: number; channelFd?: number | undefined },
+): SignalCleanup {
+  const env = options.env ?? process.env;
   const withChannel = options.channelFd !== undefined;
-  // `detached` is not in the typings of spawnSync, but Node honours it (a new session, as spawn).
-  const spawnOptions: SpawnSyncOptions & { detached: boolean } = {
+  // Started before anything else, so that no signal can come between the request and the cleanup.
+  const cleaner = spawn(process.execPath, cleanNowArgs(sessionDir, options.dockerPath, withChannel), {
     detached: true,
-    stdio: withChannel ? ['ignore', 'ignore', 'ignore', options.channelFd as number] : 'ignore',
-    env: options.env ?? process.env,
-    timeout: Math.min(Math.max(1, Math.floor(options.timeoutMs)), MAX_TIMER_MS),
+    stdio: ['ignore', 'pipe', 'ignore', ...(withChannel ? [options.channelFd as number] : [])],
+    env,
+  });
+  cleaner.on('error', () => {
+    // Could not start: 'incomplete' below; the watchdog cleans once the runner is gone.
+  });
+  cleaner.unref();
+  const said = cleaner.stdout as (Socket & { _handle?: { fd?: number } }) | null;
+  said?.unref();
+  const fd = said?._handle?.fd;
+  if (cleaner.pid === undefined || typeof fd !== 'number' || fd < 0) return { outcome: 'incomplete' };
+  const waitMs = Math.min(Math.max(1, Math.floor(options.waitMs)), MAX_TIMER_MS - 5_000);
+  // In this process's group (not detached): a Ctrl+C to the group reaches it, and ends the wait.
+  const waited = spawnSync(process.execPath, [CLEAN_WAIT_SCRIPT, '--wait-ms', String(waitMs)], {
+    stdio: ['ignore', 'ignore', 'ignore', fd],
+    env,
+    // Only if the waiter itself hangs: it has its own timer.
+    timeout: waitMs + 5_000,
     killSignal: 'SIGKILL',
-  };
-  const child = spawnSync(process.execPath, cleanNowArgs(sessionDir, options.dockerPath, withChannel), spawnOptions);
-  if (child.error && child.pid) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  return child.status === CLEAN_NOW_EXIT.complete;
+  });
+  said?.destroy();
+  return signalCleanupOf(waited.status, cleaner.pid);
+}
+
+/** Pure: the waiter's exit status (null: it was killed by a signal, before it could handle one) → the outcome. */
+export function signalCleanupOf(status: number | null, pid: number): SignalCleanup {
+  if (status === CLEAN_NOW_EXIT.complete) return { outcome: 'complete' };
+  if (status === CLEAN_NOW_EXIT.incomplete || status === CLEAN_NOW_EXIT.refused) return { outcome: 'incomplete' };
+  return { outcome: 'background', pid };
 }

@@ -12,6 +12,10 @@ export interface ResourceRef {
 
 export interface FailedResource extends ResourceRef {
   readonly message: string;
+  /** Docker gave no answer to this removal in time: it may still happen. */
+  readonly noAnswer?: true;
+  /** Never sent: an earlier request of the same cleanup got no answer in time. */
+  readonly notSent?: true;
 }
 
 export interface ResourceOutcomes {

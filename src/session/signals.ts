@@ -3,16 +3,17 @@
  * first (prepended), clean synchronously, then leave: when no other listener is left the signal
  * is raised again, so the process still ends with 130/143/129 and the signal is never swallowed.
  *
- * A second signal (a double Ctrl+C) never aborts the cleanup halfway: the handlers stay
- * installed until it finished, and ignore repeats meanwhile. The docker calls run in process
- * groups of their own, so a signal to the runner's group does not kill them either.
+ * The cleanup runs in a detached process (processes.ts), which a signal to the runner's group
+ * does not reach: a second signal (a double Ctrl+C) never aborts it halfway. It ends the wait
+ * instead, as the wait's bound does; the process then ends by the first signal and the cleanup
+ * finishes in the background (the watchdog is the backstop).
  */
 export const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function installSignalHandlers(cleanupSync: (signal: NodeJS.Signals) => void): () => void {
   let cleaning = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (cleaning) return; // a repeat while cleaning: the cleanup goes on
+    if (cleaning) return; // a repeat: the cleanup already ran
     cleaning = true;
     try {
       cleanupSync(signal);

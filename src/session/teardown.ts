@@ -15,7 +15,7 @@ import { mergeCleanResults } from '../cleaner/merge.js';
 import type { ImageScope } from '../cleaner/plan.js';
 import type { CleanResult, ContainerRef } from '../cleaner/result.js';
 import type { Engine } from '../docker/engine.js';
-import { isDockerError } from '../docker/errors.js';
+import { DockerNotSentError, DockerTimeoutError, isDockerError } from '../docker/errors.js';
 import type { JanitorOptions } from '../options/schema.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
 import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
@@ -82,23 +82,31 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   warnings.push(...refusedTrackedWarning(record.id, tracked.refused));
 
   let images: TeardownResult['images'];
+  // The engine stopped answering (a timeout, or unreachable) is said once, by the objects' part:
+  // the image passes then add no warning of their own for it.
+  const silent = !reachable || [objects.containers, objects.networks, objects.volumes].some((outcomes) => outcomes.failed.some((failed) => failed.noAnswer || failed.notSent));
+  const imageWarning = (error: unknown) => {
+    if (!isDockerError(error)) throw error;
+    // Not sent: the request that got no answer in time is said where it happened.
+    if (error instanceof DockerNotSentError || (silent && error instanceof DockerTimeoutError)) return;
+    warnings.push(`Could not clean images: ${firstLine(error)}`);
+  };
   if (firstPass && scope) {
     const first = await firstPass;
     if (!first.ok) {
       if (!isDockerError(first.error)) throw first.error;
       // Docker missing or unreachable is said once, by the objects' warning.
-      if (reachable) warnings.push(`Could not clean images: ${firstLine(first.error)}`);
+      if (reachable) imageWarning(first.error);
     } else {
       images = first.result;
       // The images the session's containers kept in use: again, now that those containers are gone.
-      const redo = reachable && !options.dryRun && !keep ? usedBy(first.result, sessionContainers) : new Set<string>();
+      const redo = !silent && !options.dryRun && !keep ? usedBy(first.result, sessionContainers) : new Set<string>();
       if (redo.size > 0) {
         try {
           const second = await cleanImages(engine, options, { scope, only: redo });
           images = mergeCleanResults(first.result, second, redo, performance.now() - imagesStarted);
         } catch (error) {
-          if (!isDockerError(error)) throw error;
-          warnings.push(`Could not clean images: ${firstLine(error)}`);
+          imageWarning(error);
         }
       }
     }

@@ -1,9 +1,11 @@
 /**
  * The signal cleaner: `node clean-now.js --session-dir DIR [--docker-path P] [--channel-fd N]`. A signal handler
- * runs it synchronously (`cleanNowSync` in session/processes.ts) because Node has no synchronous
- * HTTP: it removes the session's objects (its label, its tracked IDs, the adopted containers)
- * over the session's engine, and exits 0 when everything went, 1 when something is left (the
- * record stays; the watchdog, the next run or `sweep` retry), 2 when the record was refused.
+ * starts it, detached, and waits for it (`cleanNowSync` in session/processes.ts) because Node has
+ * no synchronous HTTP: it removes the session's objects (its label, its tracked IDs, the adopted
+ * containers) over the session's engine, and exits 0 when everything went, 1 when something is
+ * left (the record stays; the watchdog, the next run or `sweep` retry), 2 when the record was
+ * refused; it writes the same code to its stdout as its last line. It finishes even when the
+ * runner has gone meanwhile (a second Ctrl+C, the wait's bound).
  *
  * Like the watchdog, it takes the docker CLI from its parent (argv), never from the record, and
  * reads the session directory only when it passes the safety checks.
@@ -12,6 +14,7 @@
  * session socket), it first asks the watchdog to close the socket and waits for its answer
  * (bounded), as teardown does, so nothing is created through the socket after the listing.
  */
+import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { openChannel } from '../session/channel.js';
 import { CLOSE_ANSWER_TIMEOUT_MS } from '../session/closing.js';
@@ -29,7 +32,7 @@ const dir = argValue('--session-dir');
 const dockerPath = argValue('--docker-path');
 const channelFd = argValue('--channel-fd');
 const read = dir ? readSessionRecordChecked(dir) : undefined;
-if (!dir || !read?.ok) process.exit(CLEAN_NOW_EXIT.refused);
+if (!dir || !read?.ok) exit(CLEAN_NOW_EXIT.refused);
 
 if (channelFd !== undefined && Number.isInteger(Number(channelFd))) {
   try {
@@ -60,4 +63,14 @@ try {
 } finally {
   engine.close();
 }
-process.exit(complete ? CLEAN_NOW_EXIT.complete : CLEAN_NOW_EXIT.incomplete);
+exit(complete ? CLEAN_NOW_EXIT.complete : CLEAN_NOW_EXIT.incomplete);
+
+/** Says the code on stdout too (the waiter, when there is one, reads it: this process is not its child). */
+function exit(code: number): never {
+  try {
+    writeSync(1, `${code}\n`);
+  } catch {
+    // Nobody reads any more (the runner is gone): the cleanup was for the session, not for it.
+  }
+  process.exit(code);
+}

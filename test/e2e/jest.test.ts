@@ -195,6 +195,24 @@ describe('when teardown never runs', () => {
     expect(sessionDirs(run.stateDir)).toEqual([]);
   });
 
+  it('two SIGINTs to the whole process group 300 ms apart: exit 130, and the session is cleaned (by the signal cleaner)', async () => {
+    // No watchdog: what goes, the signal cleaner removed. The second SIGINT may end the run
+    // before the cleanup is over (it goes on, detached): poll the engine, not the clock.
+    const run = startJest('jest-cjs', { env: { DJ_FIXTURE_HANG: '1', DJ_FIXTURE_JANITOR_OPTIONS: '{"watchdog":false}' } });
+    expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+    expect(leftOver(created).length).toBeGreaterThan(0);
+
+    run.fixture.killGroup('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.fixture.killGroup('SIGINT');
+    const result = await run.fixture.exited;
+
+    expect(exitCode(result), output(result)).toBe(130);
+    expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);
+    expectBystandersUntouched(bystanders);
+  });
+
   it('SIGKILL of the whole process group: the watchdog cleans within 10 s', async () => {
     const run = startJest('jest-cjs', { env: { DJ_FIXTURE_HANG: '1' } });
     expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);

@@ -252,6 +252,25 @@ describe('when teardown never runs', () => {
     removeLeftovers(created);
   });
 
+  it.each(VERSIONS)('Vitest %i, two SIGINTs to the whole process group 300 ms apart: exit 130, and the session is cleaned (by the signal cleaner)', async (version) => {
+    // No watchdog: what goes, the signal cleaner removed. The second SIGINT may end the run
+    // before the cleanup is over (it goes on, detached): poll the engine, not the clock.
+    const run = startVitest('vitest-plugin', { version, env: { DJ_FIXTURE_HANG: '1', DJ_FIXTURE_WATCHDOG: '0' } });
+    expect(await ready(run), JSON.stringify(run.fixture.output())).toBe(true);
+    const created = run.created();
+    expect(leftOver(created)).toHaveLength(5);
+
+    run.fixture.killGroup('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    run.fixture.killGroup('SIGINT');
+    const result = await run.fixture.exited;
+
+    expect(exitCode(result), output(result)).toBe(130);
+    expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);
+    expectBystandersUntouched(bystanders);
+    removeLeftovers(created);
+  });
+
   it.each(VERSIONS)('Vitest %i, SIGKILL of the whole process group: the watchdog cleans within 10 s', async (version) => {
     const run = startVitest('vitest-plugin', { version, env: { DJ_FIXTURE_HANG: '1' } });
     expect(await ready(run), JSON.stringify(run.fixture.output())).toBe(true);

@@ -37,9 +37,22 @@ export function startPrivateEngine(): PrivateEngine {
     }
     return { dir: given, host: `unix://${join(given, 'docker.sock')}`, startedHere: false, stop() {} };
   }
+  return startEngine();
+}
+
+/**
+ * A second private engine, for a test file that must harm it (SIGSTOP its dockerd) without
+ * hurting the suite's shared one. Always started here, stopped (and thawed) by `stop()`. Its
+ * networks come from an address range of its own (10.200-249.x), not from Docker's default pools.
+ */
+export function startOwnEngine(): PrivateEngine {
+  return startEngine({ DJ_TEST_ENGINE_ADDRESS_POOL: `10.${200 + Math.floor(Math.random() * 50)}.0.0/16` });
+}
+
+function startEngine(env: NodeJS.ProcessEnv = {}): PrivateEngine {
   const dir = mkdtempSync(join(tmpdir(), 'dj-test-engine-'));
   try {
-    execFileSync('bash', [SCRIPT, 'start', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('bash', [SCRIPT, 'start', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
     rmSync(dir, { recursive: true, force: true });
@@ -53,6 +66,12 @@ export function startPrivateEngine(): PrivateEngine {
     host: `unix://${join(dir, 'docker.sock')}`,
     startedHere: true,
     stop() {
+      // A test may have left it frozen (SIGSTOP): a stopped dockerd cannot act on SIGTERM.
+      try {
+        process.kill(Number(readFileSync(join(dir, 'docker.pid'), 'utf8')), 'SIGCONT');
+      } catch {
+        // not running
+      }
       execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'ignore' });
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     },

@@ -8,7 +8,7 @@ import { engineFromOptions } from '../../docker/create.js';
 import { colorEnabled } from '../../render/colors.js';
 import { renderSweepSummary } from '../../render/summary.js';
 import { checkStateRoot, readSessionRecordChecked, sessionDir, stateRoot } from '../../session/store.js';
-import { sweepDeadSessions, sweepSession, type SweepReport } from '../../session/sweep.js';
+import { sweepDeadSessions, sweepSession, type SweepReport, type SweptSession } from '../../session/sweep.js';
 import type { CommandSpec } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { countObjectRemovals } from '../progress.js';
@@ -90,7 +90,10 @@ export const sweepCommand: Command = {
     publish(io, { kind: 'sweep', sessions: swept, dryRun }, publishOptions);
 
     // An engine that does not answer (refused, or hung past the timeout) is "Docker unavailable": 3, as for clean.
-    if (swept.some((item) => item.errorCode === 'DOCKER_UNREACHABLE' || item.errorCode === 'DOCKER_NOT_INSTALLED' || item.timedOut === true)) return EXIT.docker;
+    // So is an engine that stopped answering part-way (removals with no answer in time, or not sent).
+    const stopped = (item: SweptSession) =>
+      [item.report?.containers, item.report?.networks, item.report?.volumes].some((outcomes) => outcomes?.failed.some((failed) => failed.noAnswer || failed.notSent));
+    if (swept.some((item) => item.errorCode === 'DOCKER_UNREACHABLE' || item.errorCode === 'DOCKER_NOT_INSTALLED' || item.timedOut === true || stopped(item))) return EXIT.docker;
     const failed = swept.some(
       (item) => item.error !== undefined || (item.report && item.report.containers.failed.length + item.report.networks.failed.length + item.report.volumes.failed.length > 0),
     );

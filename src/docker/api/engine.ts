@@ -19,7 +19,7 @@ import type {
   Subscription,
 } from '../engine.js';
 import { isPruneAlreadyRunning } from '../classify.js';
-import { DockerApiError, DockerError, DockerNotAnEngineError, DockerTimeoutError } from '../errors.js';
+import { DockerApiError, DockerError, DockerNotAnEngineError, DockerNotSentError, DockerTimeoutError } from '../errors.js';
 import { refText } from '../refs.js';
 import type { ContainerInfo, ImageInfo } from '../types.js';
 import { createApiHttp, type Answer, type RequestRecord, type Target } from './http.js';
@@ -101,9 +101,9 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
    * not one request got an answer and none timed out does the error itself go up: the engine
    * could not be asked.
    *
-   * Circuit breaker: after the first request that times out, no further request of the call is
-   * sent (a frozen daemon would make each wait its own timeout, many at a time). The timed-out ones
-   * are `noAnswer` (the daemon may still carry them out); the rest are `notSent`.
+   * The client's circuit breaker (http.ts) covers the whole engine: after the first request that
+   * times out, in this call or an earlier one, nothing more is sent. The timed-out ones are
+   * `noAnswer` (the daemon may still carry them out); the rest are `notSent`, at once.
    */
   const removals = async <K, V>(
     keys: readonly K[],
@@ -113,9 +113,8 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
   ): Promise<Map<K, V>> => {
     let firstError: unknown;
     let answered = 0;
-    let timedOut: DockerTimeoutError | undefined;
+    let silent = false;
     const results = await each(keys, async (key): Promise<V> => {
-      if (timedOut) return failed(`not sent: Docker gave no answer to an earlier request in time (${firstLine(timedOut.message)})`, { notSent: true });
       try {
         const value = await work(key);
         answered++;
@@ -123,14 +122,18 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
       } catch (error) {
         if (!(error instanceof DockerError)) throw error;
         firstError ??= error;
+        if (error instanceof DockerNotSentError) {
+          silent = true;
+          return failed(firstLine(error.message), { notSent: true });
+        }
         if (error instanceof DockerTimeoutError) {
-          timedOut ??= error;
+          silent = true;
           return failed(`no answer in time: it may still happen (${firstLine(error.message)})`, { noAnswer: true });
         }
         return failed(error.message, {});
       }
     }, limit);
-    if (firstError !== undefined && answered === 0 && !timedOut) throw firstError;
+    if (firstError !== undefined && answered === 0 && !silent) throw firstError;
     return results;
   };
   const failedImage = (message: string, flags: { noAnswer?: true; notSent?: true }): ImageRemoval => ({ kind: 'failed', message, ...flags });

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type https from 'node:https';
 import type { TlsMaterial } from '../endpoint.js';
-import { DockerNotAnEngineError, DockerTimeoutError, DockerUnreachableError } from '../errors.js';
+import { DockerNotAnEngineError, DockerNotSentError, DockerTimeoutError, DockerUnreachableError } from '../errors.js';
 
 /** The newest API version this client speaks. */
 export const MAX_API_VERSION = '1.45';
@@ -91,15 +91,25 @@ export function createApiHttp(options: HttpOptions): ApiHttp {
       : { host: target.host, port: target.port, ...(target.tls ? {} : { servername: '' }) };
   const transport = secure ?? http;
 
+  /**
+   * Circuit breaker, for everything this client sends: once a request got no answer in time, no
+   * further request is sent; each fails at once with a DockerNotSentError. A frozen daemon (a
+   * SIGSTOP, a hung dockerd) then costs one timeout, not one per step. One client per engine, one
+   * engine per teardown, clean or sweep: the next one asks afresh.
+   */
+  let frozen: DockerTimeoutError | undefined;
+
   const send = (method: string, path: string, timeoutMs: number, retried = false): Promise<Answer> => {
+    const what = `${method} ${path.replace(/\?.*$/, '')}`;
+    if (frozen) return Promise.reject(new DockerNotSentError(frozen, what));
     options.onRequest?.({ method, path });
     return new Promise<Answer>((resolve, reject) => {
       let settled = false;
-      const what = `${method} ${path.replace(/\?.*$/, '')}`;
       const fail = (error: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (error instanceof DockerTimeoutError) frozen ??= error;
         reject(error);
       };
       const request = transport.request({

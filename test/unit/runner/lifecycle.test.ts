@@ -40,7 +40,7 @@ function fakeSession(options: JanitorOptions, teardown: () => Promise<TeardownRe
       return teardown();
     },
     cleanObjects: async () => result(),
-    cleanupSync: () => {},
+    cleanupSync: () => ({ outcome: 'complete' }),
     handleSignals: () => {
       log.push('signals on');
       return () => log.push('signals off');
