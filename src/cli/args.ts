@@ -107,14 +107,19 @@ export function usageFromOptionsError(
   error: OptionsError,
   flags: Readonly<Record<string, string>>,
   allowed: Readonly<Record<string, string>> = {},
+  typed: OptionValues = {},
 ): string {
   const messages = error.issues.map((issue) => {
     const path = issue.path.replace(/\.\d+$/, '');
     const flag = flags[issue.path] ?? flags[path] ?? issue.path;
-    const given = issue.received === undefined ? '' : ` ${JSON.stringify(typeof issue.received === 'number' ? String(issue.received) : issue.received)}`;
+    // The text as typed (a number converted first would be quoted as JavaScript prints it).
+    const text = typed[flag.replace(/^--/, '')];
+    const received = typeof text === 'string' ? text : typeof issue.received === 'number' ? String(issue.received) : issue.received;
+    const given = received === undefined ? '' : ` ${JSON.stringify(received)}`;
     return `invalid value${given} for ${flag}: ${allowed[flag] ?? issue.message}`;
   });
-  return messages.join('; ');
+  // One value can break several rules (not a safe integer, and too large): said once.
+  return [...new Set(messages)].join('; ');
 }
 
 function allowedFlags(command: CommandSpec): string {

@@ -2,7 +2,7 @@
  * The CLI entry: argv in, exit code out. Testable without spawning: the environment and the
  * streams are parameters. Commands live in one table; adding one (e.g. `sweep`) is one entry.
  */
-import { DockerApiError, DockerCommandError, DockerNotInstalledError, DockerOutputError, DockerUnreachableError, isEngineFailure } from '../docker/errors.js';
+import { DockerApiError, DockerCommandError, DockerEndpointError, DockerNotInstalledError, DockerOutputError, DockerUnreachableError, isEngineFailure } from '../docker/errors.js';
 import { parseArgs } from './args.js';
 import { EXIT, UsageError, type CliIO, type Command } from './command.js';
 import { cleanCommand } from './commands/clean.js';
@@ -48,6 +48,11 @@ export async function main(argv: readonly string[], io: CliIO, table: readonly C
 function reportError(error: unknown, io: CliIO): number {
   if (error instanceof UsageError) {
     io.stderr.write(`docker-janitor: ${error.message} (${HELP_HINT})\n`);
+    return EXIT.usage;
+  }
+  // DOCKER_HOST (or a context) names an endpoint no client can reach: a usage error, as --host.
+  if (error instanceof DockerEndpointError) {
+    io.stderr.write(`docker-janitor: ${oneLine(error.message)} (${HELP_HINT})\n`);
     return EXIT.usage;
   }
   // Unreachable includes its API kinds: a timeout, and "not a Docker engine" at the endpoint.

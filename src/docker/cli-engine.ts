@@ -8,11 +8,12 @@
  */
 import { classifyRemoveFailure } from './classify.js';
 import type { DockerClient, DockerClientOptions, DockerResult } from './client.js';
-import type { CreateEvent, Engine, FullImageId, ImageRef, ImageRemoval, ObjectKind, ObjectRemoval, Subscription } from './engine.js';
+import type { CreateEvent, Engine, FullImageId, ImageRef, ImageRemoval, LabelFilters, ObjectKind, ObjectRemoval, Subscription } from './engine.js';
 import { cliEndpointLabel } from './endpoint.js';
 import { DockerCommandError, DockerNotAnEngineError, DockerNotSentError, DockerTimeoutError, DockerUnreachableError } from './errors.js';
 import { chunks, inspectImages, listContainers, pruneDanglingImages } from './images.js';
-import { normalizeReference, parseErrorLines, parseIdLines, parseUntaggedLines, splitImageRmOutput } from './parse.js';
+import { labelCheckFormat, parseLabelChecked } from './labels.js';
+import { normalizeReference, parseErrorLines, parseIdLines, parseOutput, parseUntaggedLines, splitImageRmOutput } from './parse.js';
 import { isFullImageId, refText } from './refs.js';
 import {
   containerCreateEventsArgs,
@@ -79,19 +80,15 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
     },
 
     async listContainers(query = {}) {
-      return listContainers(await docker(), (query.labels ?? []).map((label) => `label=${label}`));
+      return listContainers(await docker(), query.labels ?? []);
     },
 
     async listNetworks(labels) {
-      const args = ['network', 'ls', '--quiet', '--no-trunc'];
-      for (const label of labels) args.push('--filter', `label=${label}`);
-      return parseIdLines((await (await docker()).run(args)).stdout);
+      return labelledList(await docker(), ['network', 'ls', '--no-trunc'], '.ID', labels);
     },
 
     async listVolumes(labels) {
-      const args = ['volume', 'ls', '--quiet'];
-      for (const label of labels) args.push('--filter', `label=${label}`);
-      return parseIdLines((await (await docker()).run(args)).stdout);
+      return labelledList(await docker(), ['volume', 'ls'], '.Name', labels);
     },
 
     async labelValues(key) {
@@ -349,4 +346,15 @@ export function imageRmOutcomes(operands: readonly string[], result: Pick<Docker
 
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
+}
+
+/**
+ * `network ls` / `volume ls` with label filters: IDs (or names), each one's labels checked here
+ * too (labels.ts), so a CLI or engine that ignored the filter cannot widen what is removed.
+ */
+async function labelledList(client: DockerClient, base: readonly string[], idField: string, labels: LabelFilters): Promise<string[]> {
+  const args = [...base];
+  for (const label of labels) args.push('--filter', `label=${label}`);
+  if (labels.length === 0) return parseIdLines((await client.run([...args, '--quiet'])).stdout);
+  return parseOutput(await client.run([...args, '--format', labelCheckFormat(idField, labels)]), (stdout) => parseLabelChecked(stdout, labels));
 }

@@ -10,7 +10,7 @@ import type { RequestRecord } from './api/http.js';
 import { createCliEngine } from './cli-engine.js';
 import type { Engine, Transport } from './engine.js';
 import { describeEndpoint, resolveEndpoint, type EndpointInputs, type ResolvedEndpoint } from './endpoint.js';
-import { DockerNotFoundError, DockerNotInstalledError, DockerUnreachableError } from './errors.js';
+import { DockerEndpointError, DockerNotFoundError, DockerNotInstalledError, DockerUnreachableError } from './errors.js';
 
 export type TransportChoice = 'auto' | Transport;
 
@@ -59,6 +59,8 @@ export function engineFromOptions(options: EngineOptions = {}): ChosenEngine {
   const env = options.env ?? process.env;
   const choice = options.transport ?? 'auto';
   const endpoint = endpointFromOptions(options);
+  // No transport reaches it (the docker CLI refuses it too): said before anything is asked.
+  if (endpoint.kind === 'invalid') throw new DockerEndpointError(describeEndpoint(endpoint), endpoint.reason);
   const dockerPath = options.path ?? env.DOCKER_JANITOR_DOCKER_PATH;
   const apiReachable = endpoint.kind === 'unix' || endpoint.kind === 'tcp';
   const useApi = choice === 'api' || (choice === 'auto' && apiReachable && dockerPath === undefined);

@@ -35,6 +35,8 @@ export type ResolvedEndpoint =
       readonly tls: TlsMaterial | undefined;
       readonly source: EndpointSource;
     }
+  /** Nobody can reach it: a TCP port outside 1-65535 or not a number. Nothing is asked. */
+  | { readonly kind: 'invalid'; readonly url: string; readonly reason: string; readonly source: EndpointSource }
   /** Only the docker CLI reaches it: `ssh://`, `npipe://`, `fd://`, a context we cannot read. */
   | { readonly kind: 'cli-only'; readonly url: string; readonly reason: string; readonly source: EndpointSource; readonly context?: string }
   /** Nothing configured and no socket at any usual place. `tried`: the places, for one warning line. */
@@ -85,6 +87,7 @@ export function resolveEndpoint(inputs: EndpointInputs): ResolvedEndpoint {
 /** A short description for messages: `unix:///var/run/docker.sock`, `docker context "x" (ssh://…)`. */
 export function describeEndpoint(endpoint: ResolvedEndpoint): string {
   if (endpoint.kind === 'none') return `no Docker endpoint (tried ${endpoint.tried.join(', ')})`;
+  if (endpoint.kind === 'invalid') return `${endpoint.source === 'option' ? '' : `${endpoint.source} `}${endpoint.url}`;
   if (endpoint.source.startsWith('context ')) return `docker ${endpoint.source} (${endpoint.url})`;
   return endpoint.url;
 }
@@ -100,13 +103,33 @@ export function contextDirName(name: string): string {
   return createHash('sha256').update(name).digest('hex');
 }
 
+/** Docker's socket when `unix://` names none (docker/cli opts.ParseHost, as the docker CLI reads DOCKER_HOST). */
+export const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
+
+const TCP_URL = /^(tcp|http|https):\/\/(\[[^\]]+\]|[^:/]+)(?::([^/]*))?\/?$/;
+
+/**
+ * Pure: why no client can reach `url`, or undefined: a TCP port that is not a number, or outside
+ * 1-65535 (Node would throw on it, or connect to port 80 for 0). An empty port is the default.
+ */
+export function hostUrlProblem(url: string): string | undefined {
+  const port = TCP_URL.exec(url)?.[3];
+  if (port === undefined || port === '') return undefined;
+  if (!/^\d+$/.test(port)) return `its port ${JSON.stringify(port)} is not a number`;
+  const number = Number(port);
+  return number >= 1 && number <= 65535 ? undefined : `its port ${port} is outside 1-65535`;
+}
+
 function fromHost(url: string, source: EndpointSource, tls: TlsMaterial | undefined, context?: string): ResolvedEndpoint {
   const ctx = context === undefined ? {} : { context };
   if (url.startsWith('unix://')) {
-    const socketPath = url.slice('unix://'.length);
-    if (socketPath) return { kind: 'unix', url, socketPath, source };
+    // `unix://` alone is docker's default socket, as the docker CLI takes it.
+    const socketPath = url.slice('unix://'.length) || DEFAULT_UNIX_SOCKET;
+    return { kind: 'unix', url, socketPath, source };
   }
-  const tcp = /^(tcp|http|https):\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(url);
+  const problem = hostUrlProblem(url);
+  if (problem) return { kind: 'invalid', url, reason: problem, source };
+  const tcp = TCP_URL.exec(url);
   if (tcp?.[2]) {
     const secure = tls !== undefined || tcp[1] === 'https';
     const port = tcp[3] ? Number(tcp[3]) : secure ? 2376 : 2375;

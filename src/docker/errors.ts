@@ -108,6 +108,21 @@ export class DockerNotFoundError extends DockerUnreachableError {
   }
 }
 
+/**
+ * An endpoint no client can reach (DOCKER_HOST with a port outside 1-65535 or not a number):
+ * nothing is asked. The CLI says so as a usage error (exit 2); a session does not start.
+ */
+export class DockerEndpointError extends DockerUnreachableError {
+  override readonly name: string = 'DockerEndpointError';
+  constructor(
+    /** Where it came from and the URL: `DOCKER_HOST tcp://127.0.0.1:99999`. */
+    readonly where: string,
+    readonly reason: string,
+  ) {
+    super(where, '', { message: `${where} is not a usable Docker endpoint: ${reason}.` });
+  }
+}
+
 /** The engine answered one API request with an error we do not treat as an outcome. */
 export class DockerApiError extends DockerError {
   readonly code = 'DOCKER_COMMAND_FAILED' as const;

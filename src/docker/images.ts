@@ -1,7 +1,9 @@
 /** Image operations. Image removal here never forces and only ever takes full `sha256:` IDs. */
 import type { DockerClient, DockerResult } from './client.js';
 import { isPruneAlreadyRunning } from './classify.js';
+import type { LabelFilters } from './engine.js';
 import { DockerCommandError } from './errors.js';
+import { labelCheckFormat, parseLabelChecked } from './labels.js';
 import { CONTAINER_FORMAT, parseContainerLines, parseIdLines, parseImageIdLines, parseImageInspect, parseOutput, parsePruneOutput, type PruneOutput } from './parse.js';
 import type { ContainerInfo, ImageInfo } from './types.js';
 
@@ -40,10 +42,14 @@ export async function inspectImages(docker: DockerClient, ids: readonly string[]
 }
 
 /** Every container on the engine (running, stopped, created), with the full ID of its image. */
-export async function listContainers(docker: DockerClient, filters: readonly string[] = []): Promise<ContainerInfo[]> {
-  const args = ['container', 'ls', '--all', '--quiet', '--no-trunc'];
-  for (const filter of filters) args.push('--filter', filter);
-  const ids = parseIdLines((await docker.run(args)).stdout);
+export async function listContainers(docker: DockerClient, labels: LabelFilters = []): Promise<ContainerInfo[]> {
+  const args = ['container', 'ls', '--all', '--no-trunc'];
+  for (const label of labels) args.push('--filter', `label=${label}`);
+  // With label filters, each container's labels are checked here too (labels.ts).
+  const ids =
+    labels.length > 0
+      ? parseOutput(await docker.run([...args, '--format', labelCheckFormat('.ID', labels)]), (stdout) => parseLabelChecked(stdout, labels))
+      : parseIdLines((await docker.run([...args, '--quiet'])).stdout);
   const containers: ContainerInfo[] = [];
   for (const batch of chunks(ids)) {
     const result = await docker.run(['container', 'inspect', '--format', CONTAINER_FORMAT, ...batch], {

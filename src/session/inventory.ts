@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { isDockerError, isEngineFailure, type DockerErrorCode } from '../docker/errors.js';
 import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecordChecked, type SessionRecord } from './store.js';
-import { engineFor, PROBE_TIMEOUT_MS } from './sweep.js';
+import { engineFor, PROBE_TIMEOUT_MS, unexpected } from './sweep.js';
 import { SESSION_LABEL } from './names.js';
 
 export type SessionState = 'running' | 'dead' | 'kept' | 'closed';
@@ -93,7 +93,8 @@ export async function listSessions(root: string, options: InventoryOptions = {})
       try {
         return { ...entry, holds: await holdings(record, readImagesBefore(dir), options) };
       } catch (error) {
-        if (!isDockerError(error)) throw error;
+        // One record that cannot be asked about never stops the listing: its line says why.
+        if (!isDockerError(error)) return { ...entry, error: unexpected(error) };
         // A timeout is unreachable already; a 5xx on a listing too (the engine is not working).
         const errorCode = isEngineFailure(error) ? 'DOCKER_UNREACHABLE' : error.code;
         return { ...entry, error: error.message.split('\n')[0] ?? String(error), errorCode };

@@ -5,9 +5,10 @@
  * the handle whose `teardown()` cleans everything at the end.
  */
 import { hostname } from 'node:os';
-import type { EngineOptions } from '../docker/create.js';
+import { endpointFromOptions, type EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
-import { isDockerError } from '../docker/errors.js';
+import { describeEndpoint } from '../docker/endpoint.js';
+import { DockerEndpointError, isDockerError } from '../docker/errors.js';
 import { parseJanitorOptions } from '../options/simple.js';
 import type { JanitorOptions, JanitorOptionsInput } from '../options/schema.js';
 import { bindSessionSocket, sessionSocketPath, type BoundSocket } from '../socket/bind.js';
@@ -98,10 +99,9 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   const options = await parseJanitorOptions(input);
   const env = context.env ?? process.env;
   const warnings: string[] = [];
-  let dockerUnavailable: string | undefined;
   const root = stateRoot(env);
   const state = prepareStateRoot(root);
-  if (!state.ok) throw new Error(`refusing to use the state directory: ${state.reason}`);
+  if (!state.ok) throw new Error(`refusing to use the state directory ${root}: ${state.reason}`);
   // The docker CLI is this process's own (options, environment), never one read from a record.
   const dockerPath = options.docker.path ?? env.DOCKER_JANITOR_DOCKER_PATH;
 
@@ -122,7 +122,35 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     stopTimeout: options.stopTimeout,
     adopt: options.adopt,
   };
+  // An endpoint no client can reach (a port outside 1-65535): one line, and nothing recorded.
+  const endpoint = endpointFromOptions({ host: options.docker.host, context: options.docker.context, env });
+  if (endpoint.kind === 'invalid') throw new DockerEndpointError(describeEndpoint(endpoint), endpoint.reason);
   writeSessionRecord(dir, record);
+  try {
+    return await startSession({ options, context, env, warnings, root, dockerPath, id, dir, record });
+  } catch (error) {
+    // A session that could not start leaves no record for the watchdogs and sweeps to act on
+    // (a watchdog already started sees its directory gone and ends).
+    removeSessionDir(dir);
+    throw error;
+  }
+}
+
+interface Recorded {
+  readonly options: JanitorOptions;
+  readonly context: OpenSessionContext;
+  readonly env: NodeJS.ProcessEnv;
+  readonly warnings: string[];
+  readonly root: string;
+  readonly dockerPath: string | undefined;
+  readonly id: string;
+  readonly dir: string;
+  readonly record: SessionRecord;
+}
+
+/** The rest of {@link openSession}, once the session is recorded. */
+async function startSession({ options, context, env, warnings, root, dockerPath, id, dir, record }: Recorded): Promise<Session> {
+  let dockerUnavailable: string | undefined;
 
   // The session's own calls (teardown, the signal cleaner, the watchdog) use the environment as
   // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must

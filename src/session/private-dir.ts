@@ -3,23 +3,116 @@
  * sockets' directories: a directory (not a symlink, checked with lstat), owned by the current
  * user, with no access for group or others. Otherwise another user could plant a session
  * record that this user's next run acts on.
+ *
+ * Their ancestors are checked too, as OpenSSH's StrictModes checks the path to authorized_keys:
+ * each one owned by root or the user, and writable by nobody else unless sticky (/tmp). A parent
+ * that another user can write lets that user rename the state directory away and put their own
+ * tree in its place after every check (then a marker written through their symlink lands in a
+ * file of this user's choosing, and the tests' DOCKER_HOST reaches their socket).
+ *
+ * Files in a session directory are written without following a symlink at their name
+ * (O_NOFOLLOW), never blocking on a FIFO, and only into a regular file of this user.
  */
-import { lstatSync, mkdirSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, realpathSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export type DirCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+type DirStats = Pick<Stats, 'uid' | 'mode'> & { isDirectory(): boolean; isSymbolicLink(): boolean };
 
 /** The current uid, where there is one (not on Windows, where these checks do not apply). */
 export function currentUid(): number | undefined {
   return typeof process.getuid === 'function' ? process.getuid() : undefined;
 }
 
+/** S_ISVTX: in such a directory only an entry's owner (or the directory's) may rename or remove it. */
+const STICKY = 0o1000;
+
+const octal = (mode: number) => (mode & 0o777).toString(8).padStart(3, '0');
+
 /** Pure: is a directory with these lstat facts private to `uid`? */
-export function judgePrivateDir(stats: Pick<Stats, 'uid' | 'mode'> & { isDirectory(): boolean; isSymbolicLink(): boolean }, uid: number | undefined): DirCheck {
+export function judgePrivateDir(stats: DirStats, uid: number | undefined): DirCheck {
   if (stats.isSymbolicLink()) return { ok: false, reason: 'is a symbolic link' };
   if (!stats.isDirectory()) return { ok: false, reason: 'is not a directory' };
   if (uid === undefined) return { ok: true };
   if (stats.uid !== uid) return { ok: false, reason: `is owned by uid ${stats.uid}, not by you (uid ${uid})` };
-  if ((stats.mode & 0o077) !== 0) return { ok: false, reason: `is accessible to group or others (mode ${(stats.mode & 0o777).toString(8).padStart(3, '0')})` };
+  if ((stats.mode & 0o077) !== 0) return { ok: false, reason: `is accessible to group or others (mode ${octal(stats.mode)})` };
+  return { ok: true };
+}
+
+/**
+ * Pure: why an ancestor of a state directory with these lstat facts lets another user replace
+ * what is below it, or undefined when it does not (OpenSSH StrictModes, with the sticky bit).
+ * A symbolic link is judged by its owner; what it points to is checked as a path of its own.
+ */
+export function judgeAncestor(stats: DirStats, uid: number | undefined): string | undefined {
+  if (uid === undefined) return undefined;
+  if (stats.uid !== uid && stats.uid !== 0) return `is owned by uid ${stats.uid} (neither you, uid ${uid}, nor root)`;
+  if (stats.isSymbolicLink()) return undefined;
+  const writable = stats.mode & 0o022;
+  if (writable !== 0 && (stats.mode & STICKY) === 0) {
+    const who = writable === 0o022 ? 'group and others' : writable === 0o020 ? 'group' : 'others';
+    return `is writable by ${who} without the sticky bit (mode ${octal(stats.mode)})`;
+  }
+  return undefined;
+}
+
+/** `/a/b/c` → `['/', '/a', '/a/b', '/a/b/c']` (an absolute path). */
+function chainOf(absolute: string): string[] {
+  const chain: string[] = [];
+  for (let dir = absolute; ; dir = dirname(dir)) {
+    chain.unshift(dir);
+    if (dirname(dir) === dir) return chain;
+  }
+}
+
+export interface AncestorIO {
+  readonly lstat: (path: string) => DirStats;
+  readonly realpath: (path: string) => string;
+}
+
+const realIO: AncestorIO = { lstat: (path) => lstatSync(path), realpath: (path) => realpathSync.native(path) };
+
+/**
+ * Every existing ancestor of `path` (not `path` itself), as written and as the links in it
+ * resolve, judged by {@link judgeAncestor}. Ancestors that do not exist yet are not judged: this
+ * user creates them (0700).
+ */
+export function checkAncestors(path: string, uid = currentUid(), io: AncestorIO = realIO): DirCheck {
+  if (uid === undefined) return { ok: true };
+  const absolute = resolve(path);
+  if (dirname(absolute) === absolute) return { ok: true };
+  let deepest: string | undefined;
+  for (const dir of chainOf(dirname(absolute))) {
+    let stats: DirStats;
+    try {
+      stats = io.lstat(dir);
+    } catch {
+      break;
+    }
+    const problem = judgeAncestor(stats, uid);
+    if (problem) return { ok: false, reason: `${dir} ${problem}` };
+    deepest = dir;
+  }
+  if (deepest === undefined) return { ok: true };
+  // Through a symbolic link (/var/run → /run): the directories it leads to are judged as well.
+  let real: string;
+  try {
+    real = io.realpath(deepest);
+  } catch {
+    return { ok: true };
+  }
+  if (real === deepest) return { ok: true };
+  for (const dir of chainOf(real)) {
+    let stats: DirStats;
+    try {
+      stats = io.lstat(dir);
+    } catch (error) {
+      return { ok: false, reason: `${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+    }
+    const problem = judgeAncestor(stats, uid);
+    if (problem) return { ok: false, reason: `${dir} ${problem}` };
+  }
   return { ok: true };
 }
 
@@ -50,5 +143,40 @@ export function isOwnFile(path: string, uid = currentUid()): boolean {
     return stats.isFile() && (uid === undefined || stats.uid === uid);
   } catch {
     return false;
+  }
+}
+
+// Not on Windows (no symlink attacks of this kind there): 0 leaves the flag out.
+const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+/**
+ * How {@link writePrivateFile} writes: `new` only creates (O_EXCL: anything already there, a
+ * symlink too, is refused), `replace` creates or overwrites, `append` creates or appends.
+ */
+export type PrivateWrite = 'new' | 'replace' | 'append';
+
+/** Pure: the open(2) flags of a private write. Never follows a symlink at the name, never waits on a FIFO. */
+export function privateWriteFlags(how: PrivateWrite): number {
+  return O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | (how === 'new' ? O_EXCL : 0) | (how === 'append' ? O_APPEND : 0);
+}
+
+/**
+ * Write `data` to `path` (0600) in a private directory: a symlink at `path` fails (ELOOP), and
+ * anything that is not a regular file of this user with one link is refused before a byte of it
+ * is changed (it is truncated only after that check). Throws on refusal.
+ */
+export function writePrivateFile(path: string, data: string, how: PrivateWrite, uid = currentUid()): void {
+  const fd = openSync(path, privateWriteFlags(how), 0o600);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.nlink !== 1 || (uid !== undefined && stats.uid !== uid)) {
+      throw Object.assign(new Error(`refusing to write ${path}: not a regular file of yours with one link`), { code: 'EPERM' });
+    }
+    if (how === 'replace') ftruncateSync(fd, 0);
+    if (data !== '') writeFileSync(fd, data);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -5,10 +5,10 @@
  * The watchdog, signal handlers and the next run's sweep all read the same files.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
-import { checkPrivateDir, currentUid, ensurePrivateDir, isOwnFile, type DirCheck } from './private-dir.js';
+import { checkAncestors, checkPrivateDir, currentUid, ensurePrivateDir, isOwnFile, writePrivateFile, type DirCheck } from './private-dir.js';
 import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
 import { TRACKED_FILE } from './names.js';
 
@@ -37,20 +37,34 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-/** Create the state root and its sessions directory (0700) if needed, and check both are private. */
+/** What to do about a state root that is refused: said at the end of each refusal. */
+export const STATE_DIR_ADVICE = 'set DOCKER_JANITOR_STATE_DIR (or XDG_STATE_HOME) to a directory of yours that no other user can write';
+
+const refuseRoot = (reason: string): DirCheck => ({ ok: false, reason: `${reason}; ${STATE_DIR_ADVICE}` });
+const aboveIt = (reason: string) => `above it, ${reason}, so another user could put a directory of theirs in its place`;
+
+/**
+ * Create the state root and its sessions directory (0700) if needed, and check both are private
+ * and that no other user can replace them (their ancestors: see private-dir.ts). Checked before
+ * anything is created, so nothing is made under a directory another user controls.
+ */
 export function prepareStateRoot(root: string): DirCheck {
+  const ancestors = checkAncestors(root);
+  if (!ancestors.ok) return refuseRoot(aboveIt(ancestors.reason));
   for (const dir of [root, sessionsDir(root)]) {
     const check = ensurePrivateDir(dir);
-    if (!check.ok) return { ok: false, reason: `${dir} ${check.reason}` };
+    if (!check.ok) return refuseRoot(`${dir === root ? 'it' : dir} ${check.reason}`);
   }
   return { ok: true };
 }
 
-/** Check (without creating anything) that the state root and its sessions directory are private. */
+/** Check (without creating anything) that the state root and its sessions directory are private, ancestors included. */
 export function checkStateRoot(root: string): DirCheck {
+  const ancestors = checkAncestors(root);
+  if (!ancestors.ok) return refuseRoot(aboveIt(ancestors.reason));
   for (const dir of [root, sessionsDir(root)]) {
     const check = checkPrivateDir(dir);
-    if (!check.ok) return { ok: false, reason: `${dir} ${check.reason}` };
+    if (!check.ok) return refuseRoot(`${dir === root ? 'it' : dir} ${check.reason}`);
   }
   return { ok: true };
 }
@@ -67,12 +81,15 @@ export function sessionDir(root: string, id: string): string {
   return join(sessionsDir(root), id);
 }
 
-/** Write a new session's directory (0700) and record (0600). Refuses a directory that is not private. */
+/**
+ * Write a new session's directory (0700) and record (0600). Refuses a directory that is not
+ * private, and files that are already there (a new session's files are created, never reused).
+ */
 export function writeSessionRecord(dir: string, record: SessionRecord): void {
   const check = ensurePrivateDir(dir);
   if (!check.ok) throw new Error(`session directory ${dir} ${check.reason}`);
-  writeFileSync(join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  writeFileSync(join(dir, TRACKED_FILE), '', { flag: 'a', mode: 0o600 });
+  writePrivateFile(join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`, 'new');
+  writePrivateFile(join(dir, TRACKED_FILE), '', 'new');
 }
 
 export type RecordRead = { readonly ok: true; readonly record: SessionRecord } | { readonly ok: false; readonly reason: string };
@@ -158,11 +175,11 @@ export function refusedTrackedWarning(sessionId: string, refused: number): strin
 
 export function appendTracked(dir: string, entries: readonly TrackedEntry[]): void {
   if (entries.length === 0) return;
-  writeFileSync(join(dir, TRACKED_FILE), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), { flag: 'a', mode: 0o600 });
+  writePrivateFile(join(dir, TRACKED_FILE), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''), 'append');
 }
 
 export function writeImagesBefore(dir: string, ids: readonly string[]): void {
-  writeFileSync(join(dir, IMAGES_BEFORE_FILE), ids.join('\n'), { mode: 0o600 });
+  writePrivateFile(join(dir, IMAGES_BEFORE_FILE), ids.join('\n'), 'replace');
 }
 
 export function readImagesBefore(dir: string): Set<string> | undefined {
@@ -175,16 +192,16 @@ export function readImagesBefore(dir: string): Set<string> | undefined {
 
 export function markClosed(dir: string): void {
   try {
-    writeFileSync(join(dir, CLOSED_FILE), `${Date.now()}\n`, { mode: 0o600 });
+    writePrivateFile(join(dir, CLOSED_FILE), `${Date.now()}\n`, 'replace');
   } catch {
-    // The directory is gone: nothing left to mark.
+    // The directory is gone (nothing left to mark), or a symlink is at the name (never followed).
   }
 }
 
 /** The session ended with its containers kept on purpose (keepOnFailure). */
 export function markKept(dir: string): void {
   try {
-    writeFileSync(join(dir, KEPT_FILE), `${Date.now()}\n`, { mode: 0o600 });
+    writePrivateFile(join(dir, KEPT_FILE), `${Date.now()}\n`, 'replace');
   } catch {
     // The directory is gone.
   }
@@ -218,7 +235,7 @@ export function removeSessionDir(dir: string): void {
  */
 export function markIncomplete(dir: string): void {
   try {
-    writeFileSync(join(dir, INCOMPLETE_FILE), `${Date.now()}\n`, { mode: 0o600 });
+    writePrivateFile(join(dir, INCOMPLETE_FILE), `${Date.now()}\n`, 'replace');
   } catch {
     // The directory is gone.
   }
@@ -246,7 +263,7 @@ export function readUnreachable(dir: string): Unreachable | undefined {
 export function markUnreachable(dir: string, now: number): void {
   const count = (readUnreachable(dir)?.count ?? 0) + 1;
   try {
-    writeFileSync(join(dir, UNREACHABLE_FILE), `${now} ${count}\n`, { mode: 0o600 });
+    writePrivateFile(join(dir, UNREACHABLE_FILE), `${now} ${count}\n`, 'replace');
   } catch {
     // The directory is gone.
   }
@@ -258,13 +275,18 @@ export function clearUnreachable(dir: string): void {
 
 /** Every entry of the sessions directory, or nothing when the state root is not private (and why). */
 export function listSessionDirs(root: string): { dirs: string[]; refused?: string } {
+  if (!pathExists(root)) return { dirs: [] };
   // A root that exists (a symlink too) is checked even before it has a sessions directory: a
-  // root another user made first is refused out loud, not read as "no sessions".
-  const rootCheck = pathExists(root) ? checkPrivateDir(root) : undefined;
-  if (rootCheck && !rootCheck.ok) return { dirs: [], refused: `${root} ${rootCheck.reason}` };
-  if (!existsSync(sessionsDir(root))) return { dirs: [] };
-  const check = checkStateRoot(root);
-  if (!check.ok) return { dirs: [], refused: check.reason };
+  // root another user made first is refused out loud, not read as "no sessions". So are its
+  // ancestors: a tree another user can put in its place is not read either.
+  const refused = (reason: string) => ({ dirs: [], refused: `${reason}; ${STATE_DIR_ADVICE}` });
+  const ancestors = checkAncestors(root);
+  if (!ancestors.ok) return refused(aboveIt(ancestors.reason));
+  for (const dir of [root, sessionsDir(root)]) {
+    if (dir !== root && !pathExists(dir)) return { dirs: [] };
+    const check = checkPrivateDir(dir);
+    if (!check.ok) return refused(`${dir === root ? 'it' : dir} ${check.reason}`);
+  }
   try {
     return { dirs: readdirSync(sessionsDir(root)).map((name) => join(sessionsDir(root), name)) };
   } catch {

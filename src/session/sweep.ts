@@ -137,7 +137,8 @@ export async function sweepSession(engine: Engine, sessionId: string, dir: strin
     }
     return { sessionId, report, ...(complete ? {} : { incomplete: true }) };
   } catch (error) {
-    if (!isDockerError(error)) throw error;
+    // Anything else (a bug, a record no engine can be made for): this session's line, never the whole sweep.
+    if (!isDockerError(error)) return { sessionId, error: unexpected(error) };
     const timedOut = 'timedOut' in error && error.timedOut === true;
     // A 5xx on a listing: the engine is not working, counted as unreachable (exit 3).
     const errorCode = isEngineFailure(error) ? 'DOCKER_UNREACHABLE' : error.code;
@@ -206,11 +207,13 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
         const unreachable = readUnreachable(first.dir);
         if (unreachable && now() < unreachable.at + backoffMs(unreachable)) return; // asked again later
       }
-      const probe = await probeSessions(engineFor(first.record, { ...options, timeoutMs: Math.min(PROBE_TIMEOUT_MS, options.timeoutMs ?? first.record.docker.timeoutMs ?? PROBE_TIMEOUT_MS) }));
+      const probe = await probeSessions(() =>
+        engineFor(first.record, { ...options, timeoutMs: Math.min(PROBE_TIMEOUT_MS, options.timeoutMs ?? first.record.docker.timeoutMs ?? PROBE_TIMEOUT_MS) }),
+      );
       if (!probe.ok) {
         const at = now();
         for (const { dir, record } of candidates) {
-          sessions.push({ sessionId: record.id, error: probe.error, errorCode: probe.errorCode });
+          sessions.push({ sessionId: record.id, error: probe.error, ...(probe.errorCode ? { errorCode: probe.errorCode } : {}) });
           if (options.dryRun) continue;
           if (at - record.startedAt > FORGET_AFTER_MS) removeSessionDir(dir); // unanswered for a week: forget it
           else markUnreachable(dir, at);
@@ -230,7 +233,13 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
           continue;
         }
         work.push(async () => {
-          const engine = engineFor(record, options);
+          let engine: Engine;
+          try {
+            engine = engineFor(record, options);
+          } catch (error) {
+            sessions.push({ sessionId: record.id, error: isDockerError(error) ? firstLine(error) : unexpected(error) });
+            return;
+          }
           try {
             sessions.push(await sweepSession(engine, record.id, dir, options));
           } finally {
@@ -245,20 +254,35 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
   return { sessions: sessions.sort((a, b) => a.sessionId.localeCompare(b.sessionId)), warnings };
 }
 
-type Probe = { ok: true; sessions: Set<string> } | { ok: false; error: string; errorCode: DockerErrorCode };
+type Probe = { ok: true; sessions: Set<string> } | { ok: false; error: string; errorCode?: DockerErrorCode };
 
-/** Which sessions have labelled objects on this engine; also whether it answers at all. */
-async function probeSessions(engine: Engine): Promise<Probe> {
+/**
+ * Which sessions have labelled objects on this engine; also whether it answers at all. An engine
+ * that cannot even be made (an endpoint no client can reach) or an unexpected error is a failed
+ * probe for this engine's records, reported on their lines: the other engines are swept.
+ */
+async function probeSessions(makeEngine: () => Engine): Promise<Probe> {
+  let engine: Engine | undefined;
   try {
+    engine = makeEngine();
     return { ok: true, sessions: await engine.labelValues(SESSION_LABEL) };
   } catch (error) {
-    if (!isDockerError(error)) throw error;
+    if (!isDockerError(error)) return { ok: false, error: unexpected(error) };
     // An engine that hangs counts as unreachable, like one that refuses the connection.
     const unreachable = error.code !== 'DOCKER_COMMAND_FAILED' || ('timedOut' in error && error.timedOut === true) || isEngineFailure(error);
-    return { ok: false, error: error.message.split('\n')[0] ?? String(error), errorCode: unreachable ? 'DOCKER_UNREACHABLE' : error.code };
+    return { ok: false, error: firstLine(error), errorCode: unreachable ? 'DOCKER_UNREACHABLE' : error.code };
   } finally {
-    engine.close();
+    engine?.close();
   }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+/** One line for an error that is not Docker's: its name and first line, no stack. */
+export function unexpected(error: unknown): string {
+  return `unexpected error: ${error instanceof Error ? `${error.name}: ` : ''}${firstLine(error)}`;
 }
 
 function nothingLeft(): SessionObjectsReport {

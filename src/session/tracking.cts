@@ -6,7 +6,7 @@
  * Outside a session (tests run without the plugin) every function is a harmless no-op:
  * `labelArgs()` is `[]`, `sessionLabels()` is `{}`, `track()` records nothing.
  */
-import { appendFileSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The label every session object carries: `docker-janitor.session=<id>`. */
@@ -50,6 +50,14 @@ export function track(id: string, kind?: TrackKind): boolean {
   if (kind !== undefined && kind !== 'container' && kind !== 'network' && kind !== 'volume') {
     throw new TypeError(`track(id, kind): kind must be "container", "network" or "volume", got ${JSON.stringify(kind)}`);
   }
-  appendFileSync(join(dir, TRACKED_FILE), `${JSON.stringify({ id: id.trim(), ...(kind ? { kind } : {}) })}\n`);
+  // Never through a symlink at the name, never waiting on a FIFO (see private-dir.ts).
+  const flag = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  const fd = openSync(join(dir, TRACKED_FILE), flag, 0o600);
+  try {
+    // One write of one short line: O_APPEND keeps lines of concurrent workers whole.
+    writeSync(fd, `${JSON.stringify({ id: id.trim(), ...(kind ? { kind } : {}) })}\n`);
+  } finally {
+    closeSync(fd);
+  }
   return true;
 }

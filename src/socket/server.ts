@@ -18,6 +18,7 @@ import { relayConnection } from './connection.js';
 import { DEFAULT_IN_FLIGHT_MS, type CloseReport } from './close-report.js';
 import type { ImplicitVolume } from './implicit-volumes.js';
 import { watchCreates, type CreateWatch } from './in-flight.js';
+import { socketPathProblem } from './path-limit.js';
 import type { Labels } from './rewrite.js';
 import { BUFFER_BYTES, connectUpstream, describeUpstream, type Upstream } from './upstream.js';
 import { createVolume, volumeAgent, type VolumeCreation } from './volume-create.js';
@@ -90,6 +91,8 @@ function checkPrivateDir(dir: string, path: string): void {
 
 export async function startSessionSocket(options: SessionSocketOptions): Promise<SessionSocket> {
   const { path } = options;
+  const tooLong = options.fd === undefined ? socketPathProblem(path) : undefined;
+  if (tooLong) throw new SessionSocketError(`session socket ${path}: ${tooLong}`, path);
   checkPrivateDir(dirname(path), path);
   if (options.fd === undefined && existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
   /** Each open client connection, with the create state of its engine connection once made. */
@@ -127,7 +130,13 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
     else server.listen({ path, exclusive: true }, () => resolve());
   });
   // The directory is already private; the file is made owner-only too before anyone is told of it.
-  chmodSync(path, 0o600);
+  try {
+    chmodSync(path, 0o600);
+  } catch (cause) {
+    // Nothing left listening (it would keep the process alive): closed before saying why.
+    server.close();
+    throw new SessionSocketError(`session socket ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, path, { cause });
+  }
   server.on('error', (error) => options.onProblem?.(`session socket: ${error.message}`));
   let closing: Promise<CloseReport> | undefined;
   const close = async (inFlightMs: number): Promise<CloseReport> => {

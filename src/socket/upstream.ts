@@ -117,6 +117,8 @@ export function upstreamFor(endpoint: ResolvedEndpoint): { readonly upstream: Up
       return { unsupported: `the engine ${endpoint.url} is reached only through the docker CLI (${endpoint.reason})` };
     case 'none':
       return { unsupported: `no Docker engine found (tried ${endpoint.tried.join(', ')})` };
+    case 'invalid':
+      return { unsupported: `${endpoint.url} is not a usable Docker endpoint (${endpoint.reason})` };
   }
 }
 

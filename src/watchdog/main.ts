@@ -24,12 +24,13 @@
  * teardown lists the session's objects only after that. When the runner's end closes (teardown
  * finished, or the runner died), the session is looked at at once. SIGTERM still stops it.
  */
-import { appendFileSync, closeSync, existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
 import { serveChannel } from '../session/channel.js';
 import { removeSessionObjects } from '../session/objects.js';
+import { writePrivateFile } from '../session/private-dir.js';
 import { appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
 import { endpointFor, engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
 import { SESSION_LABEL } from '../session/tracking.cjs';
@@ -83,7 +84,7 @@ const nap = (ms: number) =>
   });
 const logTo = (file: string) => (message: string) => {
   try {
-    appendFileSync(file, `${new Date().toISOString()} ${message}\n`, { mode: 0o600 });
+    writePrivateFile(file, `${new Date().toISOString()} ${message}\n`, 'append');
   } catch {
     // nowhere to log
   }

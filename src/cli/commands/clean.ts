@@ -71,7 +71,7 @@ async function cleanOptions(values: OptionValues): Promise<ImageCleanOptions> {
   try {
     return parseOptions(imageCleanOptionsSchema, input);
   } catch (error) {
-    if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, dockerFlagAllowed));
+    if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, FLAGS, dockerFlagAllowed, values));
     throw error;
   }
 }

@@ -42,7 +42,8 @@ export function toDockerInput(values: OptionValues): Partial<DockerOptions> {
   // A number when it looks like one; otherwise the text, which the schema rejects by name.
   // The text as given: the schema names it when it is not one of the three.
   if (transport !== undefined) docker.transport = transport as DockerOptions['transport'];
-  if (timeout !== undefined) docker.timeoutMs = (/^\d+$/.test(timeout) ? Number(timeout) : timeout) as number;
+  // Past 2^53 a number is no longer the one typed: the text then, which the schema refuses once.
+  if (timeout !== undefined) docker.timeoutMs = (/^\d+$/.test(timeout) && Number.isSafeInteger(Number(timeout)) ? Number(timeout) : timeout) as number;
   return docker;
 }
 
@@ -58,7 +59,7 @@ export async function dockerOptionsFromFlags(values: OptionValues): Promise<Dock
   try {
     return parseOptions(dockerOnlyOptionsSchema, { docker: input }).docker;
   } catch (error) {
-    if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, dockerFlagNames, dockerFlagAllowed));
+    if (error instanceof OptionsError) throw new UsageError(usageFromOptionsError(error, dockerFlagNames, dockerFlagAllowed, values));
     throw error;
   }
 }

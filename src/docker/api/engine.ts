@@ -24,6 +24,7 @@ import { refText } from '../refs.js';
 import type { ContainerInfo, ImageInfo } from '../types.js';
 import { createApiHttp, type Answer, type RequestRecord, type Target } from './http.js';
 import {
+  carriesLabels,
   filtersJson,
   mapContainerSummary,
   mapCreateEvent,
@@ -165,18 +166,18 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
 
     async listContainers(query: ContainerQuery = {}): Promise<ContainerInfo[]> {
       const body = await json('GET', '/containers/json', { all: 1, filters: labelFilters(query.labels) });
-      return arrayOf(endpoint, 'GET /containers/json', body).flatMap((raw) => mapContainerSummary(raw) ?? []);
+      return arrayOf(endpoint, 'GET /containers/json', body).flatMap((raw) => (carriesLabels(raw, query.labels) ? (mapContainerSummary(raw) ?? []) : []));
     },
 
     async listNetworks(labels) {
       const body = await json('GET', '/networks', { filters: labelFilters(labels) });
-      return arrayOf(endpoint, 'GET /networks', body).flatMap((raw) => (isRecord(raw) && typeof raw.Id === 'string' ? [raw.Id] : []));
+      return arrayOf(endpoint, 'GET /networks', body).flatMap((raw) => (isRecord(raw) && typeof raw.Id === 'string' && carriesLabels(raw, labels) ? [raw.Id] : []));
     },
 
     async listVolumes(labels) {
       const body = await json('GET', '/volumes', { filters: labelFilters(labels) });
       const volumes = isRecord(body) && Array.isArray(body.Volumes) ? body.Volumes : [];
-      return volumes.flatMap((raw: unknown) => (isRecord(raw) && typeof raw.Name === 'string' ? [raw.Name] : []));
+      return volumes.flatMap((raw: unknown) => (isRecord(raw) && typeof raw.Name === 'string' && carriesLabels(raw, labels) ? [raw.Name] : []));
     },
 
     async labelValues(key) {

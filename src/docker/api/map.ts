@@ -4,7 +4,8 @@
  */
 import { classifyRemoveFailure } from '../classify.js';
 import { mapImage } from '../parse.js';
-import type { CreateEvent, FullImageId, ImageRemoval, ObjectRemoval, PruneAnswer } from '../engine.js';
+import type { CreateEvent, FullImageId, ImageRemoval, LabelFilters, ObjectRemoval, PruneAnswer } from '../engine.js';
+import { matchesLabelFilters } from '../labels.js';
 import type { ContainerInfo, ImageInfo } from '../types.js';
 
 const NONE_TAG = '<none>:<none>';
@@ -137,6 +138,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/**
+ * Whether one entry of a listing (`GET /containers/json`, `/networks`, `/volumes`) carries the
+ * labels the listing was filtered by: checked here too, so an engine or proxy that ignored the
+ * filter cannot widen what is removed (labels.ts).
+ */
+export function carriesLabels(raw: unknown, filters: LabelFilters | undefined): boolean {
+  return !filters || filters.length === 0 || (isObject(raw) && matchesLabelFilters(labelsOf(raw.Labels), filters));
 }
 
 function labelsOf(value: unknown): Record<string, string> {

@@ -80,14 +80,14 @@ describe('a planted session record', () => {
     const env = { ...dockerEnv(), DOCKER_JANITOR_STATE_DIR: shared };
 
     await expect(openSession({ watchdog: false }, { env })).rejects.toThrow(
-      new RegExp(`refusing to use the state directory: ${shared} is owned by uid ${NOBODY}, not by you`),
+      new RegExp(`refusing to use the state directory ${shared}: it is owned by uid ${NOBODY}, not by you .*; set DOCKER_JANITOR_STATE_DIR \\(or XDG_STATE_HOME\\)`),
     );
     const swept = await sweepDeadSessions(shared, { env });
     expect(swept.sessions).toEqual([]);
     expect(swept.warnings).toHaveLength(1);
     const cli = cliSweep(shared);
     expect(cli.stdout.split('\n').filter((line) => line.includes('⚠'))).toEqual([
-      expect.stringMatching(new RegExp(`Ignored the session records under ${shared}: ${shared} is owned by uid ${NOBODY}`)),
+      expect.stringMatching(new RegExp(`Ignored the session records under ${shared}: it is owned by uid ${NOBODY}`)),
     ]);
 
     expect(existsSync(marker)).toBe(false);

@@ -136,4 +136,15 @@ describe('toCleanOptionsInput + the options schema', () => {
     expect(usage('--timeout', '0')).toMatch(/^invalid value "0" for --timeout: /);
     expect(usage('--timeout', '1.5s')).toMatch(/^invalid value "1.5s" for --timeout: /);
   });
+
+  it('a value that breaks two rules is said once, quoted as typed', () => {
+    const error = new OptionsError('x', [
+      { path: 'docker.timeoutMs', message: 'too big', received: 1e20 },
+      { path: 'docker.timeoutMs', message: 'too big', received: 1e20 },
+    ]);
+    expect(usageFromOptionsError(error, { 'docker.timeoutMs': '--timeout' })).toBe('invalid value "100000000000000000000" for --timeout: too big');
+    expect(usageFromOptionsError(error, { 'docker.timeoutMs': '--timeout' }, {}, { timeout: '99999999999999999999' })).toBe(
+      'invalid value "99999999999999999999" for --timeout: too big',
+    );
+  });
 });

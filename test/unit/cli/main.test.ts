@@ -46,7 +46,11 @@ describe('usage errors: exit 2, one line naming the option, the value and what i
     [['clean', '--older-than', 'yesterday'], 'invalid value "yesterday" for --older-than: expected a duration such as 90s, 30m, 1h, 7d or 1h30m'],
     [['clean', '--timeout', '-5'], 'invalid value "-5" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
     [['clean', '--timeout', '-1'], 'invalid value "-1" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
-    [['clean', '--host', 'unix://'], 'invalid value "unix://" for --host: the unix:// endpoint has no socket path; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
+    [['clean', '--host', 'tcp://127.0.0.1:99999'], 'invalid value "tcp://127.0.0.1:99999" for --host: its port 99999 is outside 1-65535; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
+    [['clean', '--host', 'tcp://[::1]:0'], 'invalid value "tcp://[::1]:0" for --host: its port 0 is outside 1-65535; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
+    [['sweep', '--session', 'abc-12345678', '--host', 'tcp://h:x'], 'invalid value "tcp://h:x" for --host: its port "x" is not a number; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
+    [['clean', '--timeout', '99999999999999999999'], 'invalid value "99999999999999999999" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
+    [['sessions', '--timeout', '0086400001'], 'invalid value "0086400001" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
     [['clean', '--host', 'ssh://'], 'invalid value "ssh://" for --host: the ssh:// endpoint has no host; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
     [['clean', '--host', 'fd://'], 'invalid value "fd://" for --host: fd:// is where a daemon listens, not an endpoint a client can use; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST'],
     [['clean', '--timeout', 'soon'], 'invalid value "soon" for --timeout: expected a positive whole number of milliseconds, at most 86400000 (24 hours)'],
@@ -65,6 +69,19 @@ describe('usage errors: exit 2, one line naming the option, the value and what i
     expect(code).toBe(EXIT.usage);
     expect(stdout).toBe('');
     expect(stderr).toBe(`docker-janitor: ${message} (see docker-janitor --help)\n`);
+  });
+});
+
+describe('DOCKER_HOST that no client can reach: exit 2 (a usage error, as --host), one line, nothing asked', () => {
+  it.each([
+    [['clean'], 'tcp://127.0.0.1:99999', 'its port 99999 is outside 1-65535'],
+    [['clean', '--dry-run', '--transport', 'cli'], 'tcp://[::1]:0', 'its port 0 is outside 1-65535'],
+    [['sweep', '--session', 'abc-12345678'], 'tcp://localhost:docker', 'its port "docker" is not a number'],
+  ])('%j with DOCKER_HOST=%s', async (argv, host, reason) => {
+    const { code, stdout, stderr } = await run(argv, { DOCKER_HOST: host });
+    expect(code).toBe(EXIT.usage);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`docker-janitor: DOCKER_HOST ${host} is not a usable Docker endpoint: ${reason}. (see docker-janitor --help)\n`);
   });
 });
 

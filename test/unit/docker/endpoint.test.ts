@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFromOptions } from '../../../src/docker/create.js';
-import { defaultSocketPaths, describeEndpoint, resolveEndpoint, type EndpointInputs } from '../../../src/docker/endpoint.js';
-import { DockerNotFoundError, DockerUnreachableError } from '../../../src/docker/errors.js';
+import { defaultSocketPaths, describeEndpoint, hostUrlProblem, resolveEndpoint, type EndpointInputs } from '../../../src/docker/endpoint.js';
+import { DockerEndpointError, DockerNotFoundError, DockerUnreachableError } from '../../../src/docker/errors.js';
 
 let home: string;
 const sockets = new Set<string>();
@@ -109,6 +109,32 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint(inputs({ env: { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'missing' } }))).toMatchObject({ kind: 'cli-only', context: 'missing' });
   });
 
+  it('unix:// alone is docker\'s default socket, from DOCKER_HOST as from the option (as the docker CLI takes it)', () => {
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'unix://' } }))).toEqual({ kind: 'unix', url: 'unix://', socketPath: '/var/run/docker.sock', source: 'DOCKER_HOST' });
+    expect(resolveEndpoint(inputs({ host: 'unix://' }))).toEqual({ kind: 'unix', url: 'unix://', socketPath: '/var/run/docker.sock', source: 'option' });
+  });
+
+  it('a TCP port outside 1-65535 or not a number: an endpoint nobody can reach, named with where it came from', () => {
+    for (const [url, reason] of [
+      ['tcp://127.0.0.1:99999', 'its port 99999 is outside 1-65535'],
+      ['tcp://[::1]:0', 'its port 0 is outside 1-65535'],
+      ['tcp://host:abc', 'its port "abc" is not a number'],
+      ['https://host:+1', 'its port "+1" is not a number'],
+    ] as const) {
+      const endpoint = resolveEndpoint(inputs({ env: { DOCKER_HOST: url } }));
+      expect(endpoint).toEqual({ kind: 'invalid', url, reason, source: 'DOCKER_HOST' });
+      expect(describeEndpoint(endpoint)).toBe(`DOCKER_HOST ${url}`);
+      expect(hostUrlProblem(url)).toBe(reason);
+    }
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://host:' } }))).toMatchObject({ kind: 'tcp', host: 'host', port: 2375 });
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://[::1]:65535' } }))).toMatchObject({ kind: 'tcp', host: '::1', port: 65535 });
+    const config = join(home, 'cfg-port');
+    writeContext(config, 'typo', 'tcp://10.0.0.1:70000');
+    const fromContext = resolveEndpoint(inputs({ env: { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'typo' } }));
+    expect(fromContext).toMatchObject({ kind: 'invalid', source: 'context "typo"' });
+    expect(describeEndpoint(fromContext)).toBe('context "typo" tcp://10.0.0.1:70000');
+  });
+
   it('TLS for tcp:// from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (default: the config dir)', () => {
     const certs = join(home, 'certs');
     mkdirSync(certs, { recursive: true });
@@ -184,6 +210,24 @@ describe('engineFromOptions: the transport', () => {
     expect(ssh.engine.endpoint).toBe('ssh://me@box');
     expect(engineFromOptions({ ...base, path: '/usr/bin/docker', env: { DOCKER_HOST: `unix://${socket}` } }).transport).toBe('cli');
     expect(engineFromOptions({ ...base, transport: 'cli', env: { DOCKER_HOST: `unix://${socket}` } }).transport).toBe('cli');
+  });
+
+  it('an endpoint nobody can reach: a DockerEndpointError at once, whatever the transport (nothing is asked)', () => {
+    for (const transport of ['auto', 'api', 'cli'] as const) {
+      expect(() => engineFromOptions({ ...base, transport, env: { DOCKER_HOST: 'tcp://127.0.0.1:99999' } })).toThrow(
+        new DockerEndpointError('DOCKER_HOST tcp://127.0.0.1:99999', 'its port 99999 is outside 1-65535'),
+      );
+    }
+    const error = (() => {
+      try {
+        engineFromOptions({ ...base, env: { DOCKER_HOST: 'tcp://[::1]:0' } });
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(DockerUnreachableError);
+    expect(error?.message).toBe('DOCKER_HOST tcp://[::1]:0 is not a usable Docker endpoint: its port 0 is outside 1-65535.');
   });
 
   it('api with a CLI-only endpoint, or nothing found: a typed error at once', () => {

@@ -179,14 +179,19 @@ describe('OptionsError: names the option, the value given and what is allowed', 
     expect(error.message).toBe('Invalid docker-janitor options: docker.timeoutMs: reading it threw: boom');
   });
 
-  it('an engine endpoint that cannot be used is named (empty unix path, fd://, npipe:// off Windows, ssh:// without a host)', () => {
-    for (const host of ['unix://', 'fd://', 'npipe:////./pipe/x', 'ssh://', 'ssh://me@']) {
+  it('an engine endpoint that cannot be used is named (fd://, npipe:// off Windows, ssh:// without a host, a TCP port outside 1-65535 or not a number)', () => {
+    for (const host of ['fd://', 'npipe:////./pipe/x', 'ssh://', 'ssh://me@', 'tcp://127.0.0.1:99999', 'tcp://[::1]:0', 'tcp://h:0', 'tcp://h:http', 'http://h:-1']) {
       const error = optionsError(() => parseOptions(janitorOptionsSchema, { docker: { host } }));
       expect(error.issues[0]?.path).toBe('docker.host');
     }
+    expect(hostProblem('tcp://127.0.0.1:99999')).toBe('its port 99999 is outside 1-65535; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST');
+    expect(hostProblem('tcp://h:x1')).toBe('its port "x1" is not a number; expected unix:///PATH, tcp://HOST[:PORT], ssh://[USER@]HOST');
     expect(hostProblem('npipe:////./pipe/docker_engine', 'win32')).toBeUndefined();
     expect(hostProblem('ssh://me@build-host')).toBeUndefined();
     expect(hostProblem('unix:///run/docker.sock')).toBeUndefined();
+    // As the docker CLI takes it: its default socket (endpoint.ts), from --host as from DOCKER_HOST.
+    expect(hostProblem('unix://')).toBeUndefined();
+    for (const host of ['tcp://h:1', 'tcp://h:65535', 'tcp://[::1]:2375', 'tcp://h', 'tcp://h:', 'https://h:2376/']) expect(hostProblem(host)).toBeUndefined();
   });
 
   it('unknown keys at the top, naming each of them', () => {

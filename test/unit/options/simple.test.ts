@@ -21,7 +21,7 @@ const booleans: Pool = [ABSENT, true, false, 'true', 1, null, undefined];
 const labels: Pool = [ABSENT, [], ['a'], ['a=b', 'team=ci'], ['=x'], ['a b'], [1], 'a', [undefined], new Array(2), ['k=v\nw'], ['k=']];
 const durations: Pool = [ABSENT, 0, 90, '90s', '1h30m', ' 2m ', '7d', '1w', -1, 1.5, '1x', '', Number.NaN, Number.POSITIVE_INFINITY, 3600, 3601, 4_000_000_000, '3000000000', null];
 const strings: Pool = [ABSENT, 'x', '', 1, undefined];
-const hosts: Pool = [ABSENT, 'unix:///run/docker.sock', 'tcp://h:2375', 'ssh://me@h', 'unix://', 'fd://', 'npipe:////./pipe/x', 'ssh://', '', 5];
+const hosts: Pool = [ABSENT, 'unix:///run/docker.sock', 'tcp://h:2375', 'ssh://me@h', 'unix://', 'fd://', 'npipe:////./pipe/x', 'ssh://', 'tcp://h:99999', 'tcp://[::1]:0', '', 5];
 const timeouts: Pool = [ABSENT, 1, 60_000, 86_400_000, 86_400_001, 0, -5, 1.5, '5000', Number.NaN];
 const transports: Pool = [ABSENT, 'auto', 'api', 'cli', 'API', '', null];
 const jobSummaries: Pool = [ABSENT, 'auto', false, true, 'no'];

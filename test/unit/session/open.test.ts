@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DockerEndpointError } from '../../../src/docker/errors.js';
 import { openSession } from '../../../src/session/open.js';
 
 const dirs: string[] = [];
@@ -21,4 +22,47 @@ it('exportEnv sets the session variables and puts back what was there', async ()
 
   restore();
   expect(target).toEqual({ DOCKER_JANITOR_SESSION: 'an-older-one', OTHER: 'x' });
+});
+
+describe('a session that cannot start leaves no record behind', () => {
+  const fresh = () => {
+    const state = mkdtempSync(join(tmpdir(), 'dj-open-'));
+    dirs.push(state);
+    return state;
+  };
+  const records = (state: string) => readdirSync(join(state, 'sessions'));
+
+  it.each([
+    ['tcp://127.0.0.1:99999', 'DOCKER_HOST tcp://127.0.0.1:99999 is not a usable Docker endpoint: its port 99999 is outside 1-65535.'],
+    ['tcp://[::1]:0', 'DOCKER_HOST tcp://[::1]:0 is not a usable Docker endpoint: its port 0 is outside 1-65535.'],
+    ['tcp://localhost:x', 'DOCKER_HOST tcp://localhost:x is not a usable Docker endpoint: its port "x" is not a number.'],
+  ])('DOCKER_HOST=%s: refused in one line before anything is recorded', async (host, message) => {
+    const state = fresh();
+    const error = await openSession({}, { env: { DOCKER_HOST: host, DOCKER_JANITOR_STATE_DIR: state } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DockerEndpointError);
+    expect((error as Error).message).toBe(message);
+    expect(records(state)).toEqual([]);
+  });
+
+  it('a failure after the record was written removes it', async () => {
+    const state = fresh();
+    // The API transport cannot reach an ssh:// engine: engineFor throws once the record is written.
+    const error = await openSession(
+      { watchdog: false, sweepDeadSessions: false, docker: { transport: 'api' } },
+      { env: { DOCKER_HOST: 'ssh://me@build-host', DOCKER_JANITOR_STATE_DIR: state } },
+    ).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/can only be reached through the docker CLI/);
+    expect(records(state)).toEqual([]);
+  });
+
+  it('a state directory under a parent others can write: one line naming it and what to do', async () => {
+    const parent = fresh();
+    chmodSync(parent, 0o777);
+    const state = join(parent, 'dj');
+    const error = await openSession({ watchdog: false, sweepDeadSessions: false }, { env: { DOCKER_JANITOR_STATE_DIR: state } }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe(
+      `refusing to use the state directory ${state}: above it, ${parent} is writable by group and others without the sticky bit (mode 777), so another user could put a directory of theirs in its place; set DOCKER_JANITOR_STATE_DIR (or XDG_STATE_HOME) to a directory of yours that no other user can write`,
+    );
+    expect(existsSync(state)).toBe(false);
+  });
 });

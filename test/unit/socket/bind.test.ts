@@ -6,12 +6,14 @@
  * got the descriptor as its fd 3.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { connect, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bindSessionSocket, sessionSocketPath } from '../../../src/socket/bind.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bindingPath, bindSessionSocket, sessionSocketPath } from '../../../src/socket/bind.js';
+import { maxSocketPathBytes, socketPathProblem } from '../../../src/socket/path-limit.js';
+import { SessionSocketError } from '../../../src/socket/server.js';
 import { cleanNowArgs, watchdogArgs } from '../../../src/session/processes.js';
 
 let dir: string;
@@ -57,6 +59,64 @@ describe('bindSessionSocket', () => {
     });
     expect(answer).toBe('served');
     await new Promise((resolve) => child.on('exit', resolve));
+  });
+});
+
+describe('bindSessionSocket: every failure leaves nothing listening and nothing on disk', () => {
+  const everything = (root: string): string[] =>
+    readdirSync(root, { recursive: true, encoding: 'utf8' }).map((name) => name.toString()).sort();
+
+  it('a path over the unix socket limit is refused before anything is created (Node would bind a cut path elsewhere)', async () => {
+    const long = join(dir, 'x'.repeat(120), 'sessions', 'mwwv0000-deadbeef');
+    const path = sessionSocketPath(long);
+    const listen = vi.spyOn(Server.prototype, 'listen');
+    try {
+      const error = await bindSessionSocket(path).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SessionSocketError);
+      expect((error as Error).message).toBe(
+        `session socket ${path}: its path is ${Buffer.byteLength(path)} bytes, over the 107-byte limit of a unix socket path (a shorter DOCKER_JANITOR_STATE_DIR makes it fit)`,
+      );
+      expect(listen).not.toHaveBeenCalled();
+    } finally {
+      listen.mockRestore();
+    }
+    expect(everything(dir)).toEqual([]);
+  });
+
+  it('the temporary name is never longer than the final one: a path at the limit binds', async () => {
+    expect(Buffer.byteLength(bindingPath('/s/socket/docker.sock', 4_194_304))).toBeLessThanOrEqual(Buffer.byteLength('/s/socket/docker.sock'));
+    const pad = 107 - Buffer.byteLength(sessionSocketPath(join(dir, 'a')));
+    const path = sessionSocketPath(join(dir, 'a'.repeat(pad + 1)));
+    expect(Buffer.byteLength(path)).toBe(107);
+    const bound = await bindSessionSocket(path);
+    expect(statSync(path).isSocket()).toBe(true);
+    await bound.discard();
+    expect(readdirSync(dirname(path))).toEqual([]);
+  });
+
+  it('a failure after the bind (the rename) closes the server and removes the temporary socket', async () => {
+    const path = sessionSocketPath(dir);
+    mkdirSync(join(path, 'occupied'), { recursive: true }); // a directory in the way: rename fails
+    const close = vi.spyOn(Server.prototype, 'close');
+    try {
+      const error = await bindSessionSocket(path).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SessionSocketError);
+      expect((error as Error).message).toMatch(/cannot put it in place: (EISDIR|ENOTEMPTY|EEXIST)/);
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      close.mockRestore();
+    }
+    expect(everything(dirname(path))).toEqual(['docker.sock', 'docker.sock/occupied']);
+  });
+
+  it.each([
+    ['linux', 107],
+    ['darwin', 103],
+    ['freebsd', 103],
+  ])('the limit on %s is %i bytes', (platform, max) => {
+    expect(maxSocketPathBytes(platform)).toBe(max);
+    expect(socketPathProblem(`/${'a'.repeat(max - 1)}`, platform)).toBeUndefined();
+    expect(socketPathProblem(`/${'a'.repeat(max)}`, platform)).toMatch(new RegExp(`over the ${max}-byte limit`));
   });
 });
 
