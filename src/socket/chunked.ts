@@ -10,6 +10,50 @@ const MAX_TRAILERS = 16 * 1024;
 
 type Phase = 'size' | 'data' | 'data-crlf' | 'trailers' | 'done';
 
+/** The size parsed by the last successful sizeLine() call. */
+let parsedSize = 0;
+
+const hexValue = (byte: number): number => {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  const lower = byte | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+};
+
+/**
+ * A chunk-size line that lies whole in `data` from `at` and is plainly well formed (1 to 12 hex
+ * digits, then CRLF, LF or `;` extensions): where it ends, its size in `parsedSize`. -1 for
+ * anything else, which the line-by-line path then reads (and, if it must, refuses) as before.
+ */
+function sizeLine(data: Buffer, at: number): number {
+  let size = 0;
+  let i = at;
+  for (; i < data.length && i - at <= 12; i++) {
+    const digit = hexValue(data[i] as number);
+    if (digit === -1) break;
+    size = size * 16 + digit;
+  }
+  const digits = i - at;
+  if (digits === 0 || digits > 12 || i >= data.length) return -1;
+  let end: number;
+  if (data[i] === 0x0a) end = i + 1;
+  else if (data[i] === 0x0d && data[i + 1] === 0x0a) end = i + 2;
+  else if (data[i] === 0x3b) {
+    const nl = data.indexOf(0x0a, i);
+    if (nl === -1) return -1;
+    end = nl + 1;
+  } else return -1;
+  if (end - at > MAX_LINE) return -1;
+  parsedSize = size;
+  return end;
+}
+
+/** The CRLF (or bare LF) after chunk data, whole in `data` from `at`: where it ends, or -1. */
+function crlf(data: Buffer, at: number): number {
+  if (data[at] === 0x0a) return at + 1;
+  if (data[at] === 0x0d && data[at + 1] === 0x0a) return at + 2;
+  return -1;
+}
+
 export class ChunkedScanner {
   private phase: Phase = 'size';
   private remaining = 0;
@@ -41,7 +85,20 @@ export class ChunkedScanner {
         if (this.remaining === 0) this.phase = 'data-crlf';
         continue;
       }
-      // line-oriented phases
+      // line-oriented phases; first the common case, a whole line in `data`, without strings
+      if (this.line === '') {
+        const fast = this.phase === 'size' ? sizeLine(data, i) : this.phase === 'data-crlf' ? crlf(data, i) : -1;
+        if (fast !== -1) {
+          if (this.phase === 'size') {
+            this.remaining = parsedSize;
+            this.phase = this.remaining === 0 ? 'trailers' : 'data';
+          } else {
+            this.phase = 'size';
+          }
+          i = fast;
+          continue;
+        }
+      }
       const nl = data.indexOf(0x0a, i);
       const stop = nl === -1 ? data.length : nl + 1;
       this.line += data.toString('latin1', i, stop);

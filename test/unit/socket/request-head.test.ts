@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkedScanner } from '../../../src/socket/chunked.js';
+import { rng } from '../../support/rng.js';
 import { MAX_HEAD_BYTES, parseRequestHead, renderRequestHead } from '../../../src/socket/request-head.js';
 
 const head = (text: string) => parseRequestHead(Buffer.from(text, 'latin1'));
@@ -119,5 +120,44 @@ describe('ChunkedScanner', () => {
   it('refuses a bad size line and missing CRLF after data', () => {
     expect(new ChunkedScanner(false).feed(Buffer.from('zz\r\n'))).toEqual({ error: 'chunked body: bad chunk size "zz"' });
     expect(new ChunkedScanner(false).feed(Buffer.from('1\r\nab\r\n'))).toEqual({ error: 'chunked body: missing CRLF after chunk data' });
+  });
+
+  /** Feeds `data` in pieces cut at `cuts`; what it used, or the error, and the decoded body. */
+  const scan = (data: Buffer, cuts: number[]) => {
+    const scanner = new ChunkedScanner(true);
+    let used = 0;
+    let from = 0;
+    for (const to of [...cuts, data.length]) {
+      if (to <= from) continue;
+      const n = scanner.feed(data.subarray(from, to));
+      if (typeof n !== 'number') return { error: n.error };
+      used += n;
+      from = to;
+      if (scanner.done) break;
+    }
+    return { used, done: scanner.done, body: scanner.body().toString('latin1') };
+  };
+
+  it('the same answer fed whole, byte by byte or cut anywhere, for well-formed and malformed size lines alike', () => {
+    const lines = ['1a', '1A', '01a', '1a;x=y', '1a ; x', '1a\t', ' 1a', '1a ', '0000000001a', '00000000001a', '000000000001a', 'zz', '', '1a\rx', '1a;'];
+    const random = rng(8);
+    for (const line of lines) {
+      for (const eol of ['\r\n', '\n']) {
+        for (const afterData of ['\r\n', '\n', 'x\r\n', '\r']) {
+          const text = `${line}${eol}${'d'.repeat(0x1a)}${afterData}3${eol}abc\r\n0${eol}T: 1\r\n\r\nNEXT`;
+          const data = Buffer.from(text, 'latin1');
+          const whole = scan(data, []);
+          expect(scan(data, Array.from({ length: data.length }, (_, i) => i)), JSON.stringify(text)).toEqual(whole);
+          for (let round = 0; round < 20; round++) {
+            const cuts = Array.from({ length: random.int(1, 6) }, () => random.int(0, data.length)).sort((a, b) => a - b);
+            expect(scan(data, cuts), `${JSON.stringify(text)} cut at ${cuts.join(',')}`).toEqual(whole);
+          }
+        }
+      }
+    }
+    // What the fast path reads: plain sizes with or without extensions, CRLF or LF.
+    expect(scan(Buffer.from('1A;x=y\r\n'.concat('d'.repeat(26), '\n0\n\n')), [])).toEqual({ used: 38, done: true, body: 'd'.repeat(26) });
+    expect(scan(Buffer.from('00000000001a\r\n'), [])).toEqual({ used: 14, done: false, body: '' });
+    expect(scan(Buffer.from('000000000001a\r\n'), [])).toEqual({ error: 'chunked body: bad chunk size "000000000001a"' });
   });
 });
