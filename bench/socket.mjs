@@ -5,22 +5,27 @@
  *   image: the label rewrite without the engine's container work), p50 and p99, through the
  *   socket against direct, each on one kept-alive connection (http.Agent), requests interleaved,
  *   also as the median of paired differences;
- * - `docker cp` of a 256 MiB file into and out of a container, through against direct;
+ * - `docker cp` of a 256 MiB file into and out of a container, through against direct, rounds
+ *   interleaved (the order rotates each round), every copy started on a quiet disk (`sync`
+ *   first, untimed, so that no copy pays for the previous one's writeback); also the CPU time
+ *   the socket's process spent per copy, which the machine's other load disturbs far less;
+ * - with --compare DIST, the same copies through a socket served from another build's dist/
+ *   directory, in the same rounds (before/after in one run);
  * - startup: startSessionSocket() until the first /_ping answers through it.
  *
- *   node bench/socket.mjs [--requests N] [--creates N] [--cp-mib N] [--cp-rounds N] [--json]
+ *   node bench/socket.mjs [--requests N] [--creates N] [--cp-mib N] [--cp-rounds N] [--compare DIST] [--json]
  *
  * Needs dist/ (npm run build) and root for the private dockerd. Targets (issue 8): <= 0.3 ms added
  * at p50, >= 80% of direct cp throughput, <= 100 ms startup.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BASE_IMAGE, buildBaseImage, startEngine } from './lib/engine.mjs';
@@ -30,7 +35,8 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '3000' },
     creates: { type: 'string', default: '200' },
     'cp-mib': { type: 'string', default: '256' },
-    'cp-rounds': { type: 'string', default: '3' },
+    'cp-rounds': { type: 'string', default: '7' },
+    compare: { type: 'string' },
     'startup-rounds': { type: 'string', default: '20' },
     json: { type: 'boolean', default: false },
   },
@@ -40,6 +46,8 @@ const CREATES = Number(values.creates);
 const CP_MIB = Number(values['cp-mib']);
 const CP_ROUNDS = Number(values['cp-rounds']);
 const STARTUP_ROUNDS = Number(values['startup-rounds']);
+const COMPARE = values.compare === undefined ? undefined : resolve(values.compare, 'socket/index.js');
+if (COMPARE !== undefined && !existsSync(COMPARE)) throw new Error(`--compare: ${COMPARE} does not exist (give a built dist/ directory)`);
 
 const { startSessionSocket } = await import('../dist/socket/index.js');
 const LABELS = { 'docker-janitor.session': 'bench' };
@@ -49,6 +57,7 @@ const quantile = (values, q) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 };
 const ms = (value) => `${value.toFixed(3)} ms`;
+const signed = (value) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
 
 /** One request on `agent` to `socketPath`; resolves with the body text. */
 function request(agent, socketPath, method, path, body, expectStatus) {
@@ -92,9 +101,10 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
 /**
  * The socket in a process of its own, as the watchdog will host it (a client in the same
  * process would share its event loop, and a synchronous child process call would deadlock it).
+ * `module`: the socket module of another build (--compare).
  */
-async function hostSocket(path) {
-  const url = new URL('../dist/socket/index.js', import.meta.url).href;
+async function hostSocket(path, module) {
+  const url = module === undefined ? new URL('../dist/socket/index.js', import.meta.url).href : pathToFileURL(module).href;
   const code = `const { startSessionSocket } = await import(${JSON.stringify(url)});
 const s = await startSessionSocket({ path: ${JSON.stringify(path)}, upstream: { socketPath: ${JSON.stringify(engine.socket)} }, labels: ${JSON.stringify(LABELS)} });
 process.stdout.write('ready\\n');
@@ -102,7 +112,19 @@ process.stdin.resume();
 process.stdin.on('end', () => s.close().then(() => process.exit(0)));`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
   await once(child.stdout, 'data');
-  return { close: async () => { child.stdin.end(); await once(child, 'exit'); } };
+  return { pid: child.pid, close: async () => { child.stdin.end(); await once(child, 'exit'); } };
+}
+
+/** CPU time (user + system, ms) process `pid` used so far; undefined where /proc does not say. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // USER_HZ is 100 on every Linux that Node runs on.
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const loadBefore = loadavg()[0];
@@ -194,36 +216,74 @@ try {
   const sum = hash.digest('hex');
   const container = engine.docker(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
   const cp = async (host, args) => {
+    // Untimed: the previous copy's dirty pages go to disk now, not during this copy.
+    execFileSync('sync');
     const start = performance.now();
     await new Promise((resolve, reject) =>
       execFile('docker', ['cp', ...args], { env: { ...engine.env, DOCKER_HOST: host } }, (error) => (error ? reject(error) : resolve())),
     );
     return performance.now() - start;
   };
-  const timesIn = { direct: [], socket: [] };
-  const timesOut = { direct: [], socket: [] };
+  const baseline = COMPARE === undefined ? undefined : await hostSocket(join(dir, 'baseline.sock'), COMPARE);
+  const sides = [
+    { name: 'direct', host: engine.host },
+    { name: 'socket', host: `unix://${proxyPath}`, pid: socket.pid },
+    ...(baseline ? [{ name: 'baseline', host: `unix://${join(dir, 'baseline.sock')}`, pid: baseline.pid }] : []),
+  ];
+  const times = Object.fromEntries(sides.map((side) => [side.name, { in: [], out: [], cpuIn: [], cpuOut: [] }]));
   const out = join(dir, 'out');
   for (let round = 0; round < CP_ROUNDS; round++) {
-    for (const which of round % 2 === 0 ? ['direct', 'socket'] : ['socket', 'direct']) {
-      const host = which === 'direct' ? engine.host : `unix://${proxyPath}`;
-      timesIn[which].push(await cp(host, [file, `${container}:/payload`]));
+    // Each side goes first in turn.
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(round + k) % sides.length];
+      const t = times[side.name];
+      const before = side.pid === undefined ? undefined : cpuMs(side.pid);
+      t.in.push(await cp(side.host, [file, `${container}:/payload`]));
+      const middle = side.pid === undefined ? undefined : cpuMs(side.pid);
       rmSync(out, { force: true });
-      timesOut[which].push(await cp(host, [`${container}:/payload`, out]));
+      t.out.push(await cp(side.host, [`${container}:/payload`, out]));
+      const after = side.pid === undefined ? undefined : cpuMs(side.pid);
+      if (before !== undefined && middle !== undefined && after !== undefined) {
+        t.cpuIn.push(middle - before);
+        t.cpuOut.push(after - middle);
+      }
       const got = createHash('sha256').update(readFileSync(out)).digest('hex');
-      if (got !== sum) throw new Error(`docker cp through ${which}: checksum mismatch`);
+      if (got !== sum) throw new Error(`docker cp through ${side.name}: checksum mismatch`);
     }
   }
-  const mibps = (t) => (CP_MIB / (t / 1000));
-  const cpResult = (times) => {
-    const d = quantile(times.direct, 0.5);
-    const s = quantile(times.socket, 0.5);
-    return { directMiBps: mibps(d), socketMiBps: mibps(s), ratio: d / s };
+  const mibps = (t) => CP_MIB / (t / 1000);
+  const cpResult = (name, way) => {
+    const d = times.direct[way];
+    const s = times[name][way];
+    const cpu = times[name][way === 'in' ? 'cpuIn' : 'cpuOut'];
+    return {
+      directMiBps: mibps(quantile(d, 0.5)),
+      socketMiBps: mibps(quantile(s, 0.5)),
+      ratio: quantile(d, 0.5) / quantile(s, 0.5),
+      // Each round's copies ran back to back: their ratio cancels slow drifts of the machine's load.
+      pairedRatio: quantile(s.map((value, i) => (d[i] ?? value) / value), 0.5),
+      bestRatio: Math.min(...d) / Math.min(...s),
+      cpuMs: cpu.length ? quantile(cpu, 0.5) : undefined,
+      msDirect: d.map((v) => Math.round(v)),
+      ms: s.map((v) => Math.round(v)),
+    };
   };
-  results.cp = { mib: CP_MIB, rounds: CP_ROUNDS, in: cpResult(timesIn), out: cpResult(timesOut) };
+  results.cp = { mib: CP_MIB, rounds: CP_ROUNDS, in: cpResult('socket', 'in'), out: cpResult('socket', 'out') };
+  if (baseline) {
+    results.cp.baseline = { dist: values.compare, in: cpResult('baseline', 'in'), out: cpResult('baseline', 'out') };
+    await baseline.close();
+  }
   await socket.close();
   direct.destroy();
   proxied.destroy();
 
+  const pct = (ratio) => `${(ratio * 100).toFixed(0)}%`;
+  const cpLines = (label, r) =>
+    ['in', 'out'].flatMap((way) => [
+      `| docker cp ${CP_MIB} MiB ${way}${label} (median of ${CP_ROUNDS}) | ${r[way].directMiBps.toFixed(0)} MiB/s | ${r[way].socketMiBps.toFixed(0)} MiB/s | ${pct(r[way].ratio)} | >= 80% |`,
+      `| docker cp ${way}${label}: median of the rounds' ratios / best against best | | | ${pct(r[way].pairedRatio)} / ${pct(r[way].bestRatio)} | |`,
+      ...(r[way].cpuMs === undefined ? [] : [`| docker cp ${way}${label}: CPU time of the socket's process per copy (median) | | ${r[way].cpuMs.toFixed(0)} ms | | |`]),
+    ]);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   } else {
@@ -234,17 +294,17 @@ try {
       '',
       '| measure | direct | through the socket | added / ratio | target |',
       '|---|---|---|---|---|',
-      `| GET /_ping p50 (${results.ping.count}) | ${ms(results.ping.direct.p50)} | ${ms(results.ping.socket.p50)} | +${ms(results.ping.added.p50)} | <= +0.3 ms |`,
-      `| GET /_ping p99 | ${ms(results.ping.direct.p99)} | ${ms(results.ping.socket.p99)} | +${ms(results.ping.added.p99)} | |`,
-      `| GET /_ping, paired difference p50 / p99 | | | +${ms(results.ping.paired.p50)} / +${ms(results.ping.paired.p99)} | |`,
-      `| POST /containers/create p50 (${results.create.count}) | ${ms(results.create.direct.p50)} | ${ms(results.create.socket.p50)} | +${ms(results.create.added.p50)} | <= +0.3 ms |`,
-      `| POST /containers/create p99 | ${ms(results.create.direct.p99)} | ${ms(results.create.socket.p99)} | +${ms(results.create.added.p99)} | |`,
-      `| POST /containers/create, paired difference p50 / p99 | | | +${ms(results.create.paired.p50)} / +${ms(results.create.paired.p99)} | |`,
-      `| POST /containers/create of a missing image (404) p50 (${results.createMissing.count}) | ${ms(results.createMissing.direct.p50)} | ${ms(results.createMissing.socket.p50)} | +${ms(results.createMissing.added.p50)} | <= +0.3 ms |`,
-      `| POST /containers/create of a missing image (404) p99 | ${ms(results.createMissing.direct.p99)} | ${ms(results.createMissing.socket.p99)} | +${ms(results.createMissing.added.p99)} | |`,
-      `| POST /containers/create of a missing image, paired difference p50 / p99 | | | +${ms(results.createMissing.paired.p50)} / +${ms(results.createMissing.paired.p99)} | |`,
-      `| docker cp ${CP_MIB} MiB in (median of ${CP_ROUNDS}) | ${results.cp.in.directMiBps.toFixed(0)} MiB/s | ${results.cp.in.socketMiBps.toFixed(0)} MiB/s | ${(results.cp.in.ratio * 100).toFixed(0)}% | >= 80% |`,
-      `| docker cp ${CP_MIB} MiB out (median of ${CP_ROUNDS}) | ${results.cp.out.directMiBps.toFixed(0)} MiB/s | ${results.cp.out.socketMiBps.toFixed(0)} MiB/s | ${(results.cp.out.ratio * 100).toFixed(0)}% | >= 80% |`,
+      `| GET /_ping p50 (${results.ping.count}) | ${ms(results.ping.direct.p50)} | ${ms(results.ping.socket.p50)} | ${signed(results.ping.added.p50)} | <= +0.3 ms |`,
+      `| GET /_ping p99 | ${ms(results.ping.direct.p99)} | ${ms(results.ping.socket.p99)} | ${signed(results.ping.added.p99)} | |`,
+      `| GET /_ping, paired difference p50 / p99 | | | ${signed(results.ping.paired.p50)} / ${signed(results.ping.paired.p99)} | |`,
+      `| POST /containers/create p50 (${results.create.count}) | ${ms(results.create.direct.p50)} | ${ms(results.create.socket.p50)} | ${signed(results.create.added.p50)} | <= +0.3 ms |`,
+      `| POST /containers/create p99 | ${ms(results.create.direct.p99)} | ${ms(results.create.socket.p99)} | ${signed(results.create.added.p99)} | |`,
+      `| POST /containers/create, paired difference p50 / p99 | | | ${signed(results.create.paired.p50)} / ${signed(results.create.paired.p99)} | |`,
+      `| POST /containers/create of a missing image (404) p50 (${results.createMissing.count}) | ${ms(results.createMissing.direct.p50)} | ${ms(results.createMissing.socket.p50)} | ${signed(results.createMissing.added.p50)} | <= +0.3 ms |`,
+      `| POST /containers/create of a missing image (404) p99 | ${ms(results.createMissing.direct.p99)} | ${ms(results.createMissing.socket.p99)} | ${signed(results.createMissing.added.p99)} | |`,
+      `| POST /containers/create of a missing image, paired difference p50 / p99 | | | ${signed(results.createMissing.paired.p50)} / ${signed(results.createMissing.paired.p99)} | |`,
+      ...cpLines('', results.cp),
+      ...(results.cp.baseline ? cpLines(` (baseline: ${values.compare})`, results.cp.baseline) : []),
       `| startup to first /_ping (median of ${STARTUP_ROUNDS}, max) | | ${ms(results.startup.p50)} (max ${ms(results.startup.max)}) | | <= 100 ms |`,
       `| a new node process hosting it, to first /_ping (median, max) | | ${ms(results.startup.process.p50)} (max ${ms(results.startup.process.max)}) | | |`,
       '',
