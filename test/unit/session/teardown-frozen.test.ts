@@ -30,6 +30,10 @@ beforeAll(async () => {
   socketPath = join(dir, 'docker.sock');
   server = createServer((request, response) => {
     const path = (request.url ?? '').replace(/^\/v[\d.]+/, '').replace(/\?.*$/, '');
+    // Echo the label the listing filters on: the session checks it on what comes back.
+    const filters = JSON.parse(new URL(request.url ?? '/', 'http://engine').searchParams.get('filters') ?? '{}') as { label?: string[] | Record<string, boolean> };
+    const label = (Array.isArray(filters.label) ? filters.label : Object.keys(filters.label ?? {})).find((entry) => entry.startsWith('docker-janitor.session='));
+    const Labels = label ? { [label.slice(0, label.indexOf('='))]: label.slice(label.indexOf('=') + 1) } : {};
     seen.push(`${request.method} ${path}`);
     const json = (body: unknown) => {
       response.writeHead(200, { 'Content-Type': 'application/json' });
@@ -39,9 +43,9 @@ beforeAll(async () => {
       response.writeHead(200, { 'Api-Version': '1.41' });
       response.end('OK');
     } else if (request.method !== 'GET') hung.push(response); // frozen from the first removal on
-    else if (path === '/containers/json') json(Array.from({ length: 8 }, (_, n) => ({ Id: hex(n + 1), ImageID: `sha256:${hex(99)}`, Names: [`/c${n}`], State: 'running' })));
-    else if (path === '/networks') json([1, 2, 3].map((n) => ({ Id: hex(100 + n) })));
-    else if (path === '/volumes') json({ Volumes: [1, 2, 3].map((n) => ({ Name: `volume-${n}` })) });
+    else if (path === '/containers/json') json(Array.from({ length: 8 }, (_, n) => ({ Id: hex(n + 1), ImageID: `sha256:${hex(99)}`, Names: [`/c${n}`], State: 'running', Labels })));
+    else if (path === '/networks') json([1, 2, 3].map((n) => ({ Id: hex(100 + n), Labels })));
+    else if (path === '/volumes') json({ Volumes: [1, 2, 3].map((n) => ({ Name: `volume-${n}`, Labels })) });
     else json([]);
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
