@@ -237,7 +237,7 @@ export async function sweepDeadSessions(root: string, options: SweepOptions = {}
           try {
             engine = engineFor(record, options);
           } catch (error) {
-            sessions.push({ sessionId: record.id, error: isDockerError(error) ? firstLine(error) : unexpected(error) });
+            sessions.push({ sessionId: record.id, ...(isDockerError(error) ? { error: firstLine(error), errorCode: error.code } : { error: unexpected(error) }) });
             return;
           }
           try {

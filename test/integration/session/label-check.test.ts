@@ -31,6 +31,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // The networks go before the engine stops: a bridge left at its shutdown stays on the host.
+  resetEngine();
   await proxy.close();
   rmSync(dir, { recursive: true, force: true });
 });
