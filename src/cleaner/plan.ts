@@ -5,7 +5,7 @@
  */
 import type { ContainerInfo, ImageInfo } from '../docker/types.js';
 import { isRunning } from '../docker/types.js';
-import { matchesLabel, matchesLabelFilters } from '../options/labels.js';
+import { matchesLabel, matchesLabelFilters } from '../docker/labels.js';
 import type { ContainerRef, SkippedImage } from './result.js';
 import { isTemporaryReference, onlyTemporaryTags } from './temporary.js';
 

@@ -12,13 +12,16 @@ export function labelFilterParts(filter: string): { readonly key: string; readon
   return at === -1 ? { key: filter } : { key: filter.slice(0, at), value: filter.slice(at + 1) };
 }
 
-/** Whether `labels` satisfy every filter: `KEY` present, `KEY=VALUE` equal (Docker's `label` filter). */
+/** Docker's `label` filter: `KEY` matches when the key is present, `KEY=VALUE` when equal. */
+export function matchesLabel(labels: Readonly<Record<string, string>> | undefined, filter: string): boolean {
+  const { key, value } = labelFilterParts(filter);
+  if (!labels || !Object.hasOwn(labels, key)) return false;
+  return value === undefined || labels[key] === value;
+}
+
+/** Whether `labels` satisfy every filter. */
 export function matchesLabelFilters(labels: Readonly<Record<string, string>> | undefined, filters: LabelFilters): boolean {
-  return filters.every((filter) => {
-    const { key, value } = labelFilterParts(filter);
-    if (!labels || !Object.prototype.hasOwnProperty.call(labels, key)) return false;
-    return value === undefined || labels[key] === value;
-  });
+  return filters.every((filter) => matchesLabel(labels, filter));
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Adoption: containers created during the run that match the configured filters join the session. */
-import { matchesLabelFilters } from '../options/labels.js';
+import { matchesLabelFilters } from '../docker/labels.js';
 import type { CreateEvent } from '../docker/resources.js';
 
 export interface AdoptOptions {
