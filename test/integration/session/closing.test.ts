@@ -109,14 +109,23 @@ describe('teardown closes the session socket before it lists', () => {
     expect(dockerSync(['ps', '-aq'])).toBe('');
   });
 
-  it('a create already sent to the engine is answered before the listing, and this teardown removes its container', async () => {
-    slow = await startSlowEngine(privateHost().replace(/^unix:\/\//, ''), 800);
+  /**
+   * A session over a pass-through that holds each container create for `holdMs` before the real
+   * engine gets it, and a `docker create` through the session socket that has reached it.
+   */
+  const createInFlight = async (holdMs: number) => {
+    slow = await startSlowEngine(privateHost().replace(/^unix:\/\//, ''), holdMs);
     const session = await openSession(OPTIONS, { env: { ...env, DOCKER_HOST: slow.host } });
     const testEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: slow.host };
     session.exportEnv(testEnv);
     const client = spawn('docker', ['create', BASE_IMAGE, 'sleep', '3600'], { env: testEnv, stdio: 'ignore' });
     const clientDone = new Promise((resolve) => client.on('exit', resolve));
     await slow.createArrived();
+    return { session, clientDone };
+  };
+
+  it('a create already sent to the engine is answered before the listing, and this teardown removes its container', async () => {
+    const { session, clientDone } = await createInFlight(800);
 
     const result = await session.teardown();
     await clientDone;
@@ -127,13 +136,7 @@ describe('teardown closes the session socket before it lists', () => {
   });
 
   it('a create the engine has not answered within the bound: one warning, the session kept, and what the engine still makes is swept later', async () => {
-    slow = await startSlowEngine(privateHost().replace(/^unix:\/\//, ''), 3_500);
-    const session = await openSession(OPTIONS, { env: { ...env, DOCKER_HOST: slow.host } });
-    const testEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: slow.host };
-    session.exportEnv(testEnv);
-    const client = spawn('docker', ['create', BASE_IMAGE, 'sleep', '3600'], { env: testEnv, stdio: 'ignore' });
-    const clientDone = new Promise((resolve) => client.on('exit', resolve));
-    await slow.createArrived();
+    const { session, clientDone } = await createInFlight(3_500);
 
     const result = await session.teardown();
     await clientDone;
