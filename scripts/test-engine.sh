@@ -47,15 +47,22 @@ case "$cmd" in
     exit 1
     ;;
   stop)
+    if [ -d "$dir" ]; then dir=$(cd "$dir" && pwd); fi
     if [ -f "$dir/docker.pid" ]; then
       pid=$(cat "$dir/docker.pid")
       kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do
+      # dockerd gives each running container its stop timeout (10 s by default) before it exits.
+      for _ in $(seq 1 200); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
       done
       kill -9 "$pid" 2>/dev/null || true
     fi
+    # A dockerd killed mid-shutdown can leave mounts below DIR (its data root), and then
+    # removing DIR fails with EBUSY: unmount what is left, deepest first.
+    awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r mnt; do
+      umount -l "$mnt" 2>/dev/null || true
+    done
     ;;
   *)
     echo "usage: $0 start|stop DIR" >&2
