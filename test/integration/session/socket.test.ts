@@ -56,7 +56,7 @@ function connectAsNobody(path: string): string {
 }
 
 describe('a session with the socket (the default)', () => {
-  it('docker CLI through DOCKER_HOST: run, create, network, volume, build are cleaned at teardown; a container made from another terminal stays; the environment is restored', async () => {
+  it('docker CLI through DOCKER_HOST: run, create, network, volume, build (and commit, labelled) are cleaned at teardown; a container made from another terminal stays; the environment is restored', async () => {
     const testEnv: NodeJS.ProcessEnv = { ...env };
     const before = { ...testEnv };
     const session = await openSession(OPTIONS, { env: testEnv });
@@ -82,6 +82,9 @@ describe('a session with the socket (the default)', () => {
     docker(['build', '-q', '-t', 'socket-session-built:latest', context]);
     rmSync(context, { recursive: true, force: true });
     expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'socket-session-built:latest']))).toMatchObject({ [SESSION]: session.id });
+    // docker commit is not rewritten: the engine copies the container's labels into the image.
+    const committed = docker(['commit', run]);
+    expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', committed]))).toMatchObject({ [SESSION]: session.id });
     // Another terminal, mid-run, directly on the engine.
     const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
 
