@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
-import { checkAncestors, checkPrivateDir, currentUid, ensurePrivateDir, isOwnFile, writePrivateFile, type DirCheck } from './private-dir.js';
+import { checkAncestors, checkPrivateDir, ensurePrivateDir, isOwnFile, type DirCheck } from '../private/dir.js';
+import { currentUid, writePrivateFile } from '../private/file.cjs';
 import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
 import { TRACKED_FILE } from './names.js';
 
@@ -45,7 +46,7 @@ const aboveIt = (reason: string) => `above it, ${reason}, so another user could 
 
 /**
  * Create the state root and its sessions directory (0700) if needed, and check both are private
- * and that no other user can replace them (their ancestors: see private-dir.ts). Checked before
+ * and that no other user can replace them (their ancestors: see private/dir.ts). Checked before
  * anything is created, so nothing is made under a directory another user controls.
  */
 export function prepareStateRoot(root: string): DirCheck {

@@ -27,10 +27,10 @@
 import { closeSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import { writePrivateFile } from '../private/file.cjs';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
 import { serveChannel } from '../session/channel.js';
 import { removeSessionObjects } from '../session/objects.js';
-import { writePrivateFile } from '../session/private-dir.js';
 import { appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
 import { endpointFor, engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
 import { SESSION_LABEL } from '../session/tracking.cjs';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { checkSessionRecord, checkTrackedEntry } from '../../../src/session/record.js';
-import { judgePrivateDir } from '../../../src/session/private-dir.js';
 import { backoffMs, engineKey } from '../../../src/session/sweep.js';
 import { stateRoot } from '../../../src/session/store.js';
 
@@ -59,19 +58,6 @@ describe('checkTrackedEntry', () => {
     [{ id: 42 }, false],
   ])('%j → %s', (raw, ok) => {
     expect(checkTrackedEntry(raw).ok).toBe(ok);
-  });
-});
-
-describe('judgePrivateDir', () => {
-  const stats = (mode: number, uid: number, dir = true, link = false) => ({ mode, uid, isDirectory: () => dir, isSymbolicLink: () => link });
-  it.each([
-    [stats(0o40700, 1000), { ok: true }],
-    [stats(0o40755, 1000), { ok: false, reason: 'is accessible to group or others (mode 755)' }],
-    [stats(0o40700, 65534), { ok: false, reason: 'is owned by uid 65534, not by you (uid 1000)' }],
-    [stats(0o120777, 1000, false, true), { ok: false, reason: 'is a symbolic link' }],
-    [stats(0o100600, 1000, false), { ok: false, reason: 'is not a directory' }],
-  ])('%#', (given, expected) => {
-    expect(judgePrivateDir(given, 1000)).toEqual(expected);
   });
 });
 

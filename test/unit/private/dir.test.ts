@@ -1,27 +1,13 @@
 /**
- * The state directory's ancestors (OpenSSH StrictModes, with the sticky bit) and the writes into
- * a session directory (never through a symlink, a FIFO or a hard link). Real directories under
- * the system's temp dir where the check is about modes; a fake lstat where it is about owners
- * (this project runs without root).
+ * Private directories and their ancestors (OpenSSH StrictModes, with the sticky bit). Real
+ * directories under the system's temp dir where the check is about modes; a fake lstat where it
+ * is about owners (this project runs without root).
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkAncestors, judgeAncestor, writePrivateFile, type AncestorIO } from '../../../src/session/private-dir.js';
-import {
-  appendTracked,
-  listSessionDirs,
-  markClosed,
-  markIncomplete,
-  markKept,
-  markUnreachable,
-  prepareStateRoot,
-  STATE_DIR_ADVICE,
-  writeImagesBefore,
-} from '../../../src/session/store.js';
-import { track } from '../../../src/session/tracking.cjs';
+import { checkAncestors, judgeAncestor, judgePrivateDir, type AncestorIO } from '../../../src/private/dir.js';
 
 const uid = process.getuid?.() ?? 1000;
 const stats = (mode: number, owner: number, link = false) => ({ mode, uid: owner, isDirectory: () => !link, isSymbolicLink: () => link });
@@ -32,6 +18,19 @@ beforeEach(() => {
 });
 afterEach(() => {
   rmSync(work, { recursive: true, force: true });
+});
+
+describe('judgePrivateDir', () => {
+  const entry = (mode: number, owner: number, dir = true, link = false) => ({ mode, uid: owner, isDirectory: () => dir, isSymbolicLink: () => link });
+  it.each([
+    [entry(0o40700, 1000), { ok: true }],
+    [entry(0o40755, 1000), { ok: false, reason: 'is accessible to group or others (mode 755)' }],
+    [entry(0o40700, 65534), { ok: false, reason: 'is owned by uid 65534, not by you (uid 1000)' }],
+    [entry(0o120777, 1000, false, true), { ok: false, reason: 'is a symbolic link' }],
+    [entry(0o100600, 1000, false), { ok: false, reason: 'is not a directory' }],
+  ])('%#', (given, expected) => {
+    expect(judgePrivateDir(given, 1000)).toEqual(expected);
+  });
 });
 
 describe('judgeAncestor', () => {
@@ -114,96 +113,5 @@ describe('checkAncestors', () => {
     symlinkSync(open, join(work, 'link'));
     expect(checkAncestors(join(work, 'link', 'dj'))).toMatchObject({ ok: false, reason: expect.stringContaining('without the sticky bit') });
     expect(checkAncestors(join(work, 'link', 'dj'), uid).ok).toBe(false);
-  });
-});
-
-describe('prepareStateRoot under a directory others can write', () => {
-  it('refuses in one line naming the directory and what to do, and creates nothing there', () => {
-    const open = join(work, 'shared-cache');
-    mkdirSync(open);
-    chmodSync(open, 0o777);
-    const root = join(open, 'dj');
-    const check = prepareStateRoot(root);
-    expect(check).toEqual({
-      ok: false,
-      reason: `above it, ${open} is writable by group and others without the sticky bit (mode 777), so another user could put a directory of theirs in its place; ${STATE_DIR_ADVICE}`,
-    });
-    expect(STATE_DIR_ADVICE).toMatch(/DOCKER_JANITOR_STATE_DIR.*XDG_STATE_HOME/);
-    expect(existsSync(root)).toBe(false);
-    mkdirSync(join(root, 'sessions'), { recursive: true, mode: 0o700 });
-    expect(listSessionDirs(root)).toEqual({ dirs: [], refused: expect.stringContaining(`above it, ${open} is writable`) });
-  });
-
-  it('a root another user could not replace is made 0700 and read', () => {
-    const root = join(work, 'ok', 'dj');
-    expect(prepareStateRoot(root)).toEqual({ ok: true });
-    expect(statSync(join(root, 'sessions')).mode & 0o777).toBe(0o700);
-    expect(listSessionDirs(root)).toEqual({ dirs: [] });
-  });
-});
-
-describe('writePrivateFile', () => {
-  let victim: string;
-  beforeEach(() => {
-    victim = join(work, 'precious');
-    writeFileSync(victim, 'precious\n', { mode: 0o600 });
-  });
-
-  it.each(['new', 'replace', 'append'] as const)('%s: never through a symlink at the name; the file it points to is untouched', (how) => {
-    const name = join(work, 'closed');
-    symlinkSync(victim, name);
-    expect(() => writePrivateFile(name, 'x\n', how)).toThrow(how === 'new' ? /EEXIST/ : /ELOOP/);
-    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
-    expect(lstatSync(name).isSymbolicLink()).toBe(true);
-  });
-
-  it('never into a second link of a file (a hard link), and never truncated before that check', () => {
-    const name = join(work, 'incomplete');
-    linkSync(victim, name);
-    expect(() => writePrivateFile(name, 'x\n', 'replace')).toThrow(/not a regular file of yours with one link/);
-    expect(() => writePrivateFile(name, 'x\n', 'append')).toThrow(/one link/);
-    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
-  });
-
-  it('a FIFO at the name fails at once instead of waiting for a reader', () => {
-    const name = join(work, 'kept');
-    execFileSync('mkfifo', [name]);
-    expect(() => writePrivateFile(name, 'x\n', 'replace')).toThrow(/ENXIO/);
-  });
-
-  it('new creates 0600 and refuses anything there; replace overwrites; append appends', () => {
-    const name = join(work, 'file');
-    writePrivateFile(name, 'one\n', 'new');
-    expect(statSync(name).mode & 0o777).toBe(0o600);
-    expect(() => writePrivateFile(name, 'two\n', 'new')).toThrow(/EEXIST/);
-    writePrivateFile(name, 'three\n', 'append');
-    expect(readFileSync(name, 'utf8')).toBe('one\nthree\n');
-    writePrivateFile(name, 'four\n', 'replace');
-    expect(readFileSync(name, 'utf8')).toBe('four\n');
-  });
-});
-
-describe('the session files, each with a symlink planted at its name', () => {
-  it('markers, tracked IDs and the image list are never written through it', () => {
-    const dir = join(work, 'session');
-    mkdirSync(dir, { mode: 0o700 });
-    const victim = join(work, 'precious');
-    writeFileSync(victim, 'precious\n');
-    for (const name of ['closed', 'kept', 'incomplete', 'last-unreachable', 'images-before.txt', 'tracked.jsonl']) symlinkSync(victim, join(dir, name));
-    markClosed(dir);
-    markKept(dir);
-    markIncomplete(dir);
-    markUnreachable(dir, Date.now());
-    expect(() => writeImagesBefore(dir, ['sha256:aa'])).toThrow(/ELOOP/);
-    expect(() => appendTracked(dir, [{ id: 'abc' }])).toThrow(/ELOOP/);
-    const saved = { ...process.env };
-    try {
-      process.env.DOCKER_JANITOR_SESSION = 'mwwv0000-deadbeef';
-      process.env.DOCKER_JANITOR_SESSION_DIR = dir;
-      expect(() => track('abc')).toThrow(/ELOOP/);
-    } finally {
-      process.env = saved;
-    }
-    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
 });

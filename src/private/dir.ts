@@ -1,8 +1,8 @@
 /**
- * State directories must be private to the user, as ssh-agent and tmux require of their
- * sockets' directories: a directory (not a symlink, checked with lstat), owned by the current
- * user, with no access for group or others. Otherwise another user could plant a session
- * record that this user's next run acts on.
+ * The state directories and the session socket's must be private to the user, as ssh-agent and
+ * tmux require of their sockets' directories: a directory (not a symlink, checked with lstat),
+ * owned by the current user, with no access for group or others. Otherwise another user could
+ * plant a session record that this user's next run acts on, or reach the socket.
  *
  * Their ancestors are checked too, as OpenSSH's StrictModes checks the path to authorized_keys:
  * each one owned by root or the user, and writable by nobody else unless sticky (/tmp). A parent
@@ -10,20 +10,16 @@
  * tree in its place after every check (then a marker written through their symlink lands in a
  * file of this user's choosing, and the tests' DOCKER_HOST reaches their socket).
  *
- * Files in a session directory are written without following a symlink at their name
- * (O_NOFOLLOW), never blocking on a FIFO, and only into a regular file of this user.
+ * Files in such a directory are written by file.cts: never through a symlink at their name, never
+ * blocking on a FIFO, and only into a regular file of this user.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, realpathSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { currentUid } from './file.cjs';
 
 export type DirCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 type DirStats = Pick<Stats, 'uid' | 'mode'> & { isDirectory(): boolean; isSymbolicLink(): boolean };
-
-/** The current uid, where there is one (not on Windows, where these checks do not apply). */
-export function currentUid(): number | undefined {
-  return typeof process.getuid === 'function' ? process.getuid() : undefined;
-}
 
 /** S_ISVTX: in such a directory only an entry's owner (or the directory's) may rename or remove it. */
 const STICKY = 0o1000;
@@ -143,40 +139,5 @@ export function isOwnFile(path: string, uid = currentUid()): boolean {
     return stats.isFile() && (uid === undefined || stats.uid === uid);
   } catch {
     return false;
-  }
-}
-
-// Not on Windows (no symlink attacks of this kind there): 0 leaves the flag out.
-const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
-const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
-
-/**
- * How {@link writePrivateFile} writes: `new` only creates (O_EXCL: anything already there, a
- * symlink too, is refused), `replace` creates or overwrites, `append` creates or appends.
- */
-export type PrivateWrite = 'new' | 'replace' | 'append';
-
-/** Pure: the open(2) flags of a private write. Never follows a symlink at the name, never waits on a FIFO. */
-export function privateWriteFlags(how: PrivateWrite): number {
-  return O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | (how === 'new' ? O_EXCL : 0) | (how === 'append' ? O_APPEND : 0);
-}
-
-/**
- * Write `data` to `path` (0600) in a private directory: a symlink at `path` fails (ELOOP), and
- * anything that is not a regular file of this user with one link is refused before a byte of it
- * is changed (it is truncated only after that check). Throws on refusal.
- */
-export function writePrivateFile(path: string, data: string, how: PrivateWrite, uid = currentUid()): void {
-  const fd = openSync(path, privateWriteFlags(how), 0o600);
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.nlink !== 1 || (uid !== undefined && stats.uid !== uid)) {
-      throw Object.assign(new Error(`refusing to write ${path}: not a regular file of yours with one link`), { code: 'EPERM' });
-    }
-    if (how === 'replace') ftruncateSync(fd, 0);
-    if (data !== '') writeFileSync(fd, data);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * The state directories and the session files in them: refused under a directory another user
+ * could replace, and never written through a symlink planted at a name.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  appendTracked,
+  listSessionDirs,
+  markClosed,
+  markIncomplete,
+  markKept,
+  markUnreachable,
+  prepareStateRoot,
+  STATE_DIR_ADVICE,
+  writeImagesBefore,
+} from '../../../src/session/store.js';
+import { track } from '../../../src/session/tracking.cjs';
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'dj-private-'));
+});
+afterEach(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('prepareStateRoot under a directory others can write', () => {
+  it('refuses in one line naming the directory and what to do, and creates nothing there', () => {
+    const open = join(work, 'shared-cache');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const root = join(open, 'dj');
+    const check = prepareStateRoot(root);
+    expect(check).toEqual({
+      ok: false,
+      reason: `above it, ${open} is writable by group and others without the sticky bit (mode 777), so another user could put a directory of theirs in its place; ${STATE_DIR_ADVICE}`,
+    });
+    expect(STATE_DIR_ADVICE).toMatch(/DOCKER_JANITOR_STATE_DIR.*XDG_STATE_HOME/);
+    expect(existsSync(root)).toBe(false);
+    mkdirSync(join(root, 'sessions'), { recursive: true, mode: 0o700 });
+    expect(listSessionDirs(root)).toEqual({ dirs: [], refused: expect.stringContaining(`above it, ${open} is writable`) });
+  });
+
+  it('a root another user could not replace is made 0700 and read', () => {
+    const root = join(work, 'ok', 'dj');
+    expect(prepareStateRoot(root)).toEqual({ ok: true });
+    expect(statSync(join(root, 'sessions')).mode & 0o777).toBe(0o700);
+    expect(listSessionDirs(root)).toEqual({ dirs: [] });
+  });
+});
+
+describe('the session files, each with a symlink planted at its name', () => {
+  it('markers, tracked IDs and the image list are never written through it', () => {
+    const dir = join(work, 'session');
+    mkdirSync(dir, { mode: 0o700 });
+    const victim = join(work, 'precious');
+    writeFileSync(victim, 'precious\n');
+    for (const name of ['closed', 'kept', 'incomplete', 'last-unreachable', 'images-before.txt', 'tracked.jsonl']) symlinkSync(victim, join(dir, name));
+    markClosed(dir);
+    markKept(dir);
+    markIncomplete(dir);
+    markUnreachable(dir, Date.now());
+    expect(() => writeImagesBefore(dir, ['sha256:aa'])).toThrow(/ELOOP/);
+    expect(() => appendTracked(dir, [{ id: 'abc' }])).toThrow(/ELOOP/);
+    const saved = { ...process.env };
+    try {
+      process.env.DOCKER_JANITOR_SESSION = 'mwwv0000-deadbeef';
+      process.env.DOCKER_JANITOR_SESSION_DIR = dir;
+      expect(() => track('abc')).toThrow(/ELOOP/);
+    } finally {
+      process.env = saved;
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+  });
+});
