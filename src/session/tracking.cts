@@ -1,13 +1,14 @@
 /**
  * `docker-janitor/session`: what test files use to tie the Docker objects they create to the
- * run's session. CommonJS with no dependencies, so Jest test files on Node 20 can load it
- * (they cannot import ESM-only packages); ESM imports it just as well.
+ * run's session. CommonJS with no dependencies (but private/file.cts, CommonJS too), so Jest
+ * test files on Node 20 can load it (they cannot import ESM-only packages); ESM imports it just
+ * as well.
  *
  * Outside a session (tests run without the plugin) every function is a harmless no-op:
  * `labelArgs()` is `[]`, `sessionLabels()` is `{}`, `track()` records nothing.
  */
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '../private/file.cjs';
 
 /** The label every session object carries: `docker-janitor.session=<id>`. */
 export const SESSION_LABEL = 'docker-janitor.session';
@@ -50,14 +51,8 @@ export function track(id: string, kind?: TrackKind): boolean {
   if (kind !== undefined && kind !== 'container' && kind !== 'network' && kind !== 'volume') {
     throw new TypeError(`track(id, kind): kind must be "container", "network" or "volume", got ${JSON.stringify(kind)}`);
   }
-  // Never through a symlink at the name, never waiting on a FIFO (see private-dir.ts).
-  const flag = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-  const fd = openSync(join(dir, TRACKED_FILE), flag, 0o600);
-  try {
-    // One write of one short line: O_APPEND keeps lines of concurrent workers whole.
-    writeSync(fd, `${JSON.stringify({ id: id.trim(), ...(kind ? { kind } : {}) })}\n`);
-  } finally {
-    closeSync(fd);
-  }
+  // One short line, appended: lines of concurrent workers stay whole. Never through a symlink,
+  // a FIFO or a hard link planted at the name (private/file.cts).
+  writePrivateFile(join(dir, TRACKED_FILE), `${JSON.stringify({ id: id.trim(), ...(kind ? { kind } : {}) })}\n`, 'append');
   return true;
 }

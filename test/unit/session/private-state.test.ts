@@ -1,8 +1,9 @@
 /**
  * The state directories and the session files in them: refused under a directory another user
- * could replace, and never written through a symlink planted at a name.
+ * could replace, and never written through a symlink, a FIFO or a hard link planted at a name.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,4 +76,38 @@ describe('the session files, each with a symlink planted at its name', () => {
     }
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
   });
+});
+
+describe('tracked.jsonl with a FIFO or a hard link planted at its name', () => {
+  /** `track()` (CommonJS, in the test files) and `appendTracked` (the watchdog): the same guard. */
+  const writers = {
+    track: (dir: string) => {
+      const saved = { ...process.env };
+      try {
+        process.env.DOCKER_JANITOR_SESSION = 'mwwv0000-deadbeef';
+        process.env.DOCKER_JANITOR_SESSION_DIR = dir;
+        track('abc');
+      } finally {
+        process.env = saved;
+      }
+    },
+    appendTracked: (dir: string) => appendTracked(dir, [{ id: 'abc' }]),
+  };
+  const plants = {
+    'a FIFO: fails at once instead of waiting for a reader': [(file: string) => execFileSync('mkfifo', [file]), /ENXIO/],
+    'a hard link to a file of yours: refused, the file untouched': [(file: string) => linkSync(join(work, 'precious'), file), /not a regular file of yours with one link/],
+  } as const;
+
+  for (const [writer, write] of Object.entries(writers)) {
+    for (const [plant, [place, error]] of Object.entries(plants)) {
+      it(`${writer}: ${plant}`, () => {
+        const dir = join(work, 'session');
+        mkdirSync(dir, { mode: 0o700 });
+        writeFileSync(join(work, 'precious'), 'precious\n');
+        place(join(dir, 'tracked.jsonl'));
+        expect(() => write(dir)).toThrow(error);
+        expect(readFileSync(join(work, 'precious'), 'utf8')).toBe('precious\n');
+      });
+    }
+  }
 });
