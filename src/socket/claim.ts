@@ -10,8 +10,9 @@
  *     first, teardown asks it to close and waits for its answer (session/channel.ts).
  * Exactly one wins (O_EXCL), so nothing is served unseen and nobody waits for nothing.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writePrivateFile } from '../private/file.cjs';
 
 export const CLAIM_FILE = 'claim';
 
@@ -30,22 +31,16 @@ export function claimPath(socketPath: string): string {
 
 export function claimSocket(socketPath: string, who: Claimant): ClaimOutcome {
   const file = claimPath(socketPath);
-  let fd: number;
   try {
-    fd = openSync(file, 'wx', 0o600);
+    writePrivateFile(file, who, 'new');
+    return 'won';
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return 'failed';
-    // Claimed already: by this same party before (teardown after a signal cleanup), or the other.
-    try {
-      return readFileSync(file, 'utf8') === who ? 'won' : 'lost';
-    } catch {
-      return 'failed';
-    }
   }
+  // Claimed already: by this same party before (teardown after a signal cleanup), or the other.
   try {
-    writeSync(fd, who);
-  } finally {
-    closeSync(fd);
+    return readFileSync(file, 'utf8') === who ? 'won' : 'lost';
+  } catch {
+    return 'failed';
   }
-  return 'won';
 }
