@@ -11,9 +11,10 @@
  * dropped). A named volume the socket is creating for a container create (volume-create.ts) is
  * waited for the same way. It resolves when that is done, with what it did.
  */
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { checkPrivateDir } from '../private/dir.js';
 import { relayConnection } from './connection.js';
 import { DEFAULT_IN_FLIGHT_MS, type CloseReport } from './close-report.js';
 import type { ImplicitVolume } from './implicit-volumes.js';
@@ -68,32 +69,12 @@ export class SessionSocketError extends Error {
   }
 }
 
-/** Throws unless `dir` is a directory owned by this process's user and closed to others. */
-function checkPrivateDir(dir: string, path: string): void {
-  let stat;
-  try {
-    stat = lstatSync(dir);
-  } catch (cause) {
-    throw new SessionSocketError(`session socket ${path}: its directory ${dir} does not exist`, path, { cause });
-  }
-  if (!stat.isDirectory()) throw new SessionSocketError(`session socket ${path}: ${dir} is not a directory`, path);
-  const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) {
-    throw new SessionSocketError(`session socket ${path}: ${dir} belongs to uid ${stat.uid}, not to this user (${uid})`, path);
-  }
-  if ((stat.mode & 0o077) !== 0) {
-    throw new SessionSocketError(
-      `session socket ${path}: ${dir} has mode ${(stat.mode & 0o777).toString(8)}; it must be 700 (no access for group or others)`,
-      path,
-    );
-  }
-}
-
 export async function startSessionSocket(options: SessionSocketOptions): Promise<SessionSocket> {
   const { path } = options;
   const tooLong = options.fd === undefined ? socketPathProblem(path) : undefined;
   if (tooLong) throw new SessionSocketError(`session socket ${path}: ${tooLong}`, path);
-  checkPrivateDir(dirname(path), path);
+  const dir = checkPrivateDir(dirname(path));
+  if (!dir.ok) throw new SessionSocketError(`session socket ${path}: its directory ${dirname(path)} ${dir.reason}`, path);
   if (options.fd === undefined && existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
   /** Each open client connection, with the create state of its engine connection once made. */
   const connections = new Map<Socket, CreateWatch | undefined>();

@@ -1,9 +1,10 @@
 /**
  * Serving the session socket: a failure after listening (the chmod; the file gone, as when
  * teardown removed the path before a late watchdog started) closes the server, so nothing keeps
- * the process alive; a path over the unix limit is refused before anything is bound.
+ * the process alive; a path over the unix limit, or in a directory that is not private
+ * (private/dir.ts), is refused before anything is bound.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,30 @@ it('a path over the unix socket limit: refused before anything is bound', async 
   try {
     const error = await startSessionSocket({ path, upstream: { socketPath: join(dir, 'engine.sock') }, labels: {} }).catch((caught: unknown) => caught);
     expect((error as Error).message).toMatch(/over the 107-byte limit of a unix socket path/);
+    expect(listen).not.toHaveBeenCalled();
+  } finally {
+    listen.mockRestore();
+  }
+});
+
+it('a directory that is not private: refused before anything is bound, naming the directory and why', async () => {
+  const start = (path: string) => startSessionSocket({ path, upstream: { socketPath: join(dir, 'engine.sock') }, labels: {} }).catch((caught: unknown) => caught);
+  const open = join(dir, 'open');
+  mkdirSync(open, { mode: 0o755 });
+  chmodSync(open, 0o755);
+  symlinkSync(open, join(dir, 'link'));
+  const cases = [
+    [join(dir, 'missing', 'docker.sock'), `its directory ${join(dir, 'missing')} cannot be read (ENOENT)`],
+    [join(open, 'docker.sock'), `its directory ${open} is accessible to group or others (mode 755)`],
+    [join(dir, 'link', 'docker.sock'), `its directory ${join(dir, 'link')} is a symbolic link`],
+  ] as const;
+  const listen = vi.spyOn(Server.prototype, 'listen');
+  try {
+    for (const [path, reason] of cases) {
+      const error = await start(path);
+      expect(error).toBeInstanceOf(SessionSocketError);
+      expect((error as Error).message).toBe(`session socket ${path}: ${reason}`);
+    }
     expect(listen).not.toHaveBeenCalled();
   } finally {
     listen.mockRestore();
