@@ -1,37 +1,35 @@
 /**
- * The plugin's and `openSession()`'s default options, without loading zod (the setup path's
- * startup cost; see `simple.ts`). test/unit/options/defaults.test.ts checks these are exactly
- * the schema's defaults.
+ * Every option's default, and the words a choice allows, declared once and without zod (the setup
+ * path's startup cost; see `simple.ts`): the schema (`schema.ts`) takes its `.default()`s and
+ * enums from here, and the zod-free parsing (`simple.ts`) fills what is absent from here.
+ * It imports nothing, so the schema can import it.
  */
-import type { JanitorOptions } from './schema.js';
 
-/** What `janitorOptionsSchema` gives for `{}`: a fresh object each call. */
-export function defaultJanitorOptions(): JanitorOptions {
-  return {
-    images: 'before-and-own',
-    labels: [],
-    excludeLabels: [],
-    removeDigested: false,
-    dryRun: false,
-    stopTimeout: 0,
-    keepOnFailure: false,
-    failOnCleanupError: false,
-    adopt: { labels: [], all: false },
-    watchdog: true,
-    signals: true,
-    sweepDeadSessions: true,
-    cleanBeforeRerun: true,
-    summary: true,
-    socket: true,
-    jobSummary: 'auto',
-    docker: { timeoutMs: 60_000, transport: 'auto' },
-  };
-}
+/** `images`: which dangling images the cleaner may remove (schema.ts says what each means). */
+export const IMAGES = ['before-and-own', 'all', 'session', 'off'] as const;
+/** `docker.transport`. */
+export const TRANSPORTS = ['auto', 'api', 'cli'] as const;
 
-/** `undefined`, `null` or a plain object with no own keys. */
-export function isEmptyOptions(input: unknown): boolean {
-  if (input === undefined || input === null) return true;
-  if (typeof input !== 'object' || Array.isArray(input)) return false;
-  const proto = Object.getPrototypeOf(input) as unknown;
-  return (proto === Object.prototype || proto === null) && Reflect.ownKeys(input).length === 0;
-}
+/** `docker.*`. */
+export const DOCKER_DEFAULTS = { timeoutMs: 60_000, transport: 'auto' } as const;
+
+/** The image cleaner's options (`labels` and `excludeLabels` default to no filters: `[]`). */
+export const IMAGE_DEFAULTS = { dryRun: false, removeDigested: false } as const;
+
+/** Where a run's result goes. */
+export const PUBLISH_DEFAULTS = { jobSummary: 'auto' } as const;
+
+/** The runner plugins' and `openSession()`'s own options (`adopt.labels` defaults to `[]`). */
+export const JANITOR_DEFAULTS = {
+  images: 'before-and-own',
+  stopTimeout: 0,
+  keepOnFailure: false,
+  failOnCleanupError: false,
+  adopt: { all: false },
+  watchdog: true,
+  socket: true,
+  signals: true,
+  sweepDeadSessions: true,
+  cleanBeforeRerun: true,
+  summary: true,
+} as const;

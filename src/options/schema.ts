@@ -3,6 +3,7 @@
  * `z.input` is what users write, `z.output` what the code uses. Parsed once, at the edge.
  */
 import { z } from 'zod';
+import { DOCKER_DEFAULTS, IMAGE_DEFAULTS, IMAGES, JANITOR_DEFAULTS, PUBLISH_DEFAULTS, TRANSPORTS } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { OptionsError } from './errors.js';
 import { hostProblem, LABEL_FILTER } from './host.js';
@@ -51,15 +52,15 @@ export const dockerOptionsSchema = z
       .int()
       .positive()
       .max(MAX_TIMEOUT_MS, `expected at most ${MAX_TIMEOUT_MS} ms (24 hours)`)
-      .default(60_000),
+      .default(DOCKER_DEFAULTS.timeoutMs),
     /**
      * How to talk to the engine: `api` (HTTP on the socket or TCP), `cli` (the docker CLI), or
      * `auto`: the API for a unix socket or TCP endpoint, the CLI for ssh:// and other endpoints
      * only the CLI reaches, and when `path` is set.
      */
-    transport: z.enum(['auto', 'api', 'cli']).default('auto'),
+    transport: z.enum(TRANSPORTS).default(DOCKER_DEFAULTS.transport),
   })
-  .default({ timeoutMs: 60_000, transport: 'auto' });
+  .default(() => ({ ...DOCKER_DEFAULTS }));
 
 /** Commands that take only the docker flags (`sweep`, `sessions`): issue paths name `docker.*`. */
 export const dockerOnlyOptionsSchema = z.strictObject({ docker: dockerOptionsSchema });
@@ -70,7 +71,7 @@ export const dockerOnlyOptionsSchema = z.strictObject({ docker: dockerOptionsSch
  */
 export const imageOptionsShape = {
   /** Plan and report, remove nothing. */
-  dryRun: z.boolean().default(false),
+  dryRun: z.boolean().default(IMAGE_DEFAULTS.dryRun),
   /**
    * Only images created more than this long ago (Docker's `until` filter: `until=1h` keeps
    * images newer than one hour). Seconds once parsed. Default: any age.
@@ -81,7 +82,7 @@ export const imageOptionsShape = {
   /** Never images whose config labels match any of these (`KEY` or `KEY=VALUE`). */
   excludeLabels: z.array(labelFilter).default([]),
   /** Also remove untagged images that still carry a repository digest (e.g. pulled by digest). */
-  removeDigested: z.boolean().default(false),
+  removeDigested: z.boolean().default(IMAGE_DEFAULTS.removeDigested),
 };
 
 export const imageCleanOptionsSchema = z.strictObject({
@@ -98,7 +99,7 @@ export const publishOptionsShape = {
    * Append a Markdown section to the GitHub Actions job summary: `'auto'` when
    * `GITHUB_STEP_SUMMARY` is set, `false` never.
    */
-  jobSummary: z.union([z.literal('auto'), z.literal(false)]).default('auto'),
+  jobSummary: z.union([z.literal('auto'), z.literal(false)]).default(PUBLISH_DEFAULTS.jobSummary),
   /** Write the run's JSON result (schema version 1, see the README) to this path. */
   reportFile: z.string().min(1).optional(),
 };
@@ -121,24 +122,24 @@ export const janitorOptionsSchema = z.strictObject({
    *    catches other processes' images made during the run);
    *  - `off`.
    */
-  images: z.enum(['before-and-own', 'all', 'session', 'off']).default('before-and-own'),
+  images: z.enum(IMAGES).default(JANITOR_DEFAULTS.images),
   ...imageOptionsShape,
   /** Seconds a container gets to stop before it is killed; default 0 (throwaway containers). */
-  stopTimeout: duration(MAX_STOP_TIMEOUT_S, '1 hour (3600 seconds)').default(0),
+  stopTimeout: duration(MAX_STOP_TIMEOUT_S, '1 hour (3600 seconds)').default(JANITOR_DEFAULTS.stopTimeout),
   /** Keep (stopped) the containers of a failed run for debugging, and say how to remove them. */
-  keepOnFailure: z.boolean().default(false),
+  keepOnFailure: z.boolean().default(JANITOR_DEFAULTS.keepOnFailure),
   /** Make cleanup problems (Docker unreachable, a removal that failed) fail the run. For CI. */
-  failOnCleanupError: z.boolean().default(false),
+  failOnCleanupError: z.boolean().default(JANITOR_DEFAULTS.failOnCleanupError),
   /** Also track containers created during the run that match these label filters, or all of them. */
   adopt: z
     .strictObject({
       labels: z.array(labelFilter).default([]),
       /** Adopt every container created on the engine during the run. Explicit opt-in. */
-      all: z.boolean().default(false),
+      all: z.boolean().default(JANITOR_DEFAULTS.adopt.all),
     })
-    .default({ labels: [], all: false }),
+    .default(() => ({ labels: [], ...JANITOR_DEFAULTS.adopt })),
   /** Start a watchdog process that cleans the session if the runner dies without teardown. */
-  watchdog: z.boolean().default(true),
+  watchdog: z.boolean().default(JANITOR_DEFAULTS.watchdog),
   /**
    * Hand the tests a session socket (DOCKER_HOST) that labels everything they create, through
    * any client. The watchdog hosts it (for an `ssh://` engine, one `ssh … docker system
@@ -146,15 +147,15 @@ export const janitorOptionsSchema = z.strictObject({
    * reaches other than ssh://), one warning line, and the run goes on with labels, tracking and
    * adoption.
    */
-  socket: z.boolean().default(true),
+  socket: z.boolean().default(JANITOR_DEFAULTS.socket),
   /** Clean the session synchronously on SIGINT, SIGTERM and SIGHUP, then exit with the signal's code. */
-  signals: z.boolean().default(true),
+  signals: z.boolean().default(JANITOR_DEFAULTS.signals),
   /** Clean sessions on this machine whose runner process is dead, in the background (setup does not wait). */
-  sweepDeadSessions: z.boolean().default(true),
+  sweepDeadSessions: z.boolean().default(JANITOR_DEFAULTS.sweepDeadSessions),
   /** Vitest watch mode: remove the session's containers before each rerun. */
-  cleanBeforeRerun: z.boolean().default(true),
+  cleanBeforeRerun: z.boolean().default(JANITOR_DEFAULTS.cleanBeforeRerun),
   /** Print the summary (`false`: only warnings). */
-  summary: z.boolean().default(true),
+  summary: z.boolean().default(JANITOR_DEFAULTS.summary),
   ...publishOptionsShape,
   docker: dockerOptionsSchema,
 });

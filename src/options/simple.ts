@@ -7,7 +7,7 @@
  * the schema then parses it and names what is wrong (`parseJanitorOptions` below, and the CLI
  * commands, load it only then).
  */
-import { defaultJanitorOptions, isEmptyOptions } from './defaults.js';
+import { DOCKER_DEFAULTS, IMAGE_DEFAULTS, IMAGES, JANITOR_DEFAULTS, PUBLISH_DEFAULTS, TRANSPORTS } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { hostProblem, LABEL_FILTER } from './host.js';
 import { MAX_OLDER_THAN_S, MAX_STOP_TIMEOUT_S, MAX_TIMEOUT_MS } from './limits.js';
@@ -22,8 +22,6 @@ const IMAGE_KEYS = ['dryRun', 'olderThan', 'labels', 'excludeLabels', 'removeDig
 const PUBLISH_KEYS = ['jobSummary', 'reportFile'] as const;
 const JANITOR_BOOLEANS = ['keepOnFailure', 'failOnCleanupError', 'watchdog', 'socket', 'signals', 'sweepDeadSessions', 'cleanBeforeRerun', 'summary'] as const;
 const JANITOR_KEYS = ['images', 'stopTimeout', 'adopt', 'docker', ...IMAGE_KEYS, ...PUBLISH_KEYS, ...JANITOR_BOOLEANS] as const;
-const IMAGES = ['before-and-own', 'all', 'session', 'off'] as const;
-const TRANSPORTS = ['auto', 'api', 'cli'] as const;
 
 /*
  * Each takes what `parseOptions(schema, input)` takes: `undefined` and `null` are no options.
@@ -64,7 +62,7 @@ export function simpleJanitorOptions(input: unknown): JanitorOptions | undefined
     const publish = publishFields(fields);
     const dockerOptions = docker(fields.docker);
     const images = oneOf(fields.images, IMAGES, options.images);
-    const stopTimeout = fields.stopTimeout === undefined ? 0 : duration(fields.stopTimeout, MAX_STOP_TIMEOUT_S);
+    const stopTimeout = fields.stopTimeout === undefined ? options.stopTimeout : duration(fields.stopTimeout, MAX_STOP_TIMEOUT_S);
     const adopt = adoptOptions(fields.adopt);
     if (image === NO || publish === NO || dockerOptions === NO || images === NO || stopTimeout === NO || adopt === NO) return NO;
     const flags: Partial<Record<(typeof JANITOR_BOOLEANS)[number], boolean>> = {};
@@ -75,6 +73,31 @@ export function simpleJanitorOptions(input: unknown): JanitorOptions | undefined
     }
     return { ...options, ...image, ...publish, ...flags, images, stopTimeout, adopt, docker: dockerOptions };
   });
+}
+
+/**
+ * What `janitorOptionsSchema` gives for `{}`: a fresh object each call
+ * (test/unit/options/defaults.test.ts compares them).
+ */
+export function defaultJanitorOptions(): JanitorOptions {
+  const { adopt, ...janitor } = JANITOR_DEFAULTS;
+  return {
+    ...janitor,
+    ...IMAGE_DEFAULTS,
+    labels: [],
+    excludeLabels: [],
+    adopt: { labels: [], ...adopt },
+    ...PUBLISH_DEFAULTS,
+    docker: { ...DOCKER_DEFAULTS },
+  };
+}
+
+/** `undefined`, `null` or a plain object with no own keys. */
+export function isEmptyOptions(input: unknown): boolean {
+  if (input === undefined || input === null) return true;
+  if (typeof input !== 'object' || Array.isArray(input)) return false;
+  const proto = Object.getPrototypeOf(input) as unknown;
+  return (proto === Object.prototype || proto === null) && Reflect.ownKeys(input).length === 0;
 }
 
 function attempt<T>(parse: () => Field<T>): T | undefined {
@@ -106,8 +129,8 @@ function record(input: unknown, keys: readonly string[]): Record<string, unknown
 function docker(input: unknown): Field<DockerOptions> {
   const fields = input === undefined ? {} : record(input, DOCKER_KEYS);
   if (!fields) return NO;
-  const transport = oneOf(fields.transport, TRANSPORTS, 'auto');
-  const timeoutMs = fields.timeoutMs === undefined ? 60_000 : fields.timeoutMs;
+  const transport = oneOf(fields.transport, TRANSPORTS, DOCKER_DEFAULTS.transport);
+  const timeoutMs = fields.timeoutMs === undefined ? DOCKER_DEFAULTS.timeoutMs : fields.timeoutMs;
   if (transport === NO || typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) return NO;
   const options: { -readonly [K in keyof DockerOptions]: DockerOptions[K] } = { timeoutMs, transport };
   for (const key of ['path', 'context', 'host'] as const) {
@@ -119,8 +142,8 @@ function docker(input: unknown): Field<DockerOptions> {
 }
 
 function imageFields(fields: Record<string, unknown>): Field<Omit<ImageCleanOptions, 'docker'>> {
-  const dryRun = bool(fields.dryRun, false);
-  const removeDigested = bool(fields.removeDigested, false);
+  const dryRun = bool(fields.dryRun, IMAGE_DEFAULTS.dryRun);
+  const removeDigested = bool(fields.removeDigested, IMAGE_DEFAULTS.removeDigested);
   const labels = labelList(fields.labels);
   const excludeLabels = labelList(fields.excludeLabels);
   const olderThan = optional(fields, 'olderThan', (value) => duration(value, MAX_OLDER_THAN_S));
@@ -129,7 +152,7 @@ function imageFields(fields: Record<string, unknown>): Field<Omit<ImageCleanOpti
 }
 
 function publishFields(fields: Record<string, unknown>): Field<PublishOptions> {
-  const jobSummary = fields.jobSummary === undefined || fields.jobSummary === 'auto' ? 'auto' : fields.jobSummary === false ? false : NO;
+  const jobSummary = fields.jobSummary === undefined ? PUBLISH_DEFAULTS.jobSummary : fields.jobSummary === 'auto' || fields.jobSummary === false ? fields.jobSummary : NO;
   const reportFile = optional(fields, 'reportFile', (value) => (typeof value === 'string' && value !== '' ? value : NO));
   if (jobSummary === NO || reportFile === NO) return NO;
   return { jobSummary, ...reportFile };
@@ -139,7 +162,7 @@ function adoptOptions(input: unknown): Field<JanitorOptions['adopt']> {
   const fields = input === undefined ? {} : record(input, ['labels', 'all']);
   if (!fields) return NO;
   const labels = labelList(fields.labels);
-  const all = bool(fields.all, false);
+  const all = bool(fields.all, JANITOR_DEFAULTS.adopt.all);
   return labels === NO || all === NO ? NO : { labels, all };
 }
 

@@ -1,4 +1,5 @@
 /** The flags every command that talks to Docker takes, and what they set in the options. */
+import { DOCKER_DEFAULTS, TRANSPORTS } from '../../options/defaults.js';
 import { OptionsError } from '../../options/errors.js';
 import type { DockerOptions } from '../../options/schema.js';
 import { simpleDockerOptions } from '../../options/simple.js';
@@ -9,8 +10,8 @@ export const dockerFlagSpecs: Readonly<Record<string, OptionSpec>> = {
   'docker-path': { type: 'string', value: 'PATH', description: 'The docker CLI to run (default: $DOCKER_JANITOR_DOCKER_PATH, else docker)' },
   host: { type: 'string', value: 'HOST', description: 'Engine endpoint, e.g. unix:///run/docker.sock (default: $DOCKER_HOST)' },
   context: { type: 'string', value: 'NAME', description: 'Docker context to use (default: $DOCKER_CONTEXT)' },
-  timeout: { type: 'string', value: 'MS', description: 'Timeout of each docker call, in milliseconds (default: 60000)' },
-  transport: { type: 'string', value: 'auto|api|cli', description: 'Engine API over the socket, the docker CLI, or auto (default: auto)' },
+  timeout: { type: 'string', value: 'MS', description: `Timeout of each docker call, in milliseconds (default: ${DOCKER_DEFAULTS.timeoutMs})` },
+  transport: { type: 'string', value: TRANSPORTS.join('|'), description: `Engine API over the socket, the docker CLI, or auto (default: ${DOCKER_DEFAULTS.transport})` },
 };
 
 /** Option paths of the schema → the flags that set them, for usage errors. */

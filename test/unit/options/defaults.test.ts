@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultJanitorOptions, isEmptyOptions } from '../../../src/options/defaults.js';
-import { parseJanitorOptions } from '../../../src/options/simple.js';
+import { DOCKER_DEFAULTS } from '../../../src/options/defaults.js';
+import { defaultJanitorOptions, isEmptyOptions, parseJanitorOptions } from '../../../src/options/simple.js';
 import { janitorOptionsSchema, OptionsError, parseOptions } from '../../../src/options/schema.js';
 
 describe('options without zod', () => {
@@ -14,7 +14,7 @@ describe('options without zod', () => {
     a.labels.push('x');
     a.docker.timeoutMs = 1;
     expect(defaultJanitorOptions().labels).toEqual([]);
-    expect(defaultJanitorOptions().docker.timeoutMs).toBe(60_000);
+    expect(defaultJanitorOptions().docker.timeoutMs).toBe(DOCKER_DEFAULTS.timeoutMs);
   });
 
   it('only no options take the short path', () => {
