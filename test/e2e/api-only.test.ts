@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BASE_IMAGE } from '../support/docker.js';
-import { linkPackage } from './support/fixtures.js';
-import { exists, exitCode, output, removeRunDirs, runVitest } from './support/vitest-run.js';
+import { exists, exitCode, linkPackage, output } from './support/fixtures.js';
+import { removeRunDirs, runVitest } from './support/vitest-run.js';
 
 let bin: string;
 

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildBaseImage, startOwnEngine, type PrivateEngine } from '../support/engine.js';
-import { linkPackage, waitFor, type RunningFixture } from './support/fixtures.js';
+import { exitCode, linkPackage, output, waitFor, type RunningFixture } from './support/fixtures.js';
 import { startJest } from './support/jest-run.js';
-import { exitCode, output, ready, startVitest } from './support/vitest-run.js';
+import { ready, startVitest } from './support/vitest-run.js';
 
 let own: PrivateEngine;
 let dockerd: number;

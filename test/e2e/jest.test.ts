@@ -2,26 +2,22 @@
  * The Jest adapter end to end: the fixtures under fixtures/jest-* run with the repo's jest
  * binary against the suite's private engine. Every assertion reads the engine afterwards.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dockerSync, resetEngine, runContainer, BASE_IMAGE } from '../support/docker.js';
-import { isRunning, watchdogOf } from '../support/processes.js';
-import { linkPackage, readJsonLines, removeDir, waitFor } from './support/fixtures.js';
+import { exitCode, linkPackage, output, removeDir, sessionDirs, summaryCount, waitFor } from './support/fixtures.js';
+import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
 import {
-  exitCode,
   expectBystandersUntouched,
   expectRunCleaned,
   exists,
   leftOver,
   makeBystanders,
-  output,
   runJest,
-  sessionDirs,
   sessionObjects,
   startJest,
-  summaryCount,
   type Bystanders,
 } from './support/jest-run.js';
 
@@ -55,54 +51,18 @@ describe('the session socket at teardown', () => {
   it.each([['in band (-i)', ['-i']], ['with workers', ['--maxWorkers=2']]])(
     '%s: a straggler that outlives its test, with a kept-alive connection, creates nothing while teardown runs',
     async (_name, args) => {
-      const work = mkdtempSync(join(tmpdir(), 'dj-e2e-straggler-'));
-      const record = join(work, 'straggler.jsonl');
-      try {
-        const run = await runJest('jest-cjs', { env: { DJ_FIXTURE_STRAGGLER: record, ...options({ stopTimeout: 2 }) }, args });
-        expect(exitCode(run.result), output(run.result)).toBe(0);
-        expect(await waitFor(() => readJsonLines<{ step: string }>(record).some((line) => line.step === 'done'), 30_000)).toBe(true);
-        const steps = Object.fromEntries(readJsonLines<{ step: string }>(record).map((line) => [line.step, line]));
-        expect(steps.ping).toEqual({ step: 'ping', status: 200 });
-        expect(steps['keepalive-create']).toHaveProperty('error');
-        expect(steps['cli-run']).toMatchObject({ code: 125 });
-        expectRunCleaned(run.created);
-        expect(dockerSync(['ps', '-aq', '--filter', 'label=docker-janitor.session'])).toBe('');
-        expectBystandersUntouched(bystanders);
-      } finally {
-        rmSync(work, { recursive: true, force: true });
-      }
+      const run = await runWithStraggler((env) => runJest('jest-cjs', { env: { ...env, ...options({ stopTimeout: 2 }) }, args }));
+      expectRunCleaned(run.created);
+      expectBystandersUntouched(bystanders);
     },
   );
 
   it('two SIGINTs to the group while teardown waits for a stopped watchdog to close the socket: cleaned, exit 130', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'dj-e2e-go-'));
-    const go = join(work, 'go');
-    const run = startJest('jest-cjs', { env: { DJ_FIXTURE_GO: go } });
-    let watchdog: number | undefined;
-    try {
-      expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
-      const created = run.created();
-      const [id] = sessionDirs(run.stateDir);
-      const dir = join(run.stateDir, 'sessions', id ?? '');
-      watchdog = watchdogOf(dir);
-      expect(watchdog).toBeTypeOf('number');
-      process.kill(watchdog!, 'SIGSTOP');
-      writeFileSync(go, '');
-      expect(await waitFor(() => !existsSync(join(dir, 'socket', 'docker.sock')), 60_000, 20)).toBe(true);
-      run.fixture.killGroup('SIGINT');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      run.fixture.killGroup('SIGINT');
-      const result = await run.fixture.exited;
-      expect(exitCode(result), output(result)).toBe(130);
-      // The second SIGINT ends the run, not the cleanup (detached; it waits for the stopped
-      // watchdog's answer first, at most 3 s): poll the engine.
-      expect(await waitFor(() => leftOver(created).length === 0, 15_000, 250)).toBe(true);
-      expectBystandersUntouched(bystanders);
-    } finally {
-      if (watchdog !== undefined) process.kill(watchdog, 'SIGCONT');
-      rmSync(work, { recursive: true, force: true });
-    }
-    expect(await waitFor(() => !isRunning(watchdog!), 10_000)).toBe(true);
+    await interruptTwiceWhileWatchdogStopped((env) => {
+      const run = startJest('jest-cjs', { env });
+      return { ...run, ready: () => run.ready(2), leftOver: () => leftOver(run.created()) };
+    });
+    expectBystandersUntouched(bystanders);
   });
 });
 

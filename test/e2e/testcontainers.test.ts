@@ -5,17 +5,14 @@
  */
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { resetEngine } from '../support/docker.js';
-import { linkPackage } from './support/fixtures.js';
+import { exitCode, linkPackage, output, summaryCount } from './support/fixtures.js';
 import {
-  exitCode,
   expectBystandersUntouched,
   expectRunCleaned,
   leftOver,
   makeBystanders,
-  output,
   runJest,
   startJest,
-  summaryCount,
   type Bystanders,
 } from './support/jest-run.js';
 

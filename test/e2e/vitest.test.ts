@@ -3,29 +3,24 @@
  * (4) and with Vitest 3.2 (the `vitest3` alias) against the suite's private engine. Every
  * assertion reads the engine afterwards.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { containerState, dockerSync, resetEngine } from '../support/docker.js';
-import { isRunning, watchdogOf } from '../support/processes.js';
-import { FIXTURES, linkPackage, readJsonLines, waitFor } from './support/fixtures.js';
+import { containerState, resetEngine } from '../support/docker.js';
+import { exitCode, FIXTURES, linkPackage, output, sessionDirs, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
+import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
 import {
-  exitCode,
   expectBystandersUntouched,
   expectRunCleaned,
   leftOver,
   makeBystanders,
-  output,
   ready,
   removeLeftovers,
   removeRunDirs,
   runVitest,
-  sessionDirs,
   sessionObjects,
   startVitest,
-  summaryCount,
-  SUMMARY_TITLE,
   type Bystanders,
   type VitestVersion,
 } from './support/vitest-run.js';
@@ -61,62 +56,22 @@ describe('the session socket: a test with plain docker commands only', () => {
 });
 
 describe('the session socket at teardown', () => {
-  const labelledAnywhere = () => dockerSync(['ps', '-aq', '--filter', 'label=docker-janitor.session']);
-
   it('a straggler that outlives its test, with a kept-alive connection, creates nothing while teardown runs (Vitest 4)', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'dj-e2e-straggler-'));
-    const record = join(work, 'straggler.jsonl');
-    try {
-      // stopTimeout 2 (the containers ignore SIGTERM): teardown goes on ~2 s after it listed.
-      const run = await runVitest('vitest-plugin', { env: { DJ_FIXTURE_STRAGGLER: record, DJ_FIXTURE_STOP_TIMEOUT: '2' } });
-      expect(exitCode(run.result), output(run.result)).toBe(0);
-      expect(await waitFor(() => readJsonLines<{ step: string }>(record).some((line) => line.step === 'done'), 30_000)).toBe(true);
-      const steps = Object.fromEntries(readJsonLines<{ step: string }>(record).map((line) => [line.step, line]));
-      expect(steps.ping).toEqual({ step: 'ping', status: 200 });
-      expect(steps['keepalive-create']).toHaveProperty('error');
-      expect(steps['cli-run']).toMatchObject({ code: 125 });
-      expectRunCleaned(run.created);
-      expect(labelledAnywhere()).toBe('');
-      expect(output(run.result)).not.toMatch(/watchdog|no answer|did not confirm/);
-      expectBystandersUntouched(bystanders);
-      removeLeftovers(run.created);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
+    // stopTimeout 2 (the containers ignore SIGTERM): teardown goes on ~2 s after it listed.
+    const run = await runWithStraggler((env) => runVitest('vitest-plugin', { env: { ...env, DJ_FIXTURE_STOP_TIMEOUT: '2' } }));
+    expectRunCleaned(run.created);
+    expect(output(run.result)).not.toMatch(/watchdog|no answer|did not confirm/);
+    expectBystandersUntouched(bystanders);
+    removeLeftovers(run.created);
   });
 
   it('two SIGINTs to the group while teardown waits for a stopped watchdog to close the socket: cleaned, exit 130', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'dj-e2e-go-'));
-    const go = join(work, 'go');
-    const run = startVitest('vitest-plugin', { env: { DJ_FIXTURE_GO: go } });
-    let watchdog: number | undefined;
-    try {
-      expect(await ready(run), JSON.stringify(run.fixture.output())).toBe(true);
-      const created = run.created();
-      const [id] = sessionDirs(run.stateDir);
-      const dir = join(run.stateDir, 'sessions', id ?? '');
-      watchdog = watchdogOf(dir);
-      expect(watchdog).toBeTypeOf('number');
-      process.kill(watchdog!, 'SIGSTOP');
-      writeFileSync(go, '');
-      // Teardown has begun (the socket's path is gone) and waits for the watchdog's answer.
-      expect(await waitFor(() => !existsSync(join(dir, 'socket', 'docker.sock')), 60_000, 20)).toBe(true);
-      run.fixture.killGroup('SIGINT');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      run.fixture.killGroup('SIGINT');
-      const result = await run.fixture.exited;
-      expect(exitCode(result), output(result)).toBe(130);
-      // The second SIGINT ends the run, not the cleanup (detached; it waits for the stopped
-      // watchdog's answer first, at most 3 s): poll the engine.
-      expect(await waitFor(() => leftOver(created).length === 0, 15_000, 250)).toBe(true);
-      expectBystandersUntouched(bystanders);
-      removeLeftovers(created);
-    } finally {
-      if (watchdog !== undefined) process.kill(watchdog, 'SIGCONT');
-      rmSync(work, { recursive: true, force: true });
-    }
-    // Let go, the watchdog answers, sees the session over and ends.
-    expect(await waitFor(() => !isRunning(watchdog!), 10_000)).toBe(true);
+    const run = await interruptTwiceWhileWatchdogStopped((env) => {
+      const started = startVitest('vitest-plugin', { env });
+      return { ...started, ready: () => ready(started), leftOver: () => leftOver(started.created()) };
+    });
+    expectBystandersUntouched(bystanders);
+    removeLeftovers(run.created());
     expect(sessionDirs(run.stateDir)).toEqual([]);
   });
 });

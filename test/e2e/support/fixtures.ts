@@ -5,11 +5,11 @@
  * package exactly through its `exports` map, like a user's project.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/engine.js';
-import { dockerEnv } from '../../support/docker.js';
+import { containerState, dockerEnv, dockerSync, imageExists } from '../../support/docker.js';
 
 export const FIXTURES = join(REPO_ROOT, 'fixtures');
 export const BIN = join(REPO_ROOT, 'node_modules/.bin');
@@ -113,4 +113,42 @@ export function readJsonLines<T>(file: string): T[] {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The exit code as a shell reports it: 128 + signal number when the process was killed. */
+export function exitCode(result: FixtureResult): number {
+  if (result.code !== null) return result.code;
+  return 128 + (result.signal ? constants.signals[result.signal] : 0);
+}
+
+export function output(result: FixtureResult): string {
+  return `${result.stdout}\n${result.stderr}`;
+}
+
+export const SUMMARY_TITLE = 'Cleaning up Docker resources of test session';
+
+export function summaryCount(text: string): number {
+  return text.split(SUMMARY_TITLE).length - 1;
+}
+
+export type Kind = 'container' | 'network' | 'volume' | 'image';
+
+/** Does the engine still have this object? */
+export function exists(kind: Kind, id: string): boolean {
+  switch (kind) {
+    case 'container':
+      return containerState(id) !== '';
+    case 'network':
+      return dockerSync(['network', 'inspect', '--format', '{{.Id}}', id], { allowFailure: true }) !== '';
+    case 'volume':
+      return dockerSync(['volume', 'inspect', '--format', '{{.Name}}', id], { allowFailure: true }) !== '';
+    case 'image':
+      return imageExists(id);
+  }
+}
+
+/** Session directories left in a state dir (a cleaned session removes its own). */
+export function sessionDirs(stateDir: string): string[] {
+  const dir = join(stateDir, 'sessions');
+  return existsSync(dir) ? readdirSync(dir) : [];
 }

@@ -3,13 +3,13 @@
  * private engine, with its own state directory, cache directory and record file (the fixtures'
  * tests append one JSON line per Docker object they create). Assertions read the engine.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
-import { buildImage, containerState, dockerSync, imageExists, makeDangling, runContainer, BASE_IMAGE } from '../../support/docker.js';
+import { buildImage, containerState, imageExists, makeDangling, runContainer, BASE_IMAGE } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
-import { FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { exists as existsOn, FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type RunningFixture } from './fixtures.js';
 
 /**
  * The Jest binaries, named by version: `jest` is Jest 30, `jest29` an npm alias of Jest 29.7.
@@ -77,34 +77,9 @@ export async function runJest(name: string, options: { env?: NodeJS.ProcessEnv; 
   return { ...run, result, created: run.created() };
 }
 
-/** The exit code as a shell reports it: 128 + signal number when the process was killed. */
-export function exitCode(result: FixtureResult): number {
-  if (result.code !== null) return result.code;
-  return 128 + (result.signal ? constants.signals[result.signal] : 0);
-}
-
-export function output(result: FixtureResult): string {
-  return `${result.stdout}\n${result.stderr}`;
-}
-
-export function summaryCount(text: string): number {
-  return text.split('Cleaning up Docker resources of test session').length - 1;
-}
-
 /** Does the engine still have this object? */
 export function exists(item: Pick<Created, 'kind' | 'id'>): boolean {
-  switch (item.kind) {
-    case 'container':
-      return containerState(item.id) !== '';
-    case 'network':
-      return dockerSync(['network', 'inspect', '--format', '{{.Id}}', item.id], { allowFailure: true }) !== '';
-    case 'volume':
-      return dockerSync(['volume', 'inspect', '--format', '{{.Name}}', item.id], { allowFailure: true }) !== '';
-    case 'image':
-      return imageExists(item.id);
-    default:
-      return false;
-  }
+  return item.kind !== 'ready' && existsOn(item.kind, item.id);
 }
 
 /** The session's containers, networks and volumes (not images, not `ready` markers). */
@@ -145,10 +120,4 @@ export function expectBystandersUntouched(bystanders: Bystanders): void {
   expect(containerState(bystanders.container)).toBe('running');
   expect(containerState(bystanders.imageUser)).toBe('running');
   expect(imageExists(bystanders.danglingInUse)).toBe(true);
-}
-
-/** Session directories left in a state dir (a cleaned session removes its own). */
-export function sessionDirs(stateDir: string): string[] {
-  const dir = join(stateDir, 'sessions');
-  return existsSync(dir) ? readdirSync(dir) : [];
 }

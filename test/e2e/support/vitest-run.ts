@@ -4,13 +4,13 @@
  * directory and record file (the fixtures' tests append one JSON line of what they created).
  * Assertions read the engine.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { REPO_ROOT } from '../../support/engine.js';
 import { buildImage, containerState, dockerSync, imageExists, runContainer, BASE_IMAGE } from '../../support/docker.js';
-import { BIN, FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { BIN, exists, FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type Kind, type RunningFixture } from './fixtures.js';
 
 export const VITEST_VERSIONS = {
   4: [join(BIN, 'vitest'), 'run'],
@@ -96,37 +96,6 @@ export function ready(run: VitestRun, timeoutMs = 60_000): Promise<boolean> {
   return waitFor(() => existsSync(run.readyFile), timeoutMs);
 }
 
-/** The exit code as a shell reports it: 128 + signal number when the process was killed. */
-export function exitCode(result: FixtureResult): number {
-  if (result.code !== null) return result.code;
-  return 128 + (result.signal ? constants.signals[result.signal] : 0);
-}
-
-export function output(result: FixtureResult): string {
-  return `${result.stdout}\n${result.stderr}`;
-}
-
-export const SUMMARY_TITLE = 'Cleaning up Docker resources of test session';
-
-export function summaryCount(text: string): number {
-  return text.split(SUMMARY_TITLE).length - 1;
-}
-
-type Kind = 'container' | 'network' | 'volume' | 'image';
-
-export function exists(kind: Kind, id: string): boolean {
-  switch (kind) {
-    case 'container':
-      return containerState(id) !== '';
-    case 'network':
-      return dockerSync(['network', 'inspect', '--format', '{{.Id}}', id], { allowFailure: true }) !== '';
-    case 'volume':
-      return dockerSync(['volume', 'inspect', '--format', '{{.Name}}', id], { allowFailure: true }) !== '';
-    case 'image':
-      return imageExists(id);
-  }
-}
-
 /** The session's containers, networks and volumes, as `kind:id`. */
 export function sessionObjects(created: readonly Created[]): string[] {
   return created.flatMap((c) => [
@@ -195,10 +164,4 @@ export function expectBystandersUntouched(bystanders: Bystanders): void {
   expect(imageExists(bystanders.danglingInUse)).toBe(true);
   expect(exists('network', bystanders.network)).toBe(true);
   expect(exists('volume', bystanders.volume)).toBe(true);
-}
-
-/** Session directories left in a state dir (a cleaned session removes its own). */
-export function sessionDirs(stateDir: string): string[] {
-  const dir = join(stateDir, 'sessions');
-  return existsSync(dir) ? readdirSync(dir) : [];
 }
