@@ -18,17 +18,16 @@
  * Needs dist/ (npm run build) and root for the private dockerd. Targets (issue 8): <= 0.3 ms added
  * at p50, >= 80% of direct cp throughput, <= 100 ms startup.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import http from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { BASE_IMAGE, buildBaseImage, startEngine } from './lib/engine.mjs';
+import { BASE_IMAGE, buildBaseImage } from './lib/engine.mjs';
+import { hostSocket, interleaved, LABELS, quantile, request, socketBench } from './lib/socket.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -50,70 +49,10 @@ const COMPARE = values.compare === undefined ? undefined : resolve(values.compar
 if (COMPARE !== undefined && !existsSync(COMPARE)) throw new Error(`--compare: ${COMPARE} does not exist (give a built dist/ directory)`);
 
 const { startSessionSocket } = await import('../dist/socket/index.js');
-const LABELS = { 'docker-janitor.session': 'bench' };
-
-const quantile = (values, q) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-};
 const ms = (value) => `${value.toFixed(3)} ms`;
 const signed = (value) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
 
-/** One request on `agent` to `socketPath`; resolves with the body text. */
-function request(agent, socketPath, method, path, body, expectStatus) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers = data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {};
-    const req = http.request({ socketPath, method, path, agent, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        if (expectStatus !== undefined ? res.statusCode !== expectStatus : (res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-        else resolve(text);
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-async function timed(fn) {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-const engine = startEngine();
-const dir = mkdtempSync(join(tmpdir(), 'dj-bench-socket-'));
-chmodSync(dir, 0o700);
-const cleanup = () => {
-  engine.stop();
-  rmSync(dir, { recursive: true, force: true });
-};
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
-  process.once(signal, () => {
-    cleanup();
-    process.exit(code);
-  });
-}
-
-/**
- * The socket in a process of its own, as the watchdog will host it (a client in the same
- * process would share its event loop, and a synchronous child process call would deadlock it).
- * `module`: the socket module of another build (--compare).
- */
-async function hostSocket(path, module) {
-  const url = module === undefined ? new URL('../dist/socket/index.js', import.meta.url).href : pathToFileURL(module).href;
-  const code = `const { startSessionSocket } = await import(${JSON.stringify(url)});
-const s = await startSessionSocket({ path: ${JSON.stringify(path)}, upstream: { socketPath: ${JSON.stringify(engine.socket)} }, labels: ${JSON.stringify(LABELS)} });
-process.stdout.write('ready\\n');
-process.stdin.resume();
-process.stdin.on('end', () => s.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  await once(child.stdout, 'data');
-  return { pid: child.pid, close: async () => { child.stdin.end(); await once(child, 'exit'); } };
-}
+const { engine, dir, cleanup } = socketBench('socket');
 
 /** CPU time (user + system, ms) process `pid` used so far; undefined where /proc does not say. */
 function cpuMs(pid) {
@@ -147,7 +86,7 @@ try {
   for (let i = 0; i < Math.min(STARTUP_ROUNDS, 5); i++) {
     const path = join(dir, `process-${i}.sock`);
     const start = performance.now();
-    const hosted = await hostSocket(path);
+    const hosted = await hostSocket(engine, path);
     await request(new http.Agent({ keepAlive: false }), path, 'GET', '/_ping');
     processStartups.push(performance.now() - start);
     await hosted.close();
@@ -160,36 +99,12 @@ try {
 
   // ---- latency ----------------------------------------------------------------------------
   const proxyPath = join(dir, 'docker.sock');
-  const socket = await hostSocket(proxyPath);
+  const socket = await hostSocket(engine, proxyPath);
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const proxied = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latency = async (name, count, method, path, body, after, expectStatus) => {
-    const d = [];
-    const p = [];
-    for (let i = 0; i < Math.min(100, count); i++) {
-      await request(direct, engine.socket, method, path, body, expectStatus).then(after);
-      await request(proxied, proxyPath, method, path, body, expectStatus).then(after);
-    }
-    for (let i = 0; i < count; i++) {
-      // alternate which goes first, so neither always runs on a warmer engine
-      const order = i % 2 === 0 ? ['d', 'p'] : ['p', 'd'];
-      for (const which of order) {
-        let text;
-        const t = await timed(async () => {
-          text = await request(which === 'd' ? direct : proxied, which === 'd' ? engine.socket : proxyPath, method, path, body, expectStatus);
-        });
-        (which === 'd' ? d : p).push(t);
-        await after(text);
-      }
-    }
-    const paired = p.map((value, i) => value - (d[i] ?? value));
-    results[name] = {
-      paired: { p50: quantile(paired, 0.5), p99: quantile(paired, 0.99) },
-      direct: { p50: quantile(d, 0.5), p99: quantile(d, 0.99) },
-      socket: { p50: quantile(p, 0.5), p99: quantile(p, 0.99) },
-      added: { p50: quantile(p, 0.5) - quantile(d, 0.5), p99: quantile(p, 0.99) - quantile(d, 0.99) },
-      count,
-    };
+    const send = (side) => request(side === 'direct' ? direct : proxied, side === 'direct' ? engine.socket : proxyPath, method, path, body, expectStatus);
+    results[name] = await interleaved(count, Math.min(100, count), send, after);
   };
   await latency('ping', REQUESTS, 'GET', '/_ping', undefined, async () => {});
   const created = [];
@@ -224,7 +139,7 @@ try {
     );
     return performance.now() - start;
   };
-  const baseline = COMPARE === undefined ? undefined : await hostSocket(join(dir, 'baseline.sock'), COMPARE);
+  const baseline = COMPARE === undefined ? undefined : await hostSocket(engine, join(dir, 'baseline.sock'), COMPARE);
   const sides = [
     { name: 'direct', host: engine.host },
     { name: 'socket', host: `unix://${proxyPath}`, pid: socket.pid },

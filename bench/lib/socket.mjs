@@ -1,0 +1,116 @@
+/**
+ * What the session socket benches share (bench/socket.mjs, bench/socket-volumes.mjs): a private
+ * engine with a 0700 directory for the socket, the socket hosted in a process of its own, one
+ * HTTP request on a kept-alive connection, and requests timed direct against through the socket,
+ * interleaved.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { startEngine } from './engine.mjs';
+
+/** The label the benches' socket adds. */
+export const LABELS = { 'docker-janitor.session': 'bench' };
+
+/** The `q` quantile (0..1) of `values`: the value at that rank of the sorted list. */
+export const quantile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+
+/**
+ * A private engine and a 0700 temp directory (`dj-bench-<name>-`) for the socket; `cleanup()`
+ * removes both, and runs on SIGINT and SIGTERM too.
+ */
+export function socketBench(name) {
+  const engine = startEngine();
+  const dir = mkdtempSync(join(tmpdir(), `dj-bench-${name}-`));
+  chmodSync(dir, 0o700);
+  const cleanup = () => {
+    engine.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(code);
+    });
+  }
+  return { engine, dir, cleanup };
+}
+
+/**
+ * The socket at `path` in a process of its own, as the watchdog hosts it (a client in the same
+ * process would share its event loop, and a synchronous child process call would deadlock it).
+ * `module`: the socket module of another build (bench/socket.mjs --compare).
+ */
+export async function hostSocket(engine, path, module) {
+  const url = module === undefined ? new URL('../../dist/socket/index.js', import.meta.url).href : pathToFileURL(module).href;
+  const code = `const { startSessionSocket } = await import(${JSON.stringify(url)});
+const s = await startSessionSocket({ path: ${JSON.stringify(path)}, upstream: { socketPath: ${JSON.stringify(engine.socket)} }, labels: ${JSON.stringify(LABELS)} });
+process.stdout.write('ready\\n');
+process.stdin.resume();
+process.stdin.on('end', () => s.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await once(child.stdout, 'data');
+  return { pid: child.pid, close: async () => { child.stdin.end(); await once(child, 'exit'); } };
+}
+
+/**
+ * One request on `agent` to `socketPath`; resolves with the body text. Rejects on a status of
+ * 300 or more, or, with `expectStatus`, on any other status than that.
+ */
+export function request(agent, socketPath, method, path, body, expectStatus) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers = data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {};
+    const req = http.request({ socketPath, method, path, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (expectStatus !== undefined ? res.statusCode !== expectStatus : (res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+        else resolve(text);
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/**
+ * `count` rounds of one request direct and one through the socket, after `warmup` rounds not
+ * counted; which goes first alternates, so neither always runs on a warmer engine. `send(side,
+ * i, warm)` sends one (`side`: 'direct' or 'socket') and resolves with its answer, timed;
+ * `after(answer)` then runs untimed. Returns p50 and p99 of each side, of the difference of
+ * those (added), and of the rounds' paired differences.
+ */
+export async function interleaved(count, warmup, send, after = async () => {}) {
+  const times = { direct: [], socket: [] };
+  for (let i = 0; i < warmup; i++) {
+    for (const side of ['direct', 'socket']) await after(await send(side, i, true));
+  }
+  for (let i = 0; i < count; i++) {
+    for (const side of i % 2 === 0 ? ['direct', 'socket'] : ['socket', 'direct']) {
+      const start = performance.now();
+      const answer = await send(side, i, false);
+      times[side].push(performance.now() - start);
+      await after(answer);
+    }
+  }
+  const { direct, socket } = times;
+  const paired = socket.map((value, i) => value - (direct[i] ?? value));
+  const p = (list) => ({ p50: quantile(list, 0.5), p99: quantile(list, 0.99) });
+  return {
+    count,
+    direct: p(direct),
+    socket: p(socket),
+    added: { p50: quantile(socket, 0.5) - quantile(direct, 0.5), p99: quantile(socket, 0.99) - quantile(direct, 0.99) },
+    paired: p(paired),
+  };
+}
