@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildBaseImage, startOwnEngine, type PrivateEngine } from '../support/engine.js';
-import { exitCode, linkPackage, output, waitFor, type RunningFixture } from './support/fixtures.js';
+import { exitCode, linkPackage, output, sigintTwice, waitFor, type RunningFixture } from './support/fixtures.js';
 import { startJest } from './support/jest-run.js';
 import { ready, startVitest } from './support/vitest-run.js';
 
@@ -41,10 +41,7 @@ const BACKGROUND = /docker-janitor: cleanup continues in the background \(pid \d
 async function doubleCtrlCFrozen(fixture: RunningFixture) {
   process.kill(dockerd, 'SIGSTOP');
   try {
-    fixture.killGroup('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    fixture.killGroup('SIGINT');
-    return await fixture.exited;
+    return await sigintTwice(fixture);
   } finally {
     process.kill(dockerd, 'SIGCONT');
   }

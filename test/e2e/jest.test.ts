@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dockerSync, resetEngine, runContainer, BASE_IMAGE } from '../support/docker.js';
-import { exitCode, linkPackage, output, removeDir, sessionDirs, summaryCount, waitFor } from './support/fixtures.js';
+import { exitCode, linkPackage, output, removeDir, sessionDirs, sigintTwice, summaryCount, waitFor } from './support/fixtures.js';
 import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
 import {
   expectBystandersUntouched,
@@ -165,10 +165,7 @@ describe('when teardown never runs', () => {
     const created = run.created();
     expect(leftOver(created).length).toBeGreaterThan(0);
 
-    run.fixture.killGroup('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    run.fixture.killGroup('SIGINT');
-    const result = await run.fixture.exited;
+    const result = await sigintTwice(run.fixture);
 
     expect(exitCode(result), output(result)).toBe(130);
     expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { containerState, resetEngine } from '../support/docker.js';
-import { exitCode, FIXTURES, linkPackage, output, sessionDirs, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
+import { exitCode, FIXTURES, linkPackage, output, sessionDirs, sigintTwice, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
 import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
 import {
   expectBystandersUntouched,
@@ -217,10 +217,7 @@ describe('when teardown never runs', () => {
     const created = run.created();
     expect(leftOver(created)).toHaveLength(5);
 
-    run.fixture.killGroup('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    run.fixture.killGroup('SIGINT');
-    const result = await run.fixture.exited;
+    const result = await sigintTwice(run.fixture);
 
     expect(exitCode(result), output(result)).toBe(130);
     expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);

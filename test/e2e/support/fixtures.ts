@@ -88,6 +88,14 @@ export function startFixture(cwd: string, command: readonly string[], env: NodeJ
   };
 }
 
+/** SIGINT to the whole group twice, 300 ms apart (Ctrl+C pressed again); resolves once the run has ended. */
+export async function sigintTwice(fixture: RunningFixture): Promise<FixtureResult> {
+  fixture.killGroup('SIGINT');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  fixture.killGroup('SIGINT');
+  return fixture.exited;
+}
+
 export function runFixture(cwd: string, command: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<FixtureResult> {
   return startFixture(cwd, command, env).exited;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { dockerSync } from '../../support/docker.js';
 import { isRunning, watchdogOf } from '../../support/processes.js';
-import { exitCode, output, readJsonLines, sessionDirs, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { exitCode, output, readJsonLines, sessionDirs, sigintTwice, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
 /**
  * Runs the fixture with a straggler (its record's path added to `env`): a test that, after it
@@ -67,10 +67,7 @@ export async function interruptTwiceWhileWatchdogStopped<R extends Interruptible
     writeFileSync(go, '');
     // Teardown has begun (the socket's path is gone) and waits for the watchdog's answer.
     expect(await waitFor(() => !existsSync(join(dir, 'socket', 'docker.sock')), 60_000, 20)).toBe(true);
-    run.fixture.killGroup('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    run.fixture.killGroup('SIGINT');
-    const result = await run.fixture.exited;
+    const result = await sigintTwice(run.fixture);
     expect(exitCode(result), output(result)).toBe(130);
     // The second SIGINT ends the run, not the cleanup (detached; it waits for the stopped
     // watchdog's answer first, at most 3 s): poll the engine.
