@@ -92,14 +92,16 @@ export function observeEngineCleanup(engine: Engine, onProgress: (event: Progres
   let total: number | undefined;
   let done = 0;
   let bytes = 0;
-  return {
-    ...engine,
-    ping: () => engine.ping(),
-    inspectImage: (id) => engine.inspectImage(id),
-    listContainers: (query) => engine.listContainers(query),
-    tagImage: (id, repo, tag) => engine.tagImage(id, repo, tag),
+  // A scope is observed too, with the same counts (one cleanup, told as one).
+  const observed = (base: Engine): Engine => ({
+    ...base,
+    ping: () => base.ping(),
+    inspectImage: (id) => base.inspectImage(id),
+    listContainers: (query) => base.listContainers(query),
+    tagImage: (id, repo, tag) => base.tagImage(id, repo, tag),
+    scope: () => observed(base.scope()),
     async listImages(query) {
-      const images = await engine.listImages(query);
+      const images = await base.listImages(query);
       if (query?.all && total === undefined) {
         const candidates = cleanupCandidates(images);
         for (const image of candidates) sizes.set(image.id, image.size);
@@ -109,7 +111,7 @@ export function observeEngineCleanup(engine: Engine, onProgress: (event: Progres
       return images;
     },
     async removeImages(refs) {
-      const answers = await engine.removeImages(refs);
+      const answers = await base.removeImages(refs);
       for (const answer of answers.values()) {
         done += 1;
         if (answer.kind === 'removed') for (const id of answer.deleted) bytes += sizes.get(id) ?? 0;
@@ -117,5 +119,6 @@ export function observeEngineCleanup(engine: Engine, onProgress: (event: Progres
       onProgress({ done: total === undefined ? done : Math.min(done, total), total, bytes });
       return answers;
     },
-  };
+  });
+  return observed(engine);
 }

@@ -32,6 +32,15 @@ export type CliEngineOptions = DockerClientOptions | { readonly client: DockerCl
 export const DEFAULT_CLI_TIMEOUT_MS = 60_000;
 
 export function createCliEngine(options: CliEngineOptions = {}): Engine {
+  return cliEngine(options, new Set(), true);
+}
+
+/**
+ * One engine object (the first, or a scope): its circuit breaker is its own (see
+ * withTypedTimeouts). Every call is a process of its own, so a scope shares nothing else but
+ * `everyFollow`, which the first one's close() ends.
+ */
+function cliEngine(options: CliEngineOptions, everyFollow: Set<Subscription>, root: boolean): Engine {
   let client: Promise<DockerClient> | undefined;
   const endpoint = 'client' in options ? options.client.endpoint : cliEndpointLabel(cliEnv(options));
   const docker = (): Promise<DockerClient> =>
@@ -209,6 +218,7 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
           stopped = true;
           stream?.stop();
           follows.delete(subscription);
+          everyFollow.delete(subscription);
         },
         get done() {
           return done;
@@ -224,13 +234,22 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
         return stream.done;
       }).catch(() => undefined);
       follows.add(subscription);
-      void done.finally(() => follows.delete(subscription));
+      everyFollow.add(subscription);
+      void done.finally(() => {
+        follows.delete(subscription);
+        everyFollow.delete(subscription);
+      });
       return subscription;
     },
 
+    scope() {
+      return cliEngine(options, everyFollow, false);
+    },
+
     close() {
-      // Every call is its own process: only follows are still open.
-      for (const follow of [...follows]) follow.stop();
+      // Every call is its own process: only follows are still open (a scope's own; the first
+      // engine's close ends its scopes' too).
+      for (const follow of [...(root ? everyFollow : follows)]) follow.stop();
     },
   };
 }
@@ -238,8 +257,8 @@ export function createCliEngine(options: CliEngineOptions = {}): Engine {
 /**
  * A call that got no answer in time is the same typed error at both transports, and trips the
  * same circuit breaker as the API's (api/http.ts): after it, no further docker command of this
- * engine is run; each fails at once with a DockerNotSentError. One engine per teardown, clean or
- * sweep: the next one asks afresh.
+ * engine is run; each fails at once with a DockerNotSentError. One engine, or scope, per
+ * teardown, clean or sweep: the next one asks afresh.
  */
 function withTypedTimeouts(client: DockerClient, endpoint: string): DockerClient {
   let frozen: DockerTimeoutError | undefined;

@@ -125,6 +125,7 @@ function notFoundWhenNoCli(engine: Engine, tried: readonly string[]): Engine {
     removeNetworks: wrap(engine.removeNetworks),
     removeVolumes: wrap(engine.removeVolumes),
     containerCreateEvents: wrap(engine.containerCreateEvents),
+    scope: () => notFoundWhenNoCli(engine.scope(), tried),
   };
 }
 

@@ -157,6 +157,15 @@ export interface Engine {
   /** Follow container create events from `sinceMs` on, until stopped. */
   watchContainerCreates(sinceMs: number, onEvent: (event: CreateEvent) => void): Subscription;
 
-  /** Release kept-alive connections so the process can exit. */
+  /**
+   * The same engine for one teardown, clean or sweep: its connections (and the API version
+   * negotiated) are shared, its circuit breaker is its own. A call that got no answer in time
+   * fails the rest of what the scope sends at once (DockerNotSentError), and nothing of the
+   * engine's or another scope's: a timeout at setup, or in one watch-mode rerun, must not fail
+   * the next cleanup unasked. Closing a scope ends only what it started (its follows).
+   */
+  scope(): Engine;
+
+  /** Release kept-alive connections so the process can exit (and end every follow, its scopes' too). */
   close(): void;
 }

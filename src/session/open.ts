@@ -57,7 +57,8 @@ export interface Session {
   readonly options: JanitorOptions;
   /**
    * The session's engine, resolved once at setup. Teardown and cleanObjects() each talk to it
-   * through an engine object of their own (a fresh circuit breaker each).
+   * through a scope of their own (`engine.scope()`: the same connection and API version, a fresh
+   * circuit breaker each).
    */
   readonly engine: Engine;
   /** Warnings from setup (a state record ignored…): the run goes on. */
@@ -125,21 +126,52 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // An endpoint no client can reach (a port outside 1-65535): one line, and nothing recorded.
   const endpoint = endpointFromOptions({ host: options.docker.host, context: options.docker.context, env });
   if (endpoint.kind === 'invalid') throw new DockerEndpointError(describeEndpoint(endpoint), endpoint.reason);
-  writeSessionRecord(dir, record);
+
+  // The session's own calls (teardown, the signal cleaner, the watchdog) use the environment as
+  // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must
+  // reach the engine itself, never its own socket.
+  const ownEnv: NodeJS.ProcessEnv = { ...env };
+  const engine = engineFor(record, {
+    env: ownEnv,
+    dockerPath,
+    ...(context.onCommand ? { onCommand: context.onCommand } : {}),
+    ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+  });
+  // The images there before the run: asked first, read last. The engine answers (the ping that
+  // negotiates the API version, then the listing) while setup writes the record, binds the
+  // session socket and spawns the watchdog (a fork of this process: milliseconds of this thread).
+  const imagesBefore =
+    options.images === 'session' || options.images === 'before-and-own'
+      ? engine.listImages({ all: true }).then(
+          (images): ImagesBefore => ({ ok: true, ids: images.map((image) => image.id) }),
+          (error: unknown): ImagesBefore => ({ ok: false, error }),
+        )
+      : undefined;
+  // One turn of the event loop: the connection is made and the ping written before the file work.
+  if (imagesBefore) await new Promise((resolve) => setImmediate(resolve));
+  let recorded = false;
   try {
-    return await startSession({ options, context, env, warnings, root, dockerPath, id, dir, record });
+    writeSessionRecord(dir, record);
+    recorded = true;
+    return await startSession({ options, env, ownEnv, engine, imagesBefore, warnings, root, dockerPath, id, dir, record });
   } catch (error) {
+    engine.close();
     // A session that could not start leaves no record for the watchdogs and sweeps to act on
     // (a watchdog already started sees its directory gone and ends).
-    removeSessionDir(dir);
+    if (recorded) removeSessionDir(dir);
     throw error;
   }
 }
 
+type ImagesBefore = { readonly ok: true; readonly ids: readonly string[] } | { readonly ok: false; readonly error: unknown };
+
 interface Recorded {
   readonly options: JanitorOptions;
-  readonly context: OpenSessionContext;
   readonly env: NodeJS.ProcessEnv;
+  readonly ownEnv: NodeJS.ProcessEnv;
+  readonly engine: Engine;
+  /** The setup's listing, under way (undefined when the image scope needs none). */
+  readonly imagesBefore: Promise<ImagesBefore> | undefined;
   readonly warnings: string[];
   readonly root: string;
   readonly dockerPath: string | undefined;
@@ -149,39 +181,19 @@ interface Recorded {
 }
 
 /** The rest of {@link openSession}, once the session is recorded. */
-async function startSession({ options, context, env, warnings, root, dockerPath, id, dir, record }: Recorded): Promise<Session> {
+async function startSession({ options, env, ownEnv, engine, imagesBefore, warnings, root, dockerPath, id, dir, record }: Recorded): Promise<Session> {
   let dockerUnavailable: string | undefined;
-
-  // The session's own calls (teardown, the signal cleaner, the watchdog) use the environment as
-  // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must
-  // reach the engine itself, never its own socket.
-  const ownEnv: NodeJS.ProcessEnv = { ...env };
-  const newEngine = () =>
-    engineFor(record, {
-      env: ownEnv,
-      dockerPath,
-      ...(context.onCommand ? { onCommand: context.onCommand } : {}),
-      ...(context.onRequest ? { onRequest: context.onRequest } : {}),
-    });
-  const engine = newEngine();
   /**
-   * Each teardown and each cleanObjects() gets an engine of its own: an engine that stopped
-   * answering fails the rest of its calls at once (its circuit breaker), and a timeout at setup,
-   * or in one watch-mode rerun, must not fail the next cleanup unasked.
+   * Each teardown and each cleanObjects() talks to the engine through a scope of its own: an
+   * engine that stopped answering fails the rest of the scope's calls at once (its circuit
+   * breaker), and a timeout at setup, or in one watch-mode rerun, must not fail the next cleanup
+   * unasked. The scope shares the engine's connection and negotiated API version: no new
+   * connection, no second `/_ping`.
    */
   const withEngine = <T>(work: (engine: Engine) => Promise<T>): Promise<T> => {
-    const own = newEngine();
+    const own = engine.scope();
     return work(own).finally(() => own.close());
   };
-
-  if (options.images === 'session' || options.images === 'before-and-own') {
-    try {
-      writeImagesBefore(dir, (await engine.listImages({ all: true })).map((image) => image.id));
-    } catch (error) {
-      if (!isDockerError(error)) throw error;
-      dockerUnavailable = error.message.split('\n')[0] ?? '';
-    }
-  }
 
   // Dead sessions are swept by the watchdog (or a sweep-only one), in the background: setup
   // never waits on them.
@@ -224,6 +236,17 @@ async function startSession({ options, context, env, warnings, root, dockerPath,
       await bound.release();
       socketPath = bound.path;
     }
+  }
+  const before = await imagesBefore;
+  if (before?.ok) writeImagesBefore(dir, before.ids);
+  else if (before && !before.ok) {
+    if (!isDockerError(before.error)) {
+      // The session does not start (openSession removes its record): the watchdog looks at it at
+      // once, finds it gone, and ends.
+      firstWatchdog?.channel?.end();
+      throw before.error;
+    }
+    dockerUnavailable = before.error.message.split('\n')[0] ?? '';
   }
   const socketEnv = socketPath === undefined ? undefined : socketEnvironment(socketPath);
   // Ryuk is not needed (docker-janitor removes what the tests create, after a crash too) and

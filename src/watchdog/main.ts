@@ -154,9 +154,9 @@ async function watchSession(sessionDir: string): Promise<void> {
   const sessionOver = () => stopped || !existsSync(sessionDir) || (isClosed(sessionDir) && !isIncomplete(sessionDir));
 
   const sweep = async (): Promise<boolean> => {
-    // An engine of its own per sweep: one that stopped answering fails the rest of its calls at
-    // once (its circuit breaker), and the next sweep asks afresh.
-    const own = engineFor(record, { dockerPath });
+    // A scope of its own per sweep: an engine that stopped answering fails the rest of the
+    // scope's calls at once (its circuit breaker), and the next sweep asks afresh.
+    const own = engine.scope();
     const report = await removeSessionObjects(own, { sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false }).finally(() => own.close());
     log(
       `swept: ${report.containers.removed.length} container(s), ${report.networks.removed.length} network(s), ${report.volumes.removed.length} volume(s); failed ${report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length}`,

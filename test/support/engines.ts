@@ -42,6 +42,7 @@ export function hooked(engine: Engine, hook: EngineHook): Engine {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function' || property === 'close' || property === 'watchContainerCreates') return value;
+      if (property === 'scope') return () => hooked(target.scope(), hook);
       return async (...args: unknown[]) => {
         await hook(String(property), args);
         return (value as (...a: unknown[]) => unknown).apply(target, args);

@@ -284,6 +284,11 @@ export class FakeEngine implements Engine {
     return { stop() {}, done: Promise.resolve() };
   }
 
+  /** The same engine: the fake has no circuit breaker, and one state. */
+  scope(): Engine {
+    return this;
+  }
+
   close(): void {}
 
   // ---- Docker's rules ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ import { isPruneAlreadyRunning } from '../classify.js';
 import { DockerApiError, DockerError, DockerNotAnEngineError, DockerNotSentError, DockerTimeoutError } from '../errors.js';
 import { refText } from '../refs.js';
 import type { ContainerInfo, ImageInfo } from '../types.js';
-import { createApiHttp, type Answer, type RequestRecord, type Target } from './http.js';
+import { createApiHttp, type Answer, type ApiHttp, type RequestRecord, type Target } from './http.js';
 import {
   carriesLabels,
   filtersJson,
@@ -62,16 +62,23 @@ export const IMAGE_CONCURRENCY = 8;
 const SPARE_SOCKETS = 4;
 
 export function createApiEngine(options: ApiEngineOptions): Engine {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
   const concurrency = Math.max(1, options.concurrency ?? OBJECT_CONCURRENCY);
   const imageConcurrency = Math.max(1, options.imageConcurrency ?? IMAGE_CONCURRENCY);
   const http = createApiHttp({
     target: options.target,
     endpoint: options.endpoint,
-    timeoutMs,
+    timeoutMs: options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS,
     onRequest: options.onRequest,
     maxSockets: Math.max(concurrency, imageConcurrency) + SPARE_SOCKETS,
   });
+  return engineOver(http, options);
+}
+
+/** The engine over one view of the HTTP client (its circuit breaker: see `scope()`). */
+function engineOver(http: ApiHttp, options: ApiEngineOptions): Engine {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
+  const concurrency = Math.max(1, options.concurrency ?? OBJECT_CONCURRENCY);
+  const imageConcurrency = Math.max(1, options.imageConcurrency ?? IMAGE_CONCURRENCY);
   const { endpoint } = options;
 
   /** A request whose 2xx answer is JSON; anything else is a DockerApiError. */
@@ -102,8 +109,8 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
    * not one request got an answer and none timed out does the error itself go up: the engine
    * could not be asked.
    *
-   * The client's circuit breaker (http.ts) covers the whole engine: after the first request that
-   * times out, in this call or an earlier one, nothing more is sent. The timed-out ones are
+   * The client's circuit breaker (http.ts) covers the whole engine (or scope): after the first
+   * request that times out, in this call or an earlier one, nothing more is sent. The timed-out ones are
    * `noAnswer` (the daemon may still carry them out); the rest are `notSent`, at once.
    */
   const removals = async <K, V>(
@@ -293,6 +300,10 @@ export function createApiEngine(options: ApiEngineOptions): Engine {
         const event = mapCreateEvent(line);
         if (event) onEvent(event);
       });
+    },
+
+    scope() {
+      return engineOver(http.scope(), options);
     },
 
     close() {

@@ -138,4 +138,19 @@ describe('CLI engine', () => {
     await expect(fresh.listNetworks([])).resolves.toEqual([]);
     expect(commands.length).toBe(ran + 1);
   });
+
+  it('a scope has a breaker of its own: the engine\'s timeout does not stop it, its own stops only it', async () => {
+    const fake = hangingCli();
+    const commands: string[] = [];
+    const engine = createCliEngine({ dockerPath: fake.path, timeoutMs: TIMEOUT, onCommand: (args) => commands.push(args.slice(0, 2).join(' ')) });
+    await expect(engine.removeVolumes(['v1'])).rejects.toBeInstanceOf(DockerTimeoutError);
+    await expect(engine.listNetworks([])).rejects.toBeInstanceOf(DockerNotSentError);
+
+    const scope = engine.scope();
+    await expect(scope.listNetworks([])).resolves.toEqual([]);
+    await expect(scope.removeNetworks(['n1'])).rejects.toBeInstanceOf(DockerTimeoutError);
+    await expect(scope.listVolumes([])).rejects.toBeInstanceOf(DockerNotSentError);
+    await expect(engine.scope().listVolumes([])).resolves.toEqual([]);
+    expect(commands).toEqual(['volume rm', 'network ls', 'network rm', 'volume ls']);
+  });
 });
