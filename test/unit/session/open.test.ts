@@ -44,9 +44,9 @@ describe('a session that cannot start leaves no record behind', () => {
     expect(records(state)).toEqual([]);
   });
 
-  it('a failure after the record was written removes it', async () => {
+  it('an engine that cannot be made: nothing is recorded', async () => {
     const state = fresh();
-    // The API transport cannot reach an ssh:// engine: engineFor throws once the record is written.
+    // The API transport cannot reach an ssh:// engine: engineFor throws, before the record is written.
     const error = await openSession(
       { watchdog: false, sweepDeadSessions: false, docker: { transport: 'api' } },
       { env: { DOCKER_HOST: 'ssh://me@build-host', DOCKER_JANITOR_STATE_DIR: state } },
