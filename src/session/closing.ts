@@ -7,7 +7,7 @@
  *      will, and there is nothing to wait for;
  *   3. otherwise ask the watchdog over its channel to close it, and wait for the answer, bounded:
  *      it stops accepting, ends every connection, and answers once the creates already sent to
- *      the engine are answered (socket/in-flight.ts).
+ *      the engine are answered (socket/connection.ts).
  * The signal path does 1 and 2 in the runner and 3 in the signal cleaner (watchdog/clean-now.ts).
  * The warnings here are pure.
  */

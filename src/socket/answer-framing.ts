@@ -51,6 +51,8 @@ type State =
 export class AnswerFramer {
   private readonly asked: Asked[] = [];
   private state: State = { kind: 'head', head: EMPTY };
+  /** Final answer heads read so far (interim 1xx answers not counted): the nth answers the nth request. */
+  answersStarted = 0;
 
   /** A request went to the engine: its answer comes after those of the requests before it. */
   expect(method: string, mayTakeOver: boolean): void {
@@ -108,6 +110,7 @@ export class AnswerFramer {
       return { kind: 'none' };
     }
     this.asked.shift();
+    this.answersStarted += 1;
     const headers = new Map<string, string[]>();
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');

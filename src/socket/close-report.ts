@@ -1,6 +1,6 @@
 /**
  * What closing the session socket did (server.ts `close`), as the watchdog reports it to the
- * runner over their channel. Apart from in-flight.ts, so the runner loads no relay code for it.
+ * runner over their channel. Apart from the relay's code, so the runner loads no relay code for it.
  */
 
 /** How long closing waits for the engine's answer to a create already sent to it. */

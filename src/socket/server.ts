@@ -7,7 +7,7 @@
  * Closing it stops accepting, removes the file and ends every connection at once, except one
  * whose create request (container, network, volume) already went to the engine: that one is
  * ended when the engine's answer starts (the object then exists, for a listing to find), or
- * after `inFlightMs` (in-flight.ts says why: the daemon finishes a create whose connection is
+ * after `inFlightMs` (connection.ts says why: the daemon finishes a create whose connection is
  * dropped). A named volume the socket is creating for a container create (volume-create.ts) is
  * waited for the same way. It resolves when that is done, with what it did.
  */
@@ -15,10 +15,9 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { checkPrivateDir } from '../private/dir.js';
-import { relayConnection } from './connection.js';
+import { relayConnection, type RelayedConnection } from './connection.js';
 import { DEFAULT_IN_FLIGHT_MS, type CloseReport } from './close-report.js';
 import type { ImplicitVolume } from './implicit-volumes.js';
-import { watchCreates, type CreateWatch } from './in-flight.js';
 import { socketPathProblem } from './path-limit.js';
 import type { Labels } from './rewrite.js';
 import { BUFFER_BYTES, connectUpstream, describeUpstream, type Upstream } from './upstream.js';
@@ -76,8 +75,8 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   const dir = checkPrivateDir(dirname(path));
   if (!dir.ok) throw new SessionSocketError(`session socket ${path}: its directory ${dirname(path)} ${dir.reason}`, path);
   if (options.fd === undefined && existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
-  /** Each open client connection, with the create state of its engine connection once made. */
-  const connections = new Map<Socket, CreateWatch | undefined>();
+  /** Each open client connection, with its relay (what it knows of creates in flight). */
+  const connections = new Map<Socket, RelayedConnection>();
   // Named volumes the relay creates before a container create: kept-alive engine connections of
   // their own (not for an ssh command upstream), and the creates in flight, for close.
   const volumes = volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream));
@@ -91,19 +90,12 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
       void creation.then(() => volumeCreates.delete(creation));
       return creation;
     },
+    connectUpstream: () => connectUpstream(options.upstream),
     ...(options.onProblem ? { onProblem: options.onProblem } : {}),
   };
   const server = createServer({ allowHalfOpen: true, highWaterMark: BUFFER_BYTES }, (client) => {
-    connections.set(client, undefined);
+    connections.set(client, relayConnection(client, relay));
     client.once('close', () => connections.delete(client));
-    relayConnection(client, {
-      ...relay,
-      connectUpstream: () => {
-        const upstream = connectUpstream(options.upstream);
-        if (connections.has(client)) connections.set(client, watchCreates(upstream));
-        return upstream;
-      },
-    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (cause) => reject(new SessionSocketError(`session socket ${path}: cannot listen: ${cause.message}`, path, { cause })));
@@ -133,12 +125,12 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
     let answered = 0;
     let cutOff = 0;
     const waits: Array<Promise<void>> = [];
-    for (const [client, creates] of connections) {
-      if (creates?.awaiting()) {
+    for (const [client, relayed] of connections) {
+      if (relayed.awaitingCreate()) {
         // No further request from this client; the one in flight gets its answer first.
         client.pause();
         waits.push(
-          creates.answer(inFlightMs).then((ok) => {
+          relayed.createAnswered(inFlightMs).then((ok) => {
             if (ok) answered += 1;
             else cutOff += 1;
             client.destroy();

@@ -163,7 +163,7 @@ describe('closing the session socket', () => {
     const creating = await client(served.path);
     creating.socket.write(create());
     await engine.arrived('/containers/create');
-    // The labelled body went up in one piece (in-flight.ts relies on it).
+    // The labelled body went up whole.
     expect(JSON.parse(engine.bodies[0] ?? '{}')).toEqual({ Image: 'x', Labels: { 'docker-janitor.session': 's1' } });
 
     let resolvedAt = 0;
@@ -189,6 +189,39 @@ describe('closing the session socket', () => {
     const report = await served.close({ inFlightMs: 50 });
     expect({ dropped: report.dropped, answered: report.answered, cutOff: report.cutOff }).toEqual({ dropped: 0, answered: 0, cutOff: 1 });
     await creating.closed;
+  });
+
+  it('a create pipelined behind a ping waits for its own answer, not for the first bytes the engine sends after it', async () => {
+    const served = await start();
+    const pipelined = await client(served.path);
+    pipelined.socket.write(`GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n${create()}`);
+    await engine.arrived('/containers/create');
+    // The ping's answer came back after the create went up.
+    while (!pipelined.text().endsWith('OK')) await new Promise((r) => setTimeout(r, 5));
+
+    let resolved = false;
+    const closing = served.close({ inFlightMs: 10_000 }).then((report) => {
+      resolved = true;
+      return report;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(resolved).toBe(false);
+    engine.answerCreate();
+    const report = await closing;
+    expect({ dropped: report.dropped, answered: report.answered, cutOff: report.cutOff }).toEqual({ dropped: 0, answered: 1, cutOff: 0 });
+    await pipelined.closed;
+  });
+
+  it('a connection whose create was answered before close is dropped at once', async () => {
+    const served = await start();
+    const done = await client(served.path);
+    done.socket.write(create());
+    await engine.arrived('/containers/create');
+    engine.answerCreate();
+    while (!done.text().includes('"abc"')) await new Promise((r) => setTimeout(r, 5));
+    const report = await served.close({ inFlightMs: 10_000 });
+    expect({ dropped: report.dropped, answered: report.answered, cutOff: report.cutOff }).toEqual({ dropped: 1, answered: 0, cutOff: 0 });
+    await done.closed;
   });
 
   it('a create still being uploaded never reaches the engine', async () => {
