@@ -23,9 +23,9 @@ import type { Socket } from 'node:net';
 import { AnswerFramer } from './answer-framing.js';
 import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
-import { implicitVolumes, type ImplicitVolume } from './implicit-volumes.js';
+import { implicitVolumesOf, type ImplicitVolume } from './implicit-volumes.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
-import { buildFormBody, mergeBodyLabels, mergeBuildLabels, type Labels } from './rewrite.js';
+import { buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels } from './rewrite.js';
 import { routeOf } from './route.js';
 import type { VolumeCreation } from './volume-create.js';
 
@@ -162,10 +162,12 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
 
   const sendCollected = (collect: Extract<Mode, { kind: 'collect' }>) => {
     const body = collect.scanner ? collect.scanner.body() : Buffer.concat(collect.chunks, collect.size);
-    const merged = mergeBodyLabels(body, options.labels);
+    // Decoded and parsed once, for the label merge and the implicit volumes alike.
+    const read = readBody(body.toString('utf8'));
+    const merged = mergeTextLabels(read, options.labels);
     if (!merged.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${merged.message}`);
     const labelled = Buffer.concat([renderRequestHead(collect.head, { length: merged.value.length }), merged.value]);
-    const volumes = collect.container ? implicitVolumes(body.toString('utf8')) : { ok: true as const, volumes: [] };
+    const volumes = collect.container ? implicitVolumesOf(read.text, read.layout) : { ok: true as const, volumes: [] };
     if (!volumes.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${volumes.message}`);
     if (volumes.volumes.length === 0) {
       requestGoesUp(labelled, collect.head, 'create');

@@ -33,8 +33,12 @@ class Refused extends Error {}
 
 /** The named volumes the container create `body` would make, in the order dockerd makes them, each once. */
 export function implicitVolumes(body: string): ImplicitVolumes {
+  return implicitVolumesOf(body, body.trim() === '' ? undefined : objectLayout(body));
+}
+
+/** {@link implicitVolumes} of a body whose top-level `layout` is known (undefined: blank, or not a JSON object). */
+export function implicitVolumesOf(body: string, layout: JsonObjectLayout | undefined): ImplicitVolumes {
   if (body.trim() === '') return { ok: true, volumes: [] };
-  const layout = objectLayout(body);
   if (!layout) return { ok: false, message: 'the request body is not a JSON object' };
   try {
     const top = new Members(body, layout, 'the body');

@@ -25,7 +25,14 @@ export interface JsonObjectLayout {
   readonly members: JsonMember[];
 }
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * The top-level member layout of `text`, which must be a JSON object (checked with JSON.parse
@@ -52,11 +59,13 @@ export function objectLayoutAt(text: string, brace: number): JsonObjectLayout {
   const members: JsonMember[] = [];
   for (;;) {
     i = skipWs(text, i);
-    if (i >= text.length || text[i] === '}') break;
-    if (text[i] === ',') i = skipWs(text, i + 1);
+    if (i >= text.length || text.charCodeAt(i) === CLOSE_BRACE) break;
+    if (text.charCodeAt(i) === COMMA) i = skipWs(text, i + 1);
     const start = i;
     const keyEnd = skipString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    // Without a backslash, a (valid) JSON string is its own characters between the quotes.
+    const raw = text.slice(i + 1, keyEnd - 1);
+    const key = raw.includes('\\') ? (JSON.parse(text.slice(i, keyEnd)) as string) : raw;
     i = skipWs(text, keyEnd);
     i = skipWs(text, i + 1); // ':'
     const valueStart = i;
@@ -73,8 +82,8 @@ export function arrayElementsAt(text: string, bracket: number): Array<{ readonly
   const elements: Array<{ start: number; end: number }> = [];
   for (;;) {
     i = skipWs(text, i);
-    if (i >= text.length || text[i] === ']') break;
-    if (text[i] === ',') i = skipWs(text, i + 1);
+    if (i >= text.length || text.charCodeAt(i) === CLOSE_BRACKET) break;
+    if (text.charCodeAt(i) === COMMA) i = skipWs(text, i + 1);
     const start = i;
     const end = skipValue(text, i);
     elements.push({ start, end });
@@ -90,9 +99,23 @@ export function arrayElementsAt(text: string, bracket: number): Array<{ readonly
  * ignoring `_` and `-`, as encoding/json/v2's case-insensitive matching does); `'no'` otherwise.
  */
 export function goFieldMatch(key: string, name: string): 'yes' | 'no' | 'ambiguous' {
+  if (isAscii(key) && isAscii(name)) {
+    // Between ASCII strings, simple case folding is ASCII case: the same answers as the
+    // patterns below (which `goFieldMatch` checks against in its tests), without a RegExp or
+    // a string copy for each of a create body's many members that bind to nothing.
+    if (key.length === name.length) return key.toLowerCase() === name.toLowerCase() ? 'yes' : 'no';
+    // Only a longer name with `_` or `-` in it can come close.
+    if (key.length < name.length || (!key.includes('_') && !key.includes('-'))) return 'no';
+    return key.replace(/[_-]/g, '').toLowerCase() === name.toLowerCase() ? 'ambiguous' : 'no';
+  }
   const pattern = foldPattern(name);
   if (pattern.test(key)) return 'yes';
   return pattern.test(key.replace(/[_-]/g, '').replace(/[\u0130\u0131]/g, 'i')) ? 'ambiguous' : 'no';
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 const patterns = new Map<string, RegExp>();
@@ -111,7 +134,7 @@ function foldPattern(name: string): RegExp {
 }
 
 export function skipWs(text: string, i: number): number {
-  while (i < text.length && WS.has(text.charCodeAt(i))) i++;
+  while (i < text.length && isWs(text.charCodeAt(i))) i++;
   return i;
 }
 
@@ -120,26 +143,26 @@ function skipString(text: string, i: number): number {
   i++;
   while (i < text.length) {
     const c = text.charCodeAt(i);
-    if (c === 0x5c) i += 2;
-    else if (c === 0x22) return i + 1;
+    if (c === BACKSLASH) i += 2;
+    else if (c === QUOTE) return i + 1;
     else i++;
   }
   return i;
 }
 
 function skipValue(text: string, i: number): number {
-  const c = text[i];
-  if (c === '"') return skipString(text, i);
-  if (c === '{' || c === '[') {
+  const c = text.charCodeAt(i);
+  if (c === QUOTE) return skipString(text, i);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
     let depth = 0;
     while (i < text.length) {
-      const d = text[i];
-      if (d === '"') {
+      const d = text.charCodeAt(i);
+      if (d === QUOTE) {
         i = skipString(text, i);
         continue;
       }
-      if (d === '{' || d === '[') depth++;
-      else if (d === '}' || d === ']') {
+      if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
         depth--;
         if (depth === 0) return i + 1;
       }
@@ -148,6 +171,9 @@ function skipValue(text: string, i: number): number {
     return i;
   }
   // number, true, false, null
-  while (i < text.length && !WS.has(text.charCodeAt(i)) && text[i] !== ',' && text[i] !== '}' && text[i] !== ']') i++;
+  for (; i < text.length; i++) {
+    const d = text.charCodeAt(i);
+    if (isWs(d) || d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET) break;
+  }
   return i;
 }

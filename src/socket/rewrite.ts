@@ -2,7 +2,7 @@
  * The only change the session socket makes to traffic, as pure functions: which requests get
  * labels, and the rewritten body or request target. Everything else passes through untouched.
  */
-import { goFieldMatch, objectLayout, type JsonMember } from './json-object.js';
+import { goFieldMatch, objectLayout, type JsonMember, type JsonObjectLayout } from './json-object.js';
 import { routeOf } from './route.js';
 
 export type Labels = Readonly<Record<string, string>>;
@@ -35,9 +35,23 @@ export type Rewrite<T> = { readonly ok: true; readonly value: T } | { readonly o
  * `{"Labels":{...}}`. A member name that some Go decoder might bind and another not is refused.
  */
 export function mergeBodyLabels(body: Buffer, labels: Labels): Rewrite<Buffer> {
-  const text = body.toString('utf8');
+  return mergeTextLabels(readBody(body.toString('utf8')), labels);
+}
+
+/** A create body read once, for the label merge and the implicit-volume check alike. */
+export interface ReadBody {
+  readonly text: string;
+  /** Its top-level members; undefined for an empty (blank) body or one that is not a JSON object. */
+  readonly layout: JsonObjectLayout | undefined;
+}
+
+export function readBody(text: string): ReadBody {
+  return { text, layout: text.trim() === '' ? undefined : objectLayout(text) };
+}
+
+/** {@link mergeBodyLabels} of a body already read. */
+export function mergeTextLabels({ text, layout }: ReadBody, labels: Labels): Rewrite<Buffer> {
   if (text.trim() === '') return { ok: true, value: Buffer.from(`{"Labels":${labelsJson(new Map(Object.entries(labels)))}}`) };
-  const layout = objectLayout(text);
   if (!layout) return { ok: false, message: 'the request body is not a JSON object' };
   // A Map: a label named __proto__ is a label like any other.
   const merged = new Map<string, string>();

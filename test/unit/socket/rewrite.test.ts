@@ -149,6 +149,40 @@ describe('goFieldMatch: member names as Go encoding/json binds them to struct fi
   ])('%j against %s: %s', (key, field, expected) => {
     expect(goFieldMatch(key, field)).toBe(expected);
   });
+
+  it('ASCII names (read without a RegExp) get the answers of the Unicode folding patterns', () => {
+    // The reference: JavaScript's `iu` matching (CaseFolding.txt simple folding), as the
+    // non-ASCII path does it.
+    const reference = (key: string, field: string) => {
+      const pattern = new RegExp(`^${field}$`, 'iu');
+      if (pattern.test(key)) return 'yes';
+      return pattern.test(key.replace(/[_-]/g, '').replace(/[\u0130\u0131]/g, 'i')) ? 'ambiguous' : 'no';
+    };
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const fields = ['Labels', 'Binds', 'Mounts', 'VolumeDriver', 'HostConfig', 'Type', 'Source', 'VolumeOptions', 'DriverConfig', 'Name', 'Options'];
+    const extra = 'abcxyzKSks_-. 0';
+    let checked = 0;
+    for (const field of fields) {
+      for (let n = 0; n < 400; n++) {
+        let key = [...field].map((c) => (random(2) ? c.toUpperCase() : c.toLowerCase())).join('');
+        const edits = random(4);
+        for (let e = 0; e < edits; e++) {
+          const at = random(key.length + 1);
+          const what = random(3);
+          if (what === 0) key = key.slice(0, at) + (extra[random(extra.length)] ?? '') + key.slice(at);
+          else if (what === 1) key = key.slice(0, at) + key.slice(at + 1);
+          else key = key.slice(0, at) + (random(2) ? '_' : '-') + key.slice(at);
+        }
+        expect([key, field, goFieldMatch(key, field)]).toEqual([key, field, reference(key, field)]);
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(fields.length * 400);
+  });
 });
 
 describe('mergeBuildLabels', () => {
