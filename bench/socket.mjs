@@ -2,15 +2,17 @@
 /**
  * The session socket's cost, on a private engine this script starts and always removes:
  * - added latency per request (GET /_ping, POST /containers/create, and a create of a missing
- *   image: the label rewrite without the engine's container work), p50 and p99, through the
+ *   image: the label rewrite without the engine's container work, with a small body and with the
+ *   docker CLI's), p50 and p99, through the
  *   socket against direct, each on one kept-alive connection (http.Agent), requests interleaved,
  *   also as the median of paired differences;
  * - `docker cp` of a 256 MiB file into and out of a container, through against direct, rounds
  *   interleaved (the order rotates each round), every copy started on a quiet disk (`sync`
  *   first, untimed, so that no copy pays for the previous one's writeback); also the CPU time
  *   the socket's process spent per copy, which the machine's other load disturbs far less;
- * - with --compare DIST, the same copies through a socket served from another build's dist/
- *   directory, in the same rounds (before/after in one run);
+ * - with --compare DIST, the same requests and copies through a socket served from another
+ *   build's dist/ directory as a third side, interleaved with the other two (before/after in one
+ *   run);
  * - startup: startSessionSocket() until the first /_ping answers through it.
  *
  *   node bench/socket.mjs [--requests N] [--creates N] [--cp-mib N] [--cp-rounds N] [--compare DIST] [--json]
@@ -28,6 +30,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BASE_IMAGE, buildBaseImage } from './lib/engine.mjs';
 import { hostSocket, interleaved, LABELS, quantile, request, socketBench } from './lib/socket.mjs';
+
+/** What `docker create dj-bench-base:latest true` sends with docker CLI 28.2.2 (API 1.41), as captured. */
+const CLI_CREATE_BODY = {"Hostname":"","Domainname":"","User":"","AttachStdin":false,"AttachStdout":true,"AttachStderr":true,"Tty":false,"OpenStdin":false,"StdinOnce":false,"Env":null,"Cmd":["true"],"Image":"dj-bench-base:latest","Volumes":{},"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":{},"HostConfig":{"Binds":null,"ContainerIDFile":"","LogConfig":{"Type":"","Config":{}},"NetworkMode":"default","PortBindings":{},"RestartPolicy":{"Name":"no","MaximumRetryCount":0},"AutoRemove":false,"VolumeDriver":"","VolumesFrom":null,"ConsoleSize":[0,0],"CapAdd":null,"CapDrop":null,"CgroupnsMode":"","Dns":[],"DnsOptions":[],"DnsSearch":[],"ExtraHosts":null,"GroupAdd":null,"IpcMode":"","Cgroup":"","Links":null,"OomScoreAdj":0,"PidMode":"","Privileged":false,"PublishAllPorts":false,"ReadonlyRootfs":false,"SecurityOpt":null,"UTSMode":"","UsernsMode":"","ShmSize":0,"Isolation":"","CpuShares":0,"Memory":0,"NanoCpus":0,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":[],"BlkioDeviceReadBps":[],"BlkioDeviceWriteBps":[],"BlkioDeviceReadIOps":[],"BlkioDeviceWriteIOps":[],"CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":[],"DeviceCgroupRules":null,"DeviceRequests":null,"MemoryReservation":0,"MemorySwap":0,"MemorySwappiness":-1,"OomKillDisable":false,"PidsLimit":0,"Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"MaskedPaths":null,"ReadonlyPaths":null},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":null,"Links":null,"Aliases":null,"MacAddress":"","DriverOpts":null,"GwPriority":0,"NetworkID":"","EndpointID":"","Gateway":"","IPAddress":"","IPPrefixLen":0,"IPv6Gateway":"","GlobalIPv6Address":"","GlobalIPv6PrefixLen":0,"DNSNames":null}}}};
 
 const { values } = parseArgs({
   options: {
@@ -102,9 +107,18 @@ try {
   const socket = await hostSocket(engine, proxyPath);
   const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const proxied = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  // With --compare, the other build's socket is a third side of every measure.
+  const baselinePath = join(dir, 'baseline.sock');
+  const baseline = COMPARE === undefined ? undefined : await hostSocket(engine, baselinePath, COMPARE);
+  const baselineAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const latencySides = {
+    direct: [direct, engine.socket],
+    socket: [proxied, proxyPath],
+    baseline: [baselineAgent, baselinePath],
+  };
   const latency = async (name, count, method, path, body, after, expectStatus) => {
-    const send = (side) => request(side === 'direct' ? direct : proxied, side === 'direct' ? engine.socket : proxyPath, method, path, body, expectStatus);
-    results[name] = await interleaved(count, Math.min(100, count), send, after);
+    const send = (side) => request(latencySides[side][0], latencySides[side][1], method, path, body, expectStatus);
+    results[name] = await interleaved(count, Math.min(100, count), send, after, baseline !== undefined);
   };
   await latency('ping', REQUESTS, 'GET', '/_ping', undefined, async () => {});
   const created = [];
@@ -114,6 +128,9 @@ try {
   // The rewrite path without the engine's container work (and its noise): a create of an image
   // that does not exist is collected, labelled and forwarded like any other, and answered 404.
   await latency('createMissing', REQUESTS, 'POST', '/containers/create', { Image: 'dj-bench-missing:none', Cmd: ['true'], Labels: { bench: '1' } }, async () => {}, 404);
+  // The same with the body the docker CLI sends (`docker create IMAGE true`, CLI 28.2): 1.7 KB
+  // with every host config member, which the implicit-volume check reads through.
+  await latency('createMissingCli', REQUESTS, 'POST', '/containers/create', { ...CLI_CREATE_BODY, Image: 'dj-bench-missing:none' }, async () => {}, 404);
   const labelled = engine.docker(['ps', '-aq', '--filter', 'label=docker-janitor.session=bench']).split('\n').filter(Boolean).length;
   results.create.labelledThroughSocket = labelled;
   for (let i = 0; i < created.length; i += 100) engine.docker(['rm', '-f', ...created.slice(i, i + 100)]);
@@ -139,11 +156,10 @@ try {
     );
     return performance.now() - start;
   };
-  const baseline = COMPARE === undefined ? undefined : await hostSocket(engine, join(dir, 'baseline.sock'), COMPARE);
   const sides = [
     { name: 'direct', host: engine.host },
     { name: 'socket', host: `unix://${proxyPath}`, pid: socket.pid },
-    ...(baseline ? [{ name: 'baseline', host: `unix://${join(dir, 'baseline.sock')}`, pid: baseline.pid }] : []),
+    ...(baseline ? [{ name: 'baseline', host: `unix://${baselinePath}`, pid: baseline.pid }] : []),
   ];
   const times = Object.fromEntries(sides.map((side) => [side.name, { in: [], out: [], cpuIn: [], cpuOut: [] }]));
   const out = join(dir, 'out');
@@ -191,7 +207,21 @@ try {
   await socket.close();
   direct.destroy();
   proxied.destroy();
+  baselineAgent.destroy();
 
+  const latencyLines = (label, r) => [
+    `| GET /_ping${label} p50 (${r.ping.count}) | ${ms(r.ping.direct.p50)} | ${ms(r.ping.socket.p50)} | ${signed(r.ping.added.p50)} | <= +0.3 ms |`,
+    `| GET /_ping${label} p99 | ${ms(r.ping.direct.p99)} | ${ms(r.ping.socket.p99)} | ${signed(r.ping.added.p99)} | |`,
+    `| GET /_ping${label}, paired difference p50 / p99 | | | ${signed(r.ping.paired.p50)} / ${signed(r.ping.paired.p99)} | |`,
+    `| POST /containers/create${label} p50 (${r.create.count}) | ${ms(r.create.direct.p50)} | ${ms(r.create.socket.p50)} | ${signed(r.create.added.p50)} | <= +0.3 ms |`,
+    `| POST /containers/create${label} p99 | ${ms(r.create.direct.p99)} | ${ms(r.create.socket.p99)} | ${signed(r.create.added.p99)} | |`,
+    `| POST /containers/create${label}, paired difference p50 / p99 | | | ${signed(r.create.paired.p50)} / ${signed(r.create.paired.p99)} | |`,
+    `| POST /containers/create of a missing image (404)${label} p50 (${r.createMissing.count}) | ${ms(r.createMissing.direct.p50)} | ${ms(r.createMissing.socket.p50)} | ${signed(r.createMissing.added.p50)} | <= +0.3 ms |`,
+    `| POST /containers/create of a missing image (404)${label} p99 | ${ms(r.createMissing.direct.p99)} | ${ms(r.createMissing.socket.p99)} | ${signed(r.createMissing.added.p99)} | |`,
+    `| POST /containers/create of a missing image${label}, paired difference p50 / p99 | | | ${signed(r.createMissing.paired.p50)} / ${signed(r.createMissing.paired.p99)} | |`,
+    `| the same with the docker CLI's 1.7 KB body (404)${label} p50 (${r.createMissingCli.count}) | ${ms(r.createMissingCli.direct.p50)} | ${ms(r.createMissingCli.socket.p50)} | ${signed(r.createMissingCli.added.p50)} | <= +0.3 ms |`,
+    `| the same with the docker CLI's body${label}, paired difference p50 / p99 | | | ${signed(r.createMissingCli.paired.p50)} / ${signed(r.createMissingCli.paired.p99)} | |`,
+  ];
   const pct = (ratio) => `${(ratio * 100).toFixed(0)}%`;
   const cpLines = (label, r) =>
     ['in', 'out'].flatMap((way) => [
@@ -209,21 +239,14 @@ try {
       '',
       '| measure | direct | through the socket | added / ratio | target |',
       '|---|---|---|---|---|',
-      `| GET /_ping p50 (${results.ping.count}) | ${ms(results.ping.direct.p50)} | ${ms(results.ping.socket.p50)} | ${signed(results.ping.added.p50)} | <= +0.3 ms |`,
-      `| GET /_ping p99 | ${ms(results.ping.direct.p99)} | ${ms(results.ping.socket.p99)} | ${signed(results.ping.added.p99)} | |`,
-      `| GET /_ping, paired difference p50 / p99 | | | ${signed(results.ping.paired.p50)} / ${signed(results.ping.paired.p99)} | |`,
-      `| POST /containers/create p50 (${results.create.count}) | ${ms(results.create.direct.p50)} | ${ms(results.create.socket.p50)} | ${signed(results.create.added.p50)} | <= +0.3 ms |`,
-      `| POST /containers/create p99 | ${ms(results.create.direct.p99)} | ${ms(results.create.socket.p99)} | ${signed(results.create.added.p99)} | |`,
-      `| POST /containers/create, paired difference p50 / p99 | | | ${signed(results.create.paired.p50)} / ${signed(results.create.paired.p99)} | |`,
-      `| POST /containers/create of a missing image (404) p50 (${results.createMissing.count}) | ${ms(results.createMissing.direct.p50)} | ${ms(results.createMissing.socket.p50)} | ${signed(results.createMissing.added.p50)} | <= +0.3 ms |`,
-      `| POST /containers/create of a missing image (404) p99 | ${ms(results.createMissing.direct.p99)} | ${ms(results.createMissing.socket.p99)} | ${signed(results.createMissing.added.p99)} | |`,
-      `| POST /containers/create of a missing image, paired difference p50 / p99 | | | ${signed(results.createMissing.paired.p50)} / ${signed(results.createMissing.paired.p99)} | |`,
+      ...latencyLines('', results),
+      ...(baseline ? latencyLines(` (baseline: ${values.compare})`, Object.fromEntries(['ping', 'create', 'createMissing', 'createMissingCli'].map((name) => [name, results[name].baseline]))) : []),
       ...cpLines('', results.cp),
       ...(results.cp.baseline ? cpLines(` (baseline: ${values.compare})`, results.cp.baseline) : []),
       `| startup to first /_ping (median of ${STARTUP_ROUNDS}, max) | | ${ms(results.startup.p50)} (max ${ms(results.startup.max)}) | | <= 100 ms |`,
       `| a new node process hosting it, to first /_ping (median, max) | | ${ms(results.startup.process.p50)} (max ${ms(results.startup.process.max)}) | | |`,
       '',
-      `Containers created through the socket carrying the session label: ${results.create.labelledThroughSocket} of ${CREATES + Math.min(100, CREATES)}.`,
+      `Containers created through the socket${baseline ? 's' : ''} carrying the session label: ${results.create.labelledThroughSocket} of ${(baseline ? 2 : 1) * (CREATES + Math.min(100, CREATES))}.`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }

@@ -88,29 +88,34 @@ export function request(agent, socketPath, method, path, body, expectStatus) {
  * counted; which goes first alternates, so neither always runs on a warmer engine. `send(side,
  * i, warm)` sends one (`side`: 'direct' or 'socket') and resolves with its answer, timed;
  * `after(answer)` then runs untimed. Returns p50 and p99 of each side, of the difference of
- * those (added), and of the rounds' paired differences.
+ * those (added), and of the rounds' paired differences. With `baseline` (bench/socket.mjs
+ * --compare), each round also sends one to side 'baseline', the order rotating over the three,
+ * and the result has the same figures for it under `baseline`.
  */
-export async function interleaved(count, warmup, send, after = async () => {}) {
-  const times = { direct: [], socket: [] };
+export async function interleaved(count, warmup, send, after = async () => {}, baseline = false) {
+  const sides = baseline ? ['direct', 'socket', 'baseline'] : ['direct', 'socket'];
+  const times = Object.fromEntries(sides.map((side) => [side, []]));
   for (let i = 0; i < warmup; i++) {
-    for (const side of ['direct', 'socket']) await after(await send(side, i, true));
+    for (const side of sides) await after(await send(side, i, true));
   }
   for (let i = 0; i < count; i++) {
-    for (const side of i % 2 === 0 ? ['direct', 'socket'] : ['socket', 'direct']) {
+    // Two sides: alternate; three: rotate.
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(i + k) % sides.length];
       const start = performance.now();
       const answer = await send(side, i, false);
       times[side].push(performance.now() - start);
       await after(answer);
     }
   }
-  const { direct, socket } = times;
-  const paired = socket.map((value, i) => value - (direct[i] ?? value));
+  const { direct } = times;
   const p = (list) => ({ p50: quantile(list, 0.5), p99: quantile(list, 0.99) });
-  return {
+  const against = (socket) => ({
     count,
     direct: p(direct),
     socket: p(socket),
     added: { p50: quantile(socket, 0.5) - quantile(direct, 0.5), p99: quantile(socket, 0.99) - quantile(direct, 0.99) },
-    paired: p(paired),
-  };
+    paired: p(socket.map((value, i) => value - (direct[i] ?? value))),
+  });
+  return { ...against(times.socket), ...(baseline ? { baseline: against(times.baseline) } : {}) };
 }
