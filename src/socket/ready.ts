@@ -13,8 +13,12 @@ export interface PingResult {
   readonly elapsedMs: number;
 }
 
-function pingOnce(path: string, timeoutMs: number): Promise<{ ok: boolean; apiVersion?: string; reason?: string }> {
+/** How long one ping may take before the next try. */
+const ATTEMPT_MS = 2_000;
+
+function pingOnce(path: string, timeoutMs: number): Promise<{ ok: boolean; apiVersion?: string; reason?: string; timedOut?: boolean }> {
   return new Promise((resolve) => {
+    let timedOut = false;
     const req = request({ socketPath: path, method: 'GET', path: '/_ping', timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -26,8 +30,11 @@ function pingOnce(path: string, timeoutMs: number): Promise<{ ok: boolean; apiVe
       });
       res.on('error', (error) => resolve({ ok: false, reason: error.message }));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, reason: error.code ?? error.message }));
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy(new Error(`no answer in ${timeoutMs} ms`));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, reason: error.code ?? error.message, ...(timedOut ? { timedOut } : {}) }));
     req.end();
   });
 }
@@ -41,9 +48,13 @@ export async function waitUntilServing(path: string, options: { timeoutMs?: numb
   for (;;) {
     const left = timeoutMs - (Date.now() - start);
     if (left <= 0) return { ok: false, reason, elapsedMs: Date.now() - start };
-    const result = await pingOnce(path, Math.min(left, 2_000));
+    const attemptMs = Math.min(left, ATTEMPT_MS);
+    const result = await pingOnce(path, attemptMs);
     if (result.ok) return { ok: true, ...(result.apiVersion ? { apiVersion: result.apiVersion } : {}), elapsedMs: Date.now() - start };
-    reason = result.reason ?? reason;
+    // A try cut short by the end of the budget (on a busy machine: 1 ms left) says nothing
+    // about the socket; the reason seen before it stays.
+    const cutShort = result.timedOut === true && attemptMs < ATTEMPT_MS && reason !== 'not tried';
+    if (!cutShort) reason = result.reason ?? reason;
     await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(0, timeoutMs - (Date.now() - start)))));
   }
 }
