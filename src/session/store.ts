@@ -47,15 +47,20 @@ const aboveIt = (reason: string) => `above it, ${reason}, so another user could 
 /**
  * Create the state root and its sessions directory (0700) if needed, and check both are private
  * and that no other user can replace them (their ancestors: see private/dir.ts). Checked before
- * anything is created, so nothing is made under a directory another user controls.
+ * anything is created, so nothing is made under a directory another user controls, and again
+ * after: a missing ancestor that another user created between that check and the mkdir (in a
+ * sticky shared directory, where they may) is used by the mkdir as it is, and is judged only
+ * now. `ensure` creates and checks one directory (a parameter for the tests of that window).
  */
-export function prepareStateRoot(root: string): DirCheck {
+export function prepareStateRoot(root: string, ensure: (dir: string) => DirCheck = ensurePrivateDir): DirCheck {
   const ancestors = checkAncestors(root);
   if (!ancestors.ok) return refuseRoot(aboveIt(ancestors.reason));
   for (const dir of [root, sessionsDir(root)]) {
-    const check = ensurePrivateDir(dir);
+    const check = ensure(dir);
     if (!check.ok) return refuseRoot(`${dir === root ? 'it' : dir} ${check.reason}`);
   }
+  const after = checkAncestors(root);
+  if (!after.ok) return refuseRoot(aboveIt(after.reason));
   return { ok: true };
 }
 

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ensurePrivateDir } from '../../../src/private/dir.js';
 import {
   appendTracked,
   listSessionDirs,
@@ -43,6 +44,24 @@ describe('prepareStateRoot under a directory others can write', () => {
     expect(existsSync(root)).toBe(false);
     mkdirSync(join(root, 'sessions'), { recursive: true, mode: 0o700 });
     expect(listSessionDirs(root)).toEqual({ dirs: [], refused: expect.stringContaining(`above it, ${open} is writable`) });
+  });
+
+  it('a missing ancestor made by someone else between the check and the mkdir is judged after it (the race is refused)', () => {
+    // The window: checkAncestors found `racy` missing; before the mkdir, another user makes it
+    // (allowed in a sticky shared directory), writable by all; mkdir -p then uses it as it is.
+    const racy = join(work, 'racy');
+    const root = join(racy, 'dj');
+    const check = prepareStateRoot(root, (dir) => {
+      if (!existsSync(racy)) {
+        mkdirSync(racy);
+        chmodSync(racy, 0o777);
+      }
+      return ensurePrivateDir(dir);
+    });
+    expect(check).toEqual({
+      ok: false,
+      reason: `above it, ${racy} is writable by group and others without the sticky bit (mode 777), so another user could put a directory of theirs in its place; ${STATE_DIR_ADVICE}`,
+    });
   });
 
   it('a root another user could not replace is made 0700 and read', () => {

@@ -1,0 +1,24 @@
+# Shared helpers for the attack3 scripts. Source it; needs root.
+set -uo pipefail
+ATTACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$ATTACK_DIR/.." && pwd)
+ENG=${ATTACK_ENG:-/tmp/a3-eng}
+export DOCKER_HOST="unix://$ENG/docker.sock"
+export DOCKER_CONTEXT=
+BB=attack3-bb
+
+engine_up() {
+  if ! docker version >/dev/null 2>&1; then
+    DJ_TEST_ENGINE_ADDRESS_POOL=10.223.0.0/16 "$REPO/scripts/test-engine.sh" start "$ENG" >/dev/null || return 1
+  fi
+  if ! docker image inspect "$BB" >/dev/null 2>&1; then
+    local ctx; ctx=$(mktemp -d)
+    cp /bin/busybox "$ctx/busybox"
+    printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\n' > "$ctx/Dockerfile"
+    docker build -q -t "$BB" "$ctx" >/dev/null
+    rm -rf "$ctx"
+  fi
+}
+engine_down() { "$REPO/scripts/test-engine.sh" stop "$ENG"; }
+# ENG's pid, for SIGSTOP/SIGCONT
+engine_pid() { cat "$ENG/docker.pid"; }
