@@ -25,6 +25,7 @@ import {
   markIncomplete,
   markKept,
   newSessionId,
+  pidNamespace,
   prepareStateRoot,
   processStart,
   removeSessionDir,
@@ -112,6 +113,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     id,
     pid: process.pid,
     pidStart: processStart(process.pid),
+    pidNamespace: pidNamespace(),
     hostname: hostname(),
     startedAt: Date.now(),
     docker: {

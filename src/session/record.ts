@@ -21,6 +21,13 @@ export interface SessionRecord {
   readonly pid: number;
   /** Its start time as the kernel tells it (Linux), to tell a reused pid apart. */
   readonly pidStart: string | undefined;
+  /**
+   * Its PID namespace (Linux, `pid:[INODE]` as /proc/self/ns/pid reads); absent in older records
+   * and elsewhere. A runner in another PID namespace with the same hostname (containers with
+   * `--network host`, which take the host's hostname, sharing a state dir) is not judged by its
+   * pid: that pid means another process, or none, here.
+   */
+  readonly pidNamespace?: string | undefined;
   readonly hostname: string;
   /** Milliseconds since the epoch. */
   readonly startedAt: number;
@@ -45,6 +52,7 @@ export const SESSION_ID = /^[a-z0-9]{1,16}-[0-9a-f]{8}$/;
 export const OBJECT_REF = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const MAX_OBJECT_REF = 255;
 const HOSTNAME = /^[\x21-\x7e]{1,255}$/;
+const PID_NAMESPACE = /^pid:\[\d{1,20}\]$/;
 const CONTEXT = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
 const HOST = /^[\x21-\x7e]{1,1024}$/;
 const LABEL_FILTER = /^[^=\s]+(=.*)?$/;
@@ -57,11 +65,12 @@ const refuse = (reason: string): Checked<never> => ({ ok: false, reason });
 /** A session record as read from `session.json`, checked field by field. `dirName` is its directory's name. */
 export function checkSessionRecord(raw: unknown, dirName: string): Checked<SessionRecord> {
   if (!isObject(raw)) return refuse('not a JSON object');
-  const { id, pid, pidStart, hostname, startedAt, docker, stopTimeout, adopt } = raw;
+  const { id, pid, pidStart, pidNamespace, hostname, startedAt, docker, stopTimeout, adopt } = raw;
   if (typeof id !== 'string' || !SESSION_ID.test(id)) return refuse('bad session id');
   if (id !== dirName) return refuse('session id does not match its directory');
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || pid > MAX_PID) return refuse('bad pid');
   if (pidStart !== undefined && (typeof pidStart !== 'string' || !/^\d{1,20}$/.test(pidStart))) return refuse('bad pidStart');
+  if (pidNamespace !== undefined && (typeof pidNamespace !== 'string' || !PID_NAMESPACE.test(pidNamespace))) return refuse('bad pidNamespace');
   if (typeof hostname !== 'string' || !HOSTNAME.test(hostname)) return refuse('bad hostname');
   if (typeof startedAt !== 'number' || !Number.isFinite(startedAt) || startedAt < 0) return refuse('bad startedAt');
   if (typeof stopTimeout !== 'number' || !Number.isInteger(stopTimeout) || stopTimeout < 0 || stopTimeout > MAX_STOP_TIMEOUT_S) {
@@ -89,6 +98,7 @@ export function checkSessionRecord(raw: unknown, dirName: string): Checked<Sessi
       id,
       pid,
       pidStart: pidStart as string | undefined,
+      ...(pidNamespace !== undefined ? { pidNamespace: pidNamespace as string } : {}),
       hostname,
       startedAt,
       // `docker.path` of older records is dropped here: a record never names a program.

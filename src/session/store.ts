@@ -5,7 +5,7 @@
  * The watchdog, signal handlers and the next run's sweep all read the same files.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { checkAncestors, checkPrivateDir, ensurePrivateDir, isOwnFile, type DirCheck } from '../private/dir.js';
@@ -310,9 +310,23 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
-/** Whether the session's owner still runs (same pid and, where known, same start time). */
-export function isOwnerAlive(record: Pick<SessionRecord, 'pid' | 'pidStart' | 'hostname'>): boolean {
+/** This process's PID namespace, `pid:[INODE]` (Linux), or undefined where there is none to read. */
+export function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the session's owner still runs (same pid and, where known, same start time). A record
+ * of another host, or of another PID namespace on this one, is not ours to judge: its pid names
+ * another process here, or none.
+ */
+export function isOwnerAlive(record: Pick<SessionRecord, 'pid' | 'pidStart' | 'pidNamespace' | 'hostname'>, ownPidNamespace = pidNamespace()): boolean {
   if (record.hostname !== hostname()) return true; // not ours to judge
+  if (record.pidNamespace !== undefined && ownPidNamespace !== undefined && record.pidNamespace !== ownPidNamespace) return true;
   try {
     process.kill(record.pid, 0);
   } catch (error) {

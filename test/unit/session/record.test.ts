@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkSessionRecord, checkTrackedEntry } from '../../../src/session/record.js';
 import { backoffMs, engineKey } from '../../../src/session/sweep.js';
-import { stateRoot } from '../../../src/session/store.js';
+import { hostname } from 'node:os';
+import { isOwnerAlive, pidNamespace, stateRoot } from '../../../src/session/store.js';
 
 const good = {
   id: 'mwwv8wx1-4451b600',
@@ -19,6 +20,11 @@ describe('checkSessionRecord', () => {
     expect(checkSessionRecord(good, good.id)).toEqual({ ok: true, value: { ...good, docker: { host: good.docker.host, context: undefined, timeoutMs: 60_000 } } });
   });
 
+  it('keeps the PID namespace of a record that has one', () => {
+    const checked = checkSessionRecord({ ...good, pidNamespace: 'pid:[4026531836]' }, good.id);
+    expect(checked.ok && checked.value.pidNamespace).toBe('pid:[4026531836]');
+  });
+
   it('drops docker.path: a record never names a program', () => {
     const checked = checkSessionRecord({ ...good, docker: { path: '/tmp/evil', host: 'unix:///x.sock' } }, good.id);
     expect(checked.ok && checked.value.docker).toEqual({ host: 'unix:///x.sock', context: undefined, timeoutMs: undefined });
@@ -34,6 +40,8 @@ describe('checkSessionRecord', () => {
     [{ ...good, hostname: 'a b' }, 'bad hostname'],
     [{ ...good, hostname: 'x'.repeat(300) }, 'bad hostname'],
     [{ ...good, pidStart: 'x' }, 'bad pidStart'],
+    [{ ...good, pidNamespace: 'net:[4026531840]' }, 'bad pidNamespace'],
+    [{ ...good, pidNamespace: 4026531836 }, 'bad pidNamespace'],
     [{ ...good, startedAt: 'now' }, 'bad startedAt'],
     [{ ...good, stopTimeout: 1e9 }, 'bad stopTimeout'],
     [{ ...good, docker: { timeoutMs: 2 ** 31 } }, 'bad docker.timeoutMs'],
@@ -44,6 +52,25 @@ describe('checkSessionRecord', () => {
     [[good], 'not a JSON object'],
   ])('refuses %j: %s', (raw, reason, dir = good.id) => {
     expect(checkSessionRecord(raw, dir)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('isOwnerAlive', () => {
+  // A pid that no process has here (above Linux's pid_max ceiling of 2^22 is refused by the
+  // record check; this one is below it and free on any ordinary machine).
+  const gone = { pid: 4_194_000, pidStart: '1', hostname: hostname() };
+
+  it('a runner of this host and PID namespace whose pid is free is dead', () => {
+    expect(isOwnerAlive(gone)).toBe(false);
+    expect(isOwnerAlive({ ...gone, pidNamespace: 'pid:[1]' }, 'pid:[1]')).toBe(false);
+  });
+
+  it('a runner of another PID namespace (same hostname: containers with --network host) is not judged by its pid', () => {
+    expect(isOwnerAlive({ ...gone, pidNamespace: 'pid:[4026532999]' }, 'pid:[4026531836]')).toBe(true);
+  });
+
+  it('this process is alive, with its own namespace recorded', () => {
+    expect(isOwnerAlive({ pid: process.pid, pidStart: undefined, pidNamespace: pidNamespace(), hostname: hostname() })).toBe(true);
   });
 });
 
