@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { checkAncestors, checkPrivateDir, ensurePrivateDir, isOwnFile, type DirCheck } from '../private/dir.js';
 import { currentUid, writePrivateFile } from '../private/file.cjs';
 import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
@@ -27,11 +27,14 @@ const UNREACHABLE_FILE = 'last-unreachable';
  * else `$TMPDIR/docker-janitor-<uid>`. Never a directory shared between users.
  */
 export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.DOCKER_JANITOR_STATE_DIR) return env.DOCKER_JANITOR_STATE_DIR;
+  // Always absolute: the session socket's path becomes the tests' DOCKER_HOST, which a relative
+  // root would make reachable only from this working directory (a test that changes directory,
+  // a workspace package, compose run elsewhere got "Cannot connect to the Docker daemon").
+  if (env.DOCKER_JANITOR_STATE_DIR) return resolve(env.DOCKER_JANITOR_STATE_DIR);
   // The XDG spec: a relative path is invalid and ignored (it would depend on the working
   // directory, so a later run or sweep elsewhere would never find the records).
   if (env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)) return join(env.XDG_STATE_HOME, 'docker-janitor');
-  return join(env.TMPDIR || tmpdir(), `docker-janitor-${currentUid() ?? safeName(userInfo().username)}`);
+  return resolve(env.TMPDIR || tmpdir(), `docker-janitor-${currentUid() ?? safeName(userInfo().username)}`);
 }
 
 function safeName(name: string): string {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSessionRecord, checkTrackedEntry } from '../../../src/session/record.js';
 import { backoffMs, engineKey } from '../../../src/session/sweep.js';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { isOwnerAlive, pidNamespace, stateRoot } from '../../../src/session/store.js';
 
 const good = {
@@ -91,6 +92,9 @@ describe('checkTrackedEntry', () => {
 describe('state root', () => {
   it('is per user: XDG_STATE_HOME, else TMPDIR/docker-janitor-<uid>; DOCKER_JANITOR_STATE_DIR overrides', () => {
     expect(stateRoot({ DOCKER_JANITOR_STATE_DIR: '/s', XDG_STATE_HOME: '/x' })).toBe('/s');
+    // Relative values are made absolute: the socket under it is the tests' DOCKER_HOST.
+    expect(stateRoot({ DOCKER_JANITOR_STATE_DIR: 'st' })).toBe(join(process.cwd(), 'st'));
+    expect(stateRoot({ TMPDIR: 'tmp' })).toBe(join(process.cwd(), 'tmp', `docker-janitor-${process.getuid?.()}`));
     expect(stateRoot({ XDG_STATE_HOME: '/home/u/.local/state' })).toBe('/home/u/.local/state/docker-janitor');
     expect(stateRoot({ TMPDIR: '/tmp' })).toBe(`/tmp/docker-janitor-${process.getuid?.()}`);
     // A relative XDG_STATE_HOME is invalid (XDG spec): ignored, not resolved against the cwd.
