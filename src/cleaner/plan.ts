@@ -106,7 +106,13 @@ export function inScope(image: ImageInfo, scope: ImageScope | undefined): boolea
   if (!scope || scope.kind === 'all' || onlyTemporaryTags(image.repoTags)) return true;
   if (scope.kind === 'ids') return scope.ids.has(image.id);
   const [key, value] = scope.label;
-  if (Object.hasOwn(image.labels, key) && image.labels[key] === value) return true;
+  if (Object.hasOwn(image.labels, key)) {
+    if (image.labels[key] === value) return true;
+    // Another session's image (built through its socket, or with its labels) that existed at
+    // setup: that run may still be going and use it between its tests (concurrent runs never
+    // lose each other's images). `made-during` takes other processes' images on purpose.
+    if (scope.mode === 'before-and-own') return false;
+  }
   if (!scope.before) return false;
   return scope.mode === 'before-and-own' ? scope.before.has(image.id) : !scope.before.has(image.id);
 }

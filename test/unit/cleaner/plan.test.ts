@@ -360,6 +360,12 @@ describe('planImageCleanup: scope', () => {
     expect(inScope(old, { ...scope, before: undefined })).toBe(false);
   });
 
+  it('before-and-own: never another session\'s image that existed at setup (that run may still use it)', () => {
+    const otherRunBefore = image({ labels: { 'docker-janitor.session': 's0' } });
+    const scope = { kind: 'session', mode: 'before-and-own', before: new Set([old.id, otherRunBefore.id]), label } as const;
+    expect([old, otherRunBefore].map((item) => inScope(item, scope))).toEqual([true, false]);
+  });
+
   it('made-during (images: session): images that did not exist at setup, and its own', () => {
     const scope = { kind: 'session', mode: 'made-during', before, label } as const;
     expect([old, fresh, own, otherRun].map((item) => inScope(item, scope))).toEqual([false, true, true, true]);
