@@ -3,7 +3,13 @@
 // (warnings, removed, incomplete) and the time it took, then exits 0.
 import { openSession } from '../dist/index.js';
 const options = JSON.parse(process.argv[2] ?? '{}');
-const session = await openSession({ summary: false, sweepDeadSessions: false, ...options });
+let session;
+try {
+  session = await openSession({ summary: false, sweepDeadSessions: false, ...options });
+} catch (error) {
+  console.log(JSON.stringify({ openSessionError: String(error?.message ?? error) }));
+  process.exit(1);
+}
 const { execSync } = await import('node:child_process');
 let wd = '';
 try { wd = execSync(`pgrep -P ${process.pid} -f watchdog || true`).toString().trim(); } catch {}

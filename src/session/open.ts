@@ -17,6 +17,7 @@ import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
 import { closeSessionSocket, closingOutcome, unlinkAndClaim, unlinkQuietly, watchdogEndedWarnings } from './closing.js';
 import { cleanNowSync, SIGNAL_WAIT_MS, spawnWatchdog, type SignalCleanup, type WatchdogProcess } from './processes.js';
+import { checkSessionRecord, MAX_ADOPT_LABEL_LENGTH, MAX_ADOPT_LABELS } from './record.js';
 import { superviseWatchdog } from './supervise.js';
 import type { TeardownResult } from './result.js';
 import { installSignalHandlers } from './signals.js';
@@ -128,6 +129,10 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // An endpoint no client can reach (a port outside 1-65535): one line, and nothing recorded.
   const endpoint = endpointFromOptions({ host: options.docker.host, context: options.docker.context, env });
   if (endpoint.kind === 'invalid') throw new DockerEndpointError(describeEndpoint(endpoint), endpoint.reason);
+  // The record must read back as the watchdog and the sweeps read it: one they refuse leaves the
+  // session unwatched, and the tests with a socket nobody serves (every docker call refused).
+  const readable = checkSessionRecord(JSON.parse(JSON.stringify(record)) as unknown, id);
+  if (!readable.ok) throw new Error(`cannot record the session: ${readable.reason} (${recordRefusalHint(readable.reason)})`);
 
   // The session's own calls (teardown, the signal cleaner, the watchdog) use the environment as
   // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must
@@ -393,6 +398,14 @@ async function startSession({ options, env, ownEnv, engine, imagesBefore, warnin
     },
   };
   return session;
+}
+
+/** Pure: which setting a refused record's reason points at. */
+export function recordRefusalHint(reason: string): string {
+  if (reason.startsWith('bad adopt')) return `adopt.labels takes at most ${MAX_ADOPT_LABELS} filters of at most ${MAX_ADOPT_LABEL_LENGTH} characters`;
+  if (reason === 'bad docker.host') return 'the engine endpoint (docker.host or DOCKER_HOST) has a control character or is over 1024 characters';
+  if (reason === 'bad docker.context') return 'the docker context name (docker.context or DOCKER_CONTEXT) is not one docker accepts';
+  return 'an option value a session record cannot hold';
 }
 
 /** What a signal handler prints when it leaves before the cleanup is over. */

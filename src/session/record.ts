@@ -54,10 +54,12 @@ export const MAX_OBJECT_REF = 255;
 const HOSTNAME = /^[\x21-\x7e]{1,255}$/;
 const PID_NAMESPACE = /^pid:\[\d{1,20}\]$/;
 const CONTEXT = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
-const HOST = /^[\x21-\x7e]{1,1024}$/;
+/** Any printable text: a socket path may have spaces or non-ASCII letters (`unix:///Users/José/…`). */
+const HOST = /^[^\x00-\x1f\x7f]{1,1024}$/u;
 const LABEL_FILTER = /^[^=\s]+(=.*)?$/;
 const MAX_PID = 2 ** 22; // Linux's pid_max ceiling
-const MAX_ADOPT_LABELS = 100;
+export const MAX_ADOPT_LABELS = 100;
+export const MAX_ADOPT_LABEL_LENGTH = 1024;
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const refuse = (reason: string): Checked<never> => ({ ok: false, reason });
@@ -89,7 +91,7 @@ export function checkSessionRecord(raw: unknown, dirName: string): Checked<Sessi
   }
   const labels: string[] = [];
   for (const label of adopt.labels) {
-    if (typeof label !== 'string' || label.length > 1024 || !LABEL_FILTER.test(label)) return refuse('bad adopt label');
+    if (typeof label !== 'string' || label.length > MAX_ADOPT_LABEL_LENGTH || !LABEL_FILTER.test(label)) return refuse('bad adopt label');
     labels.push(label);
   }
   return {

@@ -44,6 +44,22 @@ describe('a session that cannot start leaves no record behind', () => {
     expect(records(state)).toEqual([]);
   });
 
+  it.each([
+    ['101 adoption filters', { adopt: { labels: Array.from({ length: 101 }, (_, i) => `l${i}`) } }, {}, /cannot record the session: bad adopt \(adopt\.labels takes at most 100 filters of at most 1024 characters\)/],
+    ['an adoption filter of 1100 characters', { adopt: { labels: ['a'.repeat(1100)] } }, {}, /cannot record the session: bad adopt label/],
+  ])('%s: refused before anything is recorded (the watchdog would refuse the record and never serve the socket)', async (_what, options, env, message) => {
+    const state = fresh();
+    const error = await openSession({ watchdog: false, sweepDeadSessions: false, ...options }, { env: { DOCKER_JANITOR_STATE_DIR: state, ...env } }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(message);
+    expect(records(state)).toEqual([]);
+  });
+
+  it('an engine socket path with a space or non-ASCII letters is recorded (and reads back)', async () => {
+    const state = fresh();
+    const session = await openSession({ watchdog: false, sweepDeadSessions: false, socket: false, images: 'off' }, { env: { DOCKER_HOST: 'unix:///tmp/José Smith/docker.sock', DOCKER_JANITOR_STATE_DIR: state } });
+    expect(records(state)).toEqual([session.id]);
+  });
+
   it('an engine that cannot be made: nothing is recorded', async () => {
     const state = fresh();
     // The API transport cannot reach an ssh:// engine: engineFor throws, before the record is written.

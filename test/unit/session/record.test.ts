@@ -21,6 +21,11 @@ describe('checkSessionRecord', () => {
     expect(checkSessionRecord(good, good.id)).toEqual({ ok: true, value: { ...good, docker: { host: good.docker.host, context: undefined, timeoutMs: 60_000 } } });
   });
 
+  it('takes a host with a space or non-ASCII letters (a socket path under such a directory)', () => {
+    const checked = checkSessionRecord({ ...good, docker: { host: 'unix:///Users/José Smith/docker.sock' } }, good.id);
+    expect(checked.ok && checked.value.docker.host).toBe('unix:///Users/José Smith/docker.sock');
+  });
+
   it('keeps the PID namespace of a record that has one', () => {
     const checked = checkSessionRecord({ ...good, pidNamespace: 'pid:[4026531836]' }, good.id);
     expect(checked.ok && checked.value.pidNamespace).toBe('pid:[4026531836]');
@@ -47,7 +52,8 @@ describe('checkSessionRecord', () => {
     [{ ...good, stopTimeout: 1e9 }, 'bad stopTimeout'],
     [{ ...good, docker: { timeoutMs: 2 ** 31 } }, 'bad docker.timeoutMs'],
     [{ ...good, docker: { context: '-H evil' } }, 'bad docker.context'],
-    [{ ...good, docker: { host: 'unix:///a b' } }, 'bad docker.host'],
+    [{ ...good, docker: { host: 'unix:///a\nb' } }, 'bad docker.host'],
+    [{ ...good, docker: { host: 'unix:///a\u007fb' } }, 'bad docker.host'],
     [{ ...good, adopt: { labels: [1], all: false } }, 'bad adopt label'],
     [{ ...good, adopt: { labels: [], all: 'yes' } }, 'bad adopt'],
     [[good], 'not a JSON object'],
