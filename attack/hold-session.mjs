@@ -11,6 +11,8 @@ try {
   process.exit(1);
 }
 const { execSync } = await import('node:child_process');
+// HOLD_SIGNALS=1: the session's own SIGINT/SIGTERM/SIGHUP handling, as the Vitest and Jest setups install it.
+if (process.env.HOLD_SIGNALS === '1') session.handleSignals();
 let wd = '';
 try { wd = execSync(`pgrep -P ${process.pid} -f watchdog || true`).toString().trim(); } catch {}
 console.log(JSON.stringify({ id: session.id, dir: session.dir, socket: session.socket, warnings: session.warnings, env: session.env, watchdogPids: wd }));

@@ -76,6 +76,11 @@ export async function removeSessionObjects(engine: Engine, targets: SessionTarge
   };
 }
 
+/** Pure: the warning for a tracked name without a kind that names objects of several kinds. */
+export function ambiguousTracked(id: string, kinds: readonly ObjectKind[]): string {
+  return `The tracked name ${JSON.stringify(id)} names a ${kinds.join(' and a ')} on the engine: none of them was removed; track it with its kind (track(${JSON.stringify(id)}, '${kinds[kinds.length - 1] ?? 'volume'}')).`;
+}
+
 /** Label listings, the adoption replay and the tracked IDs, asked in parallel. */
 async function findSessionObjects(engine: Engine, targets: SessionTargets, warnings: string[], now: number): Promise<Record<ObjectKind, Set<string>>> {
   const label = [`${SESSION_LABEL}=${targets.sessionId}`];
@@ -99,17 +104,24 @@ async function findSessionObjects(engine: Engine, targets: SessionTargets, warni
   };
   if (adopt) for (const id of selectAdopted(events, adopt.filters)) ids.container.add(id);
 
-  let unknown: string[] = [];
+  const unknown: string[] = [];
   for (const entry of targets.tracked) {
     if (entry.kind) ids[entry.kind].add(entry.id);
     else unknown.push(entry.id);
   }
-  // A tracked ID without a kind: a container, else a network, else a volume.
-  for (const kind of ['container', 'network', 'volume'] as const) {
-    if (unknown.length === 0) break;
-    const found = await engine.resolve(kind, unknown);
-    for (const [given, full] of found) ids[kind].add(full ?? given);
-    unknown = unknown.filter((id) => !found.has(id));
+  // A tracked ID without a kind is looked up as a container, a network and a volume. A name can
+  // name one of each (the test's volume "pgdata" and someone's container "pgdata"): found as more
+  // than one kind, it is left alone with a warning, never guessed (taking the container first
+  // removed a container the run did not create, and left the test's volume).
+  if (unknown.length > 0) {
+    const kinds = ['container', 'network', 'volume'] as const;
+    const found = await Promise.all(kinds.map((kind) => engine.resolve(kind, unknown)));
+    for (const id of new Set(unknown)) {
+      const hits = kinds.flatMap((kind, index) => (found[index]?.has(id) ? [{ kind, full: found[index]?.get(id) ?? id }] : []));
+      const [only] = hits;
+      if (hits.length === 1 && only) ids[only.kind].add(only.full);
+      else if (hits.length > 1) warnings.push(ambiguousTracked(id, hits.map((hit) => hit.kind)));
+    }
   }
   return ids;
 }

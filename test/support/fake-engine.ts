@@ -207,7 +207,9 @@ export class FakeEngine implements Engine {
     const known = kind === 'container' ? [...this.containers.keys()] : kind === 'network' ? [...this.networks.keys()] : [...this.volumes.keys()];
     const resolved = new Map<string, string>();
     for (const id of ids) {
-      const full = known.find((candidate) => candidate === id || (kind !== 'volume' && candidate.startsWith(id)));
+      // As dockerd: a container by its name too.
+      const byName = kind === 'container' ? [...this.containers.values()].find((container) => container.name === id)?.id : undefined;
+      const full = byName ?? known.find((candidate) => candidate === id || (kind !== 'volume' && candidate.startsWith(id)));
       if (full) resolved.set(id, full);
     }
     return resolved;

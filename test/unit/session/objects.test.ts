@@ -46,6 +46,23 @@ describe('removeSessionObjects', () => {
     expect(engine.containers.has(plain)).toBe(false);
   });
 
+  it('a tracked name without a kind that names a container and a volume: neither is removed, one warning', async () => {
+    const { engine, plain } = engineWithSession();
+    const name = engine.containers.get(plain)?.name ?? '';
+    // The test's own volume, and someone's container, share the name.
+    engine.addVolume(name);
+    const report = await removeSessionObjects(engine, { ...base, tracked: [{ id: name }] });
+    expect(engine.containers.has(plain)).toBe(true);
+    expect(engine.volumes.has(name)).toBe(true);
+    expect(report.warnings).toEqual([
+      `The tracked name "${name}" names a container and a volume on the engine: none of them was removed; track it with its kind (track("${name}", 'volume')).`,
+    ]);
+    // With its kind, the volume goes and the container stays.
+    await removeSessionObjects(engine, { ...base, tracked: [{ id: name, kind: 'volume' }] });
+    expect(engine.volumes.has(name)).toBe(false);
+    expect(engine.containers.has(plain)).toBe(true);
+  });
+
   it('keep: stops the containers and keeps everything', async () => {
     const { engine, ours, network } = engineWithSession();
     const report = await removeSessionObjects(engine, { ...base, keep: true, stopTimeout: 3 });
