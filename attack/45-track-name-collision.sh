@@ -10,7 +10,7 @@ docker run -d --name pgdata -v /var/lib/data "$BB" sleep 3000 >/dev/null
 docker exec pgdata sh -c 'echo precious > /var/lib/data/f'
 echo "before: the user's container pgdata $(docker inspect -f '{{.State.Status}} {{.Id}}' pgdata | cut -c1-30), anonymous volume $(docker inspect -f '{{range .Mounts}}{{.Name}}{{end}}' pgdata | cut -c1-12)"
 for transport in api cli; do
-  docker start pgdata >/dev/null 2>&1
+  echo "   (round $transport starts with the user's container pgdata $(docker inspect -f '{{.State.Status}}' pgdata 2>&1))"
   DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" "{\"images\":\"off\",\"socket\":false,\"docker\":{\"transport\":\"$transport\"}}" > "$out" &
   holder=$!
   for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
@@ -22,9 +22,9 @@ for transport in api cli; do
   echo "== transport $transport: teardown $(tail -1 "$out" | cut -c1-260)"
   echo "   the user's container pgdata: $(docker inspect -f '{{.State.Status}}' pgdata 2>&1)"
   echo "   the test's volume pgdata: $(docker volume inspect -f '{{.Name}}' pgdata 2>&1)"
+  docker rm -f -v pgdata >/dev/null 2>&1
   docker volume rm pgdata >/dev/null 2>&1
-  docker rm -f pgdata >/dev/null 2>&1
-  docker run -d --name pgdata -v /var/lib/data "$BB" sleep 3000 >/dev/null
+  docker run -d --name pgdata -v /var/lib/data "$BB" sleep 3000 >/dev/null || echo "could not recreate pgdata"
 done
 docker rm -f -v pgdata >/dev/null 2>&1
 rm -rf "$state" "$out"

@@ -76,6 +76,9 @@ export async function removeSessionObjects(engine: Engine, targets: SessionTarge
   };
 }
 
+/** A container or network ID as a tracked entry without a kind must give it: hex, 12 digits at least. */
+const OBJECT_ID_PREFIX = /^[0-9a-f]{12,64}$/;
+
 /** Pure: the warning for a tracked name without a kind that names objects of several kinds. */
 export function ambiguousTracked(id: string, kinds: readonly ObjectKind[]): string {
   return `The tracked name ${JSON.stringify(id)} names a ${kinds.join(' and a ')} on the engine: none of them was removed; track it with its kind (track(${JSON.stringify(id)}, '${kinds[kinds.length - 1] ?? 'volume'}')).`;
@@ -109,15 +112,22 @@ async function findSessionObjects(engine: Engine, targets: SessionTargets, warni
     if (entry.kind) ids[entry.kind].add(entry.id);
     else unknown.push(entry.id);
   }
-  // A tracked ID without a kind is looked up as a container, a network and a volume. A name can
-  // name one of each (the test's volume "pgdata" and someone's container "pgdata"): found as more
-  // than one kind, it is left alone with a warning, never guessed (taking the container first
-  // removed a container the run did not create, and left the test's volume).
+  // A tracked ID without a kind is looked up as a container, a network and a volume: a container
+  // or a network by its ID only (the ID or a prefix of it, 12 hex digits at least), never by a
+  // name, which another owner's container can bear (the test's volume "pgdata" and someone's
+  // container "pgdata": taking the container first removed it and left the test's volume, and
+  // once that volume was gone a later sweep would take the container alone). A volume by its
+  // name. Found as more than one kind, it is left alone with a warning, never guessed.
   if (unknown.length > 0) {
     const kinds = ['container', 'network', 'volume'] as const;
     const found = await Promise.all(kinds.map((kind) => engine.resolve(kind, unknown)));
     for (const id of new Set(unknown)) {
-      const hits = kinds.flatMap((kind, index) => (found[index]?.has(id) ? [{ kind, full: found[index]?.get(id) ?? id }] : []));
+      const hits = kinds.flatMap((kind, index) => {
+        const full = found[index]?.get(id);
+        if (full === undefined) return [];
+        if (kind !== 'volume' && !(OBJECT_ID_PREFIX.test(id) && full.startsWith(id))) return [];
+        return [{ kind, full }];
+      });
       const [only] = hits;
       if (hits.length === 1 && only) ids[only.kind].add(only.full);
       else if (hits.length > 1) warnings.push(ambiguousTracked(id, hits.map((hit) => hit.kind)));

@@ -46,21 +46,34 @@ describe('removeSessionObjects', () => {
     expect(engine.containers.has(plain)).toBe(false);
   });
 
-  it('a tracked name without a kind that names a container and a volume: neither is removed, one warning', async () => {
+  it('a tracked name without a kind is a volume name: someone\'s container of that name is never taken', async () => {
     const { engine, plain } = engineWithSession();
     const name = engine.containers.get(plain)?.name ?? '';
     // The test's own volume, and someone's container, share the name.
     engine.addVolume(name);
     const report = await removeSessionObjects(engine, { ...base, tracked: [{ id: name }] });
     expect(engine.containers.has(plain)).toBe(true);
-    expect(engine.volumes.has(name)).toBe(true);
-    expect(report.warnings).toEqual([
-      `The tracked name "${name}" names a container and a volume on the engine: none of them was removed; track it with its kind (track("${name}", 'volume')).`,
-    ]);
-    // With its kind, the volume goes and the container stays.
-    await removeSessionObjects(engine, { ...base, tracked: [{ id: name, kind: 'volume' }] });
     expect(engine.volumes.has(name)).toBe(false);
+    expect(report.volumes.removed.map((ref) => ref.id)).toContain(name);
+    expect(report.warnings).toEqual([]);
+    // The volume gone, a later sweep of the same name: the container is still not taken.
+    const later = await removeSessionObjects(engine, { ...base, tracked: [{ id: name }] });
     expect(engine.containers.has(plain)).toBe(true);
+    expect(later.containers.removed).toEqual([]);
+    // By its ID without a kind: taken.
+    await removeSessionObjects(engine, { ...base, tracked: [{ id: plain }] });
+    expect(engine.containers.has(plain)).toBe(false);
+  });
+
+  it('an ID without a kind found as more than one kind: left alone, one warning', async () => {
+    const { engine, plain } = engineWithSession();
+    engine.addVolume(plain);
+    const report = await removeSessionObjects(engine, { ...base, tracked: [{ id: plain }] });
+    expect(engine.containers.has(plain)).toBe(true);
+    expect(engine.volumes.has(plain)).toBe(true);
+    expect(report.warnings).toEqual([
+      `The tracked name "${plain}" names a container and a volume on the engine: none of them was removed; track it with its kind (track("${plain}", 'volume')).`,
+    ]);
   });
 
   it('keep: stops the containers and keeps everything', async () => {
