@@ -137,7 +137,11 @@ export function sshDialStdioCommand(url: string, sshPath = 'ssh'): { file: strin
   }
   if (parsed.protocol !== 'ssh:' || !parsed.hostname || parsed.password || parsed.search || parsed.hash) return undefined;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const socket = decodeURIComponent(parsed.pathname);
+  // A malformed escape (`%E0%A4%A`) is a URL the docker CLI refuses too; decodeURIComponent
+  // would throw "URI malformed", and openSession with it.
+  const socket = decodeOrUndefined(parsed.pathname);
+  const user = decodeOrUndefined(parsed.username);
+  if (socket === undefined || user === undefined) return undefined;
   const remote = ['docker', ...(socket && socket !== '/' ? ['--host', `unix://${socket}`] : []), 'system', 'dial-stdio'];
   const args = [
     '-o',
@@ -145,13 +149,21 @@ export function sshDialStdioCommand(url: string, sshPath = 'ssh'): { file: strin
     '-o',
     'BatchMode=yes',
     '-T',
-    ...(parsed.username ? ['-l', decodeURIComponent(parsed.username)] : []),
+    ...(user ? ['-l', user] : []),
     ...(parsed.port ? ['-p', parsed.port] : []),
     '--',
     host,
     ...remote,
   ];
   return { file: sshPath, args, describe: url };
+}
+
+function decodeOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 let commandProcesses = 0;

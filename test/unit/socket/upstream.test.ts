@@ -60,7 +60,7 @@ describe('sshDialStdioCommand', () => {
     expect(sshDialStdioCommand(url)).toEqual({ file: 'ssh', args: ['-o', 'ConnectTimeout=30', '-o', 'BatchMode=yes', '-T', ...tail], describe: url });
   });
 
-  it.each(['ssh://me:pw@box', 'ssh://box?x=1', 'ssh://box#f', 'ssh://', 'tcp://box:2375', 'not a url'])('refuses %s', (url) => {
+  it.each(['ssh://me:pw@box', 'ssh://box?x=1', 'ssh://box#f', 'ssh://', 'tcp://box:2375', 'not a url', 'ssh://%E0%A4%A@box', 'ssh://box/%E0%A4%A'])('refuses %s', (url) => {
     expect(sshDialStdioCommand(url)).toBeUndefined();
   });
 
