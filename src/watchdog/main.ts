@@ -27,7 +27,6 @@
 import { closeSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { writePrivateFile } from '../private/file.cjs';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
 import { serveChannel } from '../session/channel.js';
 import { removeSessionObjects } from '../session/objects.js';
@@ -38,6 +37,7 @@ import { claimSocket } from '../socket/claim.js';
 import { NOTHING_CLOSED } from '../socket/close-report.js';
 import { startSessionSocket, type SessionSocket } from '../socket/server.js';
 import { upstreamFor } from '../socket/upstream.js';
+import { appendLog } from './log.js';
 
 const POLL_MS = 200;
 const RESWEEP_AFTER_MS = [1_500, 5_000];
@@ -82,13 +82,7 @@ const nap = (ms: number) =>
     }
     wakeUp = done;
   });
-const logTo = (file: string) => (message: string) => {
-  try {
-    writePrivateFile(file, `${new Date().toISOString()} ${message}\n`, 'append');
-  } catch {
-    // nowhere to log
-  }
-};
+const logTo = (file: string) => (message: string) => appendLog(file, message);
 
 async function backgroundSweep(root: string): Promise<void> {
   const log = logTo(join(root, 'background-sweep.log'));
