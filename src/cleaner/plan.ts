@@ -38,6 +38,13 @@ export type ImageScope =
       readonly before: ReadonlySet<string> | undefined;
       /** `[key, value]` of the session label. */
       readonly label: readonly [string, string];
+      /**
+       * Images made through the session socket: `session` is the label key naming the session
+       * that made an image, `made` the IDs the session recorded from the engine's answers. An
+       * image with that label but not recorded was made FROM one of them outside the socket
+       * (dockerd copies labels into child images): never the session's.
+       */
+      readonly build?: { readonly session: string; readonly made: ReadonlySet<string> };
     };
 
 export interface PlanInput {
@@ -101,18 +108,34 @@ function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])];
 }
 
+/**
+ * Whose image it is: this session's, another session's, or nobody's. An image made through a
+ * session socket carries its build label (an empty session label on it is the socket's, not an
+ * owner), and is this session's only when the session recorded it from the engine's answer: one
+ * that inherited the label (made FROM it, or committed from a container of it, outside the
+ * socket) belongs to whoever made it. Pure.
+ */
+function ownerOf(image: ImageInfo, scope: Extract<ImageScope, { kind: 'session' }>): 'own' | 'other' | 'none' {
+  const [key, value] = scope.label;
+  const { labels } = image;
+  if (scope.build && Object.hasOwn(labels, scope.build.session) && labels[scope.build.session] !== '') {
+    return labels[scope.build.session] === value && scope.build.made.has(image.id) ? 'own' : 'other';
+  }
+  if (Object.hasOwn(labels, key) && labels[key] !== '') return labels[key] === value ? 'own' : 'other';
+  return 'none';
+}
+
 /** Whether the scope lets the cleaner touch `image`. Pure. */
 export function inScope(image: ImageInfo, scope: ImageScope | undefined): boolean {
   if (!scope || scope.kind === 'all' || onlyTemporaryTags(image.repoTags)) return true;
   if (scope.kind === 'ids') return scope.ids.has(image.id);
-  const [key, value] = scope.label;
-  if (Object.hasOwn(image.labels, key)) {
-    if (image.labels[key] === value) return true;
-    // Another session's image (built through its socket, or with its labels) that existed at
-    // setup: that run may still be going and use it between its tests (concurrent runs never
-    // lose each other's images). `made-during` takes other processes' images on purpose.
-    if (scope.mode === 'before-and-own') return false;
-  }
+  const owner = ownerOf(image, scope);
+  if (owner === 'own') return true;
+  // Another session's image (built through its socket, or with its labels) that existed at
+  // setup: that run may still be going and use it between its tests (concurrent runs never
+  // lose each other's images); likewise an image someone made FROM one of this session's.
+  // `made-during` takes other processes' images on purpose.
+  if (owner === 'other' && scope.mode === 'before-and-own') return false;
   if (!scope.before) return false;
   return scope.mode === 'before-and-own' ? scope.before.has(image.id) : !scope.before.has(image.id);
 }

@@ -19,6 +19,8 @@ const RECORD_FILE = 'session.json';
 const CLOSED_FILE = 'closed';
 const KEPT_FILE = 'kept';
 const IMAGES_BEFORE_FILE = 'images-before.txt';
+/** The images made through the session socket (build, commit, import), one full ID a line. */
+const IMAGES_MADE_FILE = 'images-made.txt';
 const INCOMPLETE_FILE = 'incomplete';
 const UNREACHABLE_FILE = 'last-unreachable';
 
@@ -196,6 +198,20 @@ export function readImagesBefore(dir: string): Set<string> | undefined {
     return new Set(readFileSync(join(dir, IMAGES_BEFORE_FILE), 'utf8').split('\n').filter(Boolean));
   } catch {
     return undefined;
+  }
+}
+
+/** Records an image made through the session socket (the watchdog, as the engine's answer names it). */
+export function appendImageMade(dir: string, id: string): void {
+  writePrivateFile(join(dir, IMAGES_MADE_FILE), `${id}\n`, 'append');
+}
+
+/** The images made through the session socket; empty when none was (or none recorded). */
+export function readImagesMade(dir: string): Set<string> {
+  try {
+    return new Set(readFileSync(join(dir, IMAGES_MADE_FILE), 'utf8').split('\n').filter((line) => /^sha256:[0-9a-f]{64}$/.test(line)));
+  } catch {
+    return new Set();
   }
 }
 

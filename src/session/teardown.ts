@@ -19,7 +19,8 @@ import { DockerNotSentError, DockerTimeoutError, isDockerError } from '../docker
 import type { JanitorOptions } from '../options/schema.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
 import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
-import { readImagesBefore, readTrackedChecked, refusedTrackedWarning, type SessionRecord } from './store.js';
+import { readImagesBefore, readImagesMade, readTrackedChecked, refusedTrackedWarning, type SessionRecord } from './store.js';
+import { BUILD_SESSION_LABEL } from './image-labels.js';
 import { SESSION_LABEL } from './names.js';
 
 export interface TeardownContext {
@@ -53,7 +54,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   let dockerUnavailable: string | undefined;
   let objectsDone = false;
   const tracked = readTrackedChecked(context.dir);
-  const scope = cleanImagesToo ? imageScope(options.images, record.id, readImagesBefore(context.dir)) : undefined;
+  const scope = cleanImagesToo ? imageScope(options.images, record.id, readImagesBefore(context.dir), readImagesMade(context.dir)) : undefined;
   // The first image pass runs with the session's own listing and removals (settled, never thrown here).
   const imagesStarted = performance.now();
   const firstPass = scope ? settle(cleanImages(engine, options, { scope })) : undefined;
@@ -141,9 +142,15 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
  * (every image, tagged too: a tag rebuilt during the run leaves its old image dangling) and the
  * images labelled with this session; never an image another process made during the run.
  */
-function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined): ImageScope {
+function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined, made: Set<string>): ImageScope {
   if (mode === 'all') return { kind: 'all' };
-  return { kind: 'session', mode: mode === 'session' ? 'made-during' : 'before-and-own', before, label: [SESSION_LABEL, sessionId] };
+  return {
+    kind: 'session',
+    mode: mode === 'session' ? 'made-during' : 'before-and-own',
+    before,
+    label: [SESSION_LABEL, sessionId],
+    build: { session: BUILD_SESSION_LABEL, made },
+  };
 }
 
 /**

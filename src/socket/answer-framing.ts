@@ -39,12 +39,44 @@ export type AnswerVerdict =
 interface Asked {
   readonly method: string;
   readonly mayTakeOver: boolean;
+  readonly tap: AnswerTap | undefined;
+}
+
+/**
+ * Reads one answer's end: its status and the last {@link TAP_TAIL_BYTES} of its decoded body
+ * (the image ID an image build, commit or import ends with), once the body has ended. Not
+ * called for an answer whose body ends only with the connection.
+ */
+export type AnswerTap = (answer: { readonly status: number; readonly tail: string }) => void;
+
+/** The part of a tapped answer's body that is kept: its end. */
+export const TAP_TAIL_BYTES = 64 * 1024;
+
+/** The end of a tapped answer's decoded body, kept as it goes by (bounded). */
+class Tail {
+  private parts: Buffer[] = [];
+  private size = 0;
+  constructor(
+    readonly status: number,
+    readonly tap: AnswerTap,
+  ) {}
+  add(data: Buffer): void {
+    if (data.length === 0) return;
+    // Copied: the engine's buffers are passed on to the client and may be reused.
+    this.parts.push(Buffer.from(data.subarray(Math.max(0, data.length - TAP_TAIL_BYTES))));
+    this.size += Math.min(data.length, TAP_TAIL_BYTES);
+    while (this.parts.length > 1 && this.size - (this.parts[0] as Buffer).length >= TAP_TAIL_BYTES) this.size -= (this.parts.shift() as Buffer).length;
+  }
+  end(): void {
+    const body = Buffer.concat(this.parts);
+    this.tap({ status: this.status, tail: body.subarray(Math.max(0, body.length - TAP_TAIL_BYTES)).toString('utf8') });
+  }
 }
 
 type State =
   | { readonly kind: 'head'; head: Buffer }
-  | { readonly kind: 'length'; remaining: number }
-  | { readonly kind: 'chunked'; readonly scanner: ChunkedScanner }
+  | { readonly kind: 'length'; remaining: number; readonly tail: Tail | undefined }
+  | { readonly kind: 'chunked'; readonly scanner: ChunkedScanner; readonly tail: Tail | undefined }
   /** A body that ends with the connection, or a connection taken over, or lost: nothing more to frame. */
   | { readonly kind: 'to-end' };
 
@@ -54,9 +86,12 @@ export class AnswerFramer {
   /** Final answer heads read so far (interim 1xx answers not counted): the nth answers the nth request. */
   answersStarted = 0;
 
-  /** A request went to the engine: its answer comes after those of the requests before it. */
-  expect(method: string, mayTakeOver: boolean): void {
-    this.asked.push({ method, mayTakeOver });
+  /**
+   * A request went to the engine: its answer comes after those of the requests before it. `tap`
+   * reads the end of that answer (see {@link AnswerTap}).
+   */
+  expect(method: string, mayTakeOver: boolean, tap?: AnswerTap): void {
+    this.asked.push({ method, mayTakeOver, tap });
   }
 
   /** The engine's next bytes (not kept: a partial head is copied). */
@@ -68,16 +103,24 @@ export class AnswerFramer {
       if (state.kind === 'to-end') break;
       if (state.kind === 'length') {
         const take = Math.min(state.remaining, data.length - i);
+        state.tail?.add(data.subarray(i, i + take));
         state.remaining -= take;
         i += take;
-        if (state.remaining === 0) this.state = { kind: 'head', head: EMPTY };
+        if (state.remaining === 0) {
+          this.state = { kind: 'head', head: EMPTY };
+          state.tail?.end();
+        }
         continue;
       }
       if (state.kind === 'chunked') {
         const used = state.scanner.feed(data, i);
         if (typeof used !== 'number') return this.lose(`the engine's chunked answer: ${used.error}`);
+        if (state.tail) for (const chunk of state.scanner.chunks.splice(0)) state.tail.add(chunk);
         i += used;
-        if (state.scanner.done) this.state = { kind: 'head', head: EMPTY };
+        if (state.scanner.done) {
+          this.state = { kind: 'head', head: EMPTY };
+          state.tail?.end();
+        }
         continue;
       }
       // An answer head: where it ends, in what was kept of it plus these bytes.
@@ -130,15 +173,23 @@ export class AnswerFramer {
     const verdict: AnswerVerdict = asked.mayTakeOver ? { kind: 'stays-http' } : { kind: 'none' };
     const encodings = headers.get('transfer-encoding');
     const lengths = headers.get('content-length');
-    if (asked.method === 'HEAD' || code === 204 || code === 304) this.state = { kind: 'head', head: EMPTY };
-    else if (encodings) {
+    const tail = asked.tap ? new Tail(code, asked.tap) : undefined;
+    if (asked.method === 'HEAD' || code === 204 || code === 304) {
+      this.state = { kind: 'head', head: EMPTY };
+      tail?.end();
+    } else if (encodings) {
       if (encodings.length !== 1 || encodings[0]?.toLowerCase() !== 'chunked') return this.lose(`an answer with Transfer-Encoding ${JSON.stringify(encodings.join(', '))}`);
-      this.state = { kind: 'chunked', scanner: new ChunkedScanner(false) };
+      // Collecting only when tapped: the chunks are taken from the scanner as they come.
+      this.state = { kind: 'chunked', scanner: new ChunkedScanner(tail !== undefined), tail };
     } else if (lengths) {
       const [first] = lengths as [string];
       if (!/^\d{1,15}$/.test(first) || lengths.some((length) => length !== first)) return this.lose(`an answer with Content-Length ${JSON.stringify(lengths.join(', '))}`);
       const remaining = Number(first);
-      this.state = remaining > 0 ? { kind: 'length', remaining } : { kind: 'head', head: EMPTY };
+      if (remaining > 0) this.state = { kind: 'length', remaining, tail };
+      else {
+        this.state = { kind: 'head', head: EMPTY };
+        tail?.end();
+      }
     } else this.state = { kind: 'to-end' };
     return verdict;
   }

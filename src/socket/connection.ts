@@ -20,17 +20,27 @@
  * answer framer counts answers; every other connection is ended at once.
  */
 import type { Socket } from 'node:net';
-import { AnswerFramer } from './answer-framing.js';
+import { AnswerFramer, type AnswerTap } from './answer-framing.js';
 import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
 import { implicitVolumesOf, type ImplicitVolume } from './implicit-volumes.js';
+import { madeImageId } from './made-image.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
-import { buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels } from './rewrite.js';
+import { appendLabelChange, buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels, type Rewrite } from './rewrite.js';
 import { routeOf } from './route.js';
 import type { VolumeCreation } from './volume-create.js';
 
 export interface RelayOptions {
+  /** Merged into the labels of the containers, networks and volumes created through the socket. */
   readonly labels: Labels;
+  /**
+   * The labels of one image made through the socket (a build, a commit, an import), asked once per
+   * request. They must not include a session's container label: containers (and images) made
+   * from an image inherit its labels, also those another client makes directly on the engine.
+   */
+  readonly imageLabels: () => Labels;
+  /** An image made through the socket (a build, commit or import answered with its ID). Never throws. */
+  readonly onImageMade?: (id: string) => void;
   /** Largest create body collected for labelling; a larger one is answered 413. */
   readonly maxBodyBytes: number;
   readonly connectUpstream: () => Socket;
@@ -139,11 +149,11 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
     else client.destroy();
   };
 
-  const requestGoesUp = (bytes: Buffer, head: RequestHead, kind: 'plain' | 'may-take-over' | 'create' = 'plain') => {
+  const requestGoesUp = (bytes: Buffer, head: RequestHead, kind: 'plain' | 'may-take-over' | 'create' = 'plain', tap?: AnswerTap) => {
     answered = 0;
     requestSent = true;
     earlyAnswer = undefined;
-    answers.expect(head.method, kind === 'may-take-over');
+    answers.expect(head.method, kind === 'may-take-over', tap);
     requestsUp += 1;
     if (kind === 'create') lastCreate = requestsUp;
     toUpstream(bytes);
@@ -214,12 +224,26 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
       return;
     }
     const takeover = route.kind === 'takeover';
-    if (route.kind === 'build') {
+    if (route.kind === 'build' || route.kind === 'changes') {
+      // dockerd reads these options from a form body too, where a value wins over the query's.
       const form = buildFormBody(head.headers);
       if (form !== undefined) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${form}`);
-      const rewritten = mergeBuildLabels(head.target, options.labels);
-      if (!rewritten.ok) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${rewritten.message}`);
-      requestGoesUp(renderRequestHead(head, { target: rewritten.value }), head);
+      const labels = options.imageLabels();
+      if (Object.keys(labels).length === 0) requestGoesUp(raw, head);
+      else {
+        const rewritten: Rewrite<string> = route.kind === 'build' ? mergeBuildLabels(head.target, labels) : { ok: true, value: appendLabelChange(head.target, labels) };
+        if (!rewritten.ok) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${rewritten.message}`);
+        // The answer names the image made: the session records it as its own (made-image.ts).
+        const making = route.kind === 'build' ? 'build' : route.making;
+        const onImageMade = options.onImageMade;
+        const tap: AnswerTap | undefined = onImageMade
+          ? ({ status, tail }) => {
+              const id = madeImageId(making, status, tail);
+              if (id !== undefined) onImageMade(id);
+            }
+          : undefined;
+        requestGoesUp(renderRequestHead(head, { target: rewritten.value }), head, 'plain', tap);
+      }
     } else {
       requestGoesUp(raw, head, takeover ? 'may-take-over' : 'plain');
     }

@@ -9,15 +9,17 @@ export type Labels = Readonly<Record<string, string>>;
 
 /**
  * How a request is labelled: `'body'` for the JSON `Labels` of a create call, `'build'` for the
- * `labels` query parameter of an image build, undefined for everything else (see route.ts for
- * how the path is matched, as dockerd's router matches it).
+ * `labels` query parameter of an image build, `'changes'` for a `LABEL` change of a commit or an
+ * import, undefined for everything else (see route.ts for how the path is matched, as dockerd's
+ * router matches it).
  */
-export type LabelTarget = 'body' | 'build' | undefined;
+export type LabelTarget = 'body' | 'build' | 'changes' | undefined;
 
 export function labelTarget(method: string, target: string): LabelTarget {
   const route = routeOf(method, target);
   if (route.kind === 'create') return 'body';
   if (route.kind === 'build') return 'build';
+  if (route.kind === 'changes') return 'changes';
   return undefined;
 }
 
@@ -110,7 +112,7 @@ export function buildFormBody(headers: ReadonlyArray<readonly [string, string]>)
     if (name.toLowerCase() !== 'content-type') continue;
     const media = (value.split(';')[0] ?? '').trim().toLowerCase();
     if (media === 'application/x-www-form-urlencoded' || media.startsWith('multipart/')) {
-      return `a build with a form body (Content-Type ${JSON.stringify(value.slice(0, 100))}) is not accepted: the engine would read its options from the body`;
+      return `a build, commit or import with a form body (Content-Type ${JSON.stringify(value.slice(0, 100))}) is not accepted: the engine would read its options from the body`;
     }
   }
   return undefined;
@@ -163,4 +165,18 @@ export function mergeBuildLabels(target: string, labels: Labels): Rewrite<string
   for (const [key, label] of Object.entries(labels)) merged.set(key, label);
   kept.push(`labels=${encodeURIComponent(labelsJson(merged))}`);
   return { ok: true, value: `${path}?${kept.join('&')}` };
+}
+
+/**
+ * A commit's or an import's request target with one more `changes` parameter at the end: a
+ * Dockerfile `LABEL` instruction setting `labels`. dockerd applies every `changes` value in order
+ * (moby `dockerfile.BuildFromConfig`), so these labels win over the client's own `changes` and
+ * over the labels a commit copies from its container. The rest of the target is kept as written.
+ */
+export function appendLabelChange(target: string, labels: Labels): string {
+  const instruction = `LABEL ${Object.entries(labels)
+    .map(([key, value]) => `${JSON.stringify(key)}=${JSON.stringify(value)}`)
+    .join(' ')}`;
+  const separator = target.includes('?') ? (target.endsWith('?') || target.endsWith('&') ? '' : '&') : '?';
+  return `${target}${separator}changes=${encodeURIComponent(instruction)}`;
 }

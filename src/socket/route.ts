@@ -24,6 +24,12 @@ export type Route =
   | { readonly kind: 'create'; readonly object: 'containers' | 'networks' | 'volumes' }
   /** `POST /build`: the `labels` query parameter. */
   | { readonly kind: 'build' }
+  /**
+   * `POST /commit` and an import (`POST /images/create` without `fromImage`, which would make it
+   * a pull): a `changes` query parameter with a `LABEL` instruction, applied after the client's
+   * own changes.
+   */
+  | { readonly kind: 'changes'; readonly making: 'commit' | 'import' }
   /** `POST /containers/{name}/start`: before API 1.24 its body could be a host config with volumes. */
   | { readonly kind: 'start' }
   /**
@@ -40,6 +46,8 @@ const VERSION = '(?:/v[0-9.]+)?';
 const NAME = '[^\\n]*';
 const CREATE = new RegExp(`^${VERSION}/(containers|networks|volumes)/create$`);
 const BUILD = new RegExp(`^${VERSION}/build$`);
+const COMMIT = new RegExp(`^${VERSION}/commit$`);
+const IMAGES_CREATE = new RegExp(`^${VERSION}/images/create$`);
 const START = new RegExp(`^${VERSION}/containers/${NAME}/start$`);
 const TAKEOVER_POST = new RegExp(`^${VERSION}/(?:containers/${NAME}/attach|exec/${NAME}/start|session|grpc)$`);
 const TAKEOVER_GET = new RegExp(`^${VERSION}/containers/${NAME}/attach/ws$`);
@@ -55,6 +63,9 @@ export function routeOf(method: string, target: string): Route {
   const create = CREATE.exec(path);
   if (create) return { kind: 'create', object: create[1] as 'containers' | 'networks' | 'volumes' };
   if (BUILD.test(path)) return { kind: 'build' };
+  if (COMMIT.test(path)) return { kind: 'changes', making: 'commit' };
+  // dockerd pulls when the first `fromImage` value is not empty, and imports otherwise.
+  if (IMAGES_CREATE.test(path)) return firstQueryValue(target, 'fromImage') ? { kind: 'other' } : { kind: 'changes', making: 'import' };
   if (START.test(path)) return { kind: 'start' };
   if (TAKEOVER_POST.test(path)) return { kind: 'takeover' };
   return { kind: 'other' };
@@ -105,3 +116,22 @@ export function isCleanPath(path: string): boolean {
 }
 
 const quote = (target: string) => JSON.stringify(target.slice(0, 200));
+
+/**
+ * The first value of query parameter `name` in `target`, decoded as Go's `url.ParseQuery` decodes
+ * it (`+` is a space), or undefined when absent or not decodable.
+ */
+export function firstQueryValue(target: string, name: string): string | undefined {
+  const q = target.indexOf('?');
+  if (q === -1) return undefined;
+  for (const part of target.slice(q + 1).split('&')) {
+    const eq = part.indexOf('=');
+    try {
+      if (decodeURIComponent((eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ')) !== name) continue;
+      return eq === -1 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

@@ -37,8 +37,18 @@ export interface SessionSocketOptions {
    */
   readonly fd?: number;
   readonly upstream: Upstream;
-  /** Merged into what is created through the socket, e.g. `{ 'docker-janitor.session': id }`. */
+  /** Merged into the containers, networks and volumes created through the socket, e.g. `{ 'docker-janitor.session': id }`. */
   readonly labels: Labels;
+  /**
+   * The labels of one image made through the socket (a build, a commit, an import), asked once per
+   * request (session/names.ts `imageLabelsFor`); default none, and such requests pass unchanged.
+   */
+  readonly imageLabels?: () => Labels;
+  /**
+   * Called with the ID of each image made through the socket with `imageLabels` (a build, a
+   * commit, an import), once the engine's answer names it; the session records it as its own.
+   */
+  readonly onImageMade?: (id: string) => void;
   readonly maxBodyBytes?: number;
   /** Called with a line about each rejected request or failed engine connection. */
   readonly onProblem?: (message: string) => void;
@@ -83,6 +93,8 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   const volumeCreates = new Set<Promise<VolumeCreation>>();
   const relay = {
     labels: options.labels,
+    imageLabels: options.imageLabels ?? (() => ({})),
+    ...(options.onImageMade ? { onImageMade: options.onImageMade } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     createVolume: (volume: ImplicitVolume) => {
       const creation = createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS);

@@ -30,8 +30,9 @@ import { join } from 'node:path';
 import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
 import { serveChannel } from '../session/channel.js';
 import { removeSessionObjects } from '../session/objects.js';
-import { appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
+import { appendImageMade, appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
 import { endpointFor, engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
+import { imageLabelsFor } from '../session/image-labels.js';
 import { SESSION_LABEL } from '../session/tracking.cjs';
 import { claimSocket } from '../socket/claim.js';
 import { NOTHING_CLOSED } from '../socket/close-report.js';
@@ -112,7 +113,7 @@ async function watchSession(sessionDir: string): Promise<void> {
   }
   const record = read.record;
   const engine = engineFor(record, { dockerPath });
-  const serving = serveSocket(record, log);
+  const serving = serveSocket(record, sessionDir, log);
   let runnerGone = false;
   if (channelFd !== undefined && Number.isInteger(channelFd)) {
     try {
@@ -201,7 +202,7 @@ async function watchSession(sessionDir: string): Promise<void> {
 }
 
 /** Serves the session socket handed over by setup, if any. Never throws: a failure is logged. */
-async function serveSocket(record: Parameters<typeof endpointFor>[0] & { id: string }, log: (message: string) => void): Promise<SessionSocket | undefined> {
+async function serveSocket(record: Parameters<typeof endpointFor>[0] & { id: string }, sessionDir: string, log: (message: string) => void): Promise<SessionSocket | undefined> {
   if (socketFd === undefined || !Number.isInteger(socketFd) || !socketPath) return undefined;
   // Teardown may have begun while this process started: then it never serves, and teardown
   // does not wait for it (claim.ts).
@@ -223,6 +224,15 @@ async function serveSocket(record: Parameters<typeof endpointFor>[0] & { id: str
       fd: socketFd,
       upstream: chosen.upstream,
       labels: { [SESSION_LABEL]: record.id },
+      imageLabels: () => imageLabelsFor(record.id),
+      onImageMade: (id) => {
+        try {
+          appendImageMade(sessionDir, id);
+        } catch (error) {
+          // Not recorded: teardown then leaves that image (it is not known as the session's).
+          log(`socket: image ${id} made through the socket not recorded: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
       onProblem: (message) => log(`socket: ${message}`),
     });
     log(`serving the session socket ${socketPath} -> ${socket.upstream}`);

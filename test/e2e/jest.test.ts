@@ -80,7 +80,7 @@ describe('a normal run', () => {
     expect(run.result.stdout).toMatch(/Removed 6 containers/);
     expect(run.result.stdout).toMatch(/Removed 1 network/);
     expect(run.result.stdout).toMatch(/Removed 2 volumes/);
-    expect(run.result.stdout).toMatch(/Removed 2 <none> images/); // the first build, and the parent its --label step made (legacy builder)
+    expect(run.result.stdout).toMatch(/Removed 3 <none> images/); // the first build and two untagged parents: its RUN step and the first of its two label steps (the socket's build labels; the legacy builder makes an image per label)
     expect(run.result.stdout).toMatch(/Skipped 1 in-use image \(safe\)/);
     expect(run.result.stdout).not.toMatch(/\u001b\[/); // no colour without a TTY
     expect(sessionDirs(run.stateDir)).toEqual([]);

@@ -93,7 +93,7 @@ describe('a normal run', () => {
     expect(stdout).toMatch(/Removed 3 containers/);
     expect(stdout).toMatch(/Removed 1 network/);
     expect(stdout).toMatch(/Removed 1 volume/);
-    expect(stdout).toMatch(/Removed 2 <none> images/); // the first build, and the parent its --label step made (legacy builder)
+    expect(stdout).toMatch(/Removed 3 <none> images/); // the first build and two untagged parents: its RUN step and the first of its two label steps (the socket's build labels; the legacy builder makes an image per label)
     expect(stdout).toMatch(/Skipped 1 in-use image \(safe\)/);
     expect(stdout).not.toMatch(/\u001b\[/); // no colour without a TTY
     expect(sessionDirs(run.stateDir)).toEqual([]);
@@ -143,7 +143,7 @@ describe('a normal run', () => {
     expect(vitests).toBeGreaterThan(0);
     expect(ours).toBeGreaterThan(vitests); // its reporter ends before global teardown
     expect(text.slice(ours)).toContain('| containers | 3 | 0 | – | 0 |');
-    expect(text.slice(ours)).toContain('| dangling images | 2 | – | 1 | 0 |');
+    expect(text.slice(ours)).toContain('| dangling images | 3 | – | 1 | 0 |');
     expect(text.slice(ours)).toContain('✅ Cleanup complete.');
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { version: number; kind: string; sessionId: string; containers: { removed: unknown[] } };
     expect(report).toMatchObject({ version: 1, kind: 'teardown', sessionId: run.created[0]?.session });
@@ -292,7 +292,7 @@ describe('options', () => {
     expect(stdout).toMatch(/Kept 3 stopped containers of the failed run for debugging/);
     expect(stdout).toContain(`docker ps -a --filter label=docker-janitor.session=${created?.session}`);
     expect(stdout).toContain(`npx docker-janitor sweep --session ${created?.session}`);
-    expect(stdout).toMatch(/Removed 2 <none> images/); // the first build, and the parent its --label step made (legacy builder) // images are still cleaned
+    expect(stdout).toMatch(/Removed 3 <none> images/); // the first build and two untagged parents: its RUN step and the first of its two label steps (the socket's build labels; the legacy builder makes an image per label) // images are still cleaned
     expectBystandersUntouched(bystanders);
     removeLeftovers(run.created);
   });

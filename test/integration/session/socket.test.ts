@@ -17,6 +17,7 @@ import { REPO_ROOT } from '../../support/engine.js';
 const PYTHON = '/usr/bin/python3';
 const COMPOSE = '/usr/bin/docker-compose';
 const SESSION = 'docker-janitor.session';
+const BUILD_SESSION = 'docker-janitor.build-session';
 
 let openSession: typeof OpenSession;
 let stateDir: string;
@@ -56,7 +57,7 @@ function connectAsNobody(path: string): string {
 }
 
 describe('a session with the socket (the default)', () => {
-  it('docker CLI through DOCKER_HOST: run, create, network, volume, build (and commit, labelled) are cleaned at teardown; a container made from another terminal stays; the environment is restored', async () => {
+  it('docker CLI through DOCKER_HOST: run, create, network, volume, build, commit are cleaned at teardown; a container made from another terminal stays; the environment is restored', async () => {
     const testEnv: NodeJS.ProcessEnv = { ...env };
     const before = { ...testEnv };
     const session = await openSession(OPTIONS, { env: testEnv });
@@ -81,10 +82,9 @@ describe('a session with the socket (the default)', () => {
     writeFileSync(join(context, 'Dockerfile'), `FROM ${BASE_IMAGE}\nRUN echo built > /built\n`);
     docker(['build', '-q', '-t', 'socket-session-built:latest', context]);
     rmSync(context, { recursive: true, force: true });
-    expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'socket-session-built:latest']))).toMatchObject({ [SESSION]: session.id });
-    // docker commit is not rewritten: the engine copies the container's labels into the image.
+    expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'socket-session-built:latest']))).toMatchObject({ [SESSION]: '', [BUILD_SESSION]: session.id });
     const committed = docker(['commit', run]);
-    expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', committed]))).toMatchObject({ [SESSION]: session.id });
+    expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', committed]))).toMatchObject({ [SESSION]: '', [BUILD_SESSION]: session.id });
     // Another terminal, mid-run, directly on the engine.
     const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
 
@@ -96,6 +96,43 @@ describe('a session with the socket (the default)', () => {
 
     restore();
     expect(testEnv).toEqual(before);
+  });
+
+  it("images built and committed through the socket: another terminal's container from one, and its untagged build FROM one, are never the run's (labels are inherited); the run's own dangling images go", async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const session = await openSession({ ...OPTIONS, images: 'before-and-own' }, { env: testEnv });
+    session.exportEnv(testEnv);
+    const docker = inEnv(testEnv);
+    const context = mkdtempSync(join(tmpdir(), 'dj-socket-inherit-'));
+    const build = (dockerfile: string, tag: string[], via: (args: string[]) => string) => {
+      writeFileSync(join(context, 'Dockerfile'), dockerfile);
+      return via(['build', '-q', ...tag, context]);
+    };
+    // The tests: an app image (tagged), then a rebuild under the same tag, leaving the first dangling.
+    const first = build(`FROM ${BASE_IMAGE}\nVOLUME /data\nRUN echo 1 > /v\nCMD ["sleep","3000"]\n`, ['-t', 'inherit-app:dev'], docker);
+    const app = build(`FROM ${BASE_IMAGE}\nVOLUME /data\nRUN echo 2 > /v\nCMD ["sleep","3000"]\n`, ['-t', 'inherit-app:dev'], docker);
+    expect(first).not.toBe(app);
+    // Another terminal, directly on the engine: a database from the tests' image, and a build FROM it.
+    const userDb = dockerSync(['run', '-d', '--name', 'inherit-user-db', app]);
+    dockerSync(['exec', userDb, 'sh', '-c', 'echo precious > /data/f']);
+    const userBuild = build('FROM inherit-app:dev\nRUN echo mine > /mine\n', [], (args) => dockerSync(args));
+    // The tests again: a snapshot of their own container, untagged.
+    const testContainer = docker(['run', '-d', app]);
+    const snapshot = docker(['commit', testContainer]);
+    // Someone runs the snapshot directly too.
+    const userFromSnapshot = dockerSync(['create', snapshot, 'true']);
+    rmSync(context, { recursive: true, force: true });
+
+    const result = await session.teardown();
+    expect(result.incomplete).toBeFalsy();
+    expect(result.containers.removed.map((c) => c.id)).toEqual([testContainer]);
+    expect(dockerSync(['exec', userDb, 'cat', '/data/f'])).toBe('precious');
+    expect([exists('container', userFromSnapshot), exists('image', userBuild)]).toEqual([true, true]);
+    // The run's own: the dangling first build goes; the snapshot stays while a container uses it.
+    expect(exists('image', first)).toBe(false);
+    expect(exists('image', snapshot)).toBe(true);
+    expect(result.images?.removed.map((i) => i.id)).toContain(first);
+    expect(result.images?.removed.map((i) => i.id)).not.toContain(userBuild);
   });
 
   it.skipIf(!existsSync(PYTHON) || !existsSync(COMPOSE))('python3-docker and docker-compose 1.29 (network_mode: none) through the socket leave nothing after teardown', async () => {

@@ -58,7 +58,8 @@ describe('python3-docker', () => {
     expect(labelsOf('container', result.lowlevel as string, dockerSync)).toEqual({ ...label, flag: '' });
     expect(labelsOf('network', result.network as string, dockerSync)).toEqual({ ...label, user: 'py' });
     expect(labelsOf('volume', result.volume as string, dockerSync)).toEqual({ ...label, user: 'py' });
-    expect(labelsOf('image', result.image as string, dockerSync)).toEqual({ ...label, user: 'py' });
+    // Images get the session that built them, never the container label (see image-labels.ts).
+    expect(labelsOf('image', result.image as string, dockerSync)).toEqual({ [SESSION]: '', 'docker-janitor.build-session': socket.sessionId, user: 'py' });
     for (const object of everything()) expect(labelsOf(object.kind, object.id, dockerSync)).toMatchObject(label);
   });
 });

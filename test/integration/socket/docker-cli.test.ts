@@ -11,16 +11,22 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, dockerSync, resetEngine } from '../../support/docker.js';
+import { BASE_IMAGE, dockerEnv, dockerSync, resetEngine } from '../../support/docker.js';
 import { labelsOf, pings, startTestSocket, type TestSocket } from './support.js';
 
 let socket: TestSocket;
 let work: string;
 const SESSION = 'docker-janitor.session';
+const BUILD_SESSION = 'docker-janitor.build-session';
 
 /** docker through the socket; trimmed stdout. */
 const via = (args: string[], input?: string): string =>
   execFileSync('docker', args, { env: socket.env, input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).toString().trim();
+/** The socket's MADE lines once they include `ids` (its stderr is read between the test's synchronous calls), at most 5 s. */
+async function madeSoon(ids: string[]): Promise<string[]> {
+  for (let waited = 0; waited < 5_000 && !ids.every((id) => socket.made().includes(id)); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return socket.made();
+}
 /** docker through the socket, not blocking the event loop. */
 const viaAsync = (args: string[]): Promise<string> =>
   new Promise((resolve, reject) =>
@@ -70,7 +76,7 @@ describe('what the CLI creates through the socket is labelled', () => {
     expect(labelsOf('container', foreign, dockerSync)).toEqual({});
   });
 
-  it('build twice under one tag: both images, the tagged one and the one left dangling, carry the labels', () => {
+  it('build twice under one tag: both images, the tagged one and the one left dangling, carry the labels', async () => {
     const context = join(work, 'build');
     rmSync(context, { recursive: true, force: true });
     execFileSync('mkdir', ['-p', context]);
@@ -82,10 +88,31 @@ describe('what the CLI creates through the socket is labelled', () => {
     const second = build(2);
     expect(first).not.toBe(second);
     for (const id of [first, second]) {
-      expect(labelsOf('image', id, dockerSync)).toEqual({ [SESSION]: socket.sessionId, user: 'build', 'from.dockerfile': 'yes' });
+      // Not the container label (containers made from the image, by anyone, would inherit it).
+      expect(labelsOf('image', id, dockerSync)).toEqual({ [SESSION]: '', [BUILD_SESSION]: socket.sessionId, user: 'build', 'from.dockerfile': 'yes' });
     }
+    // The engine's answers named both images: the socket reported them as made.
+    expect(await madeSoon([first, second])).toEqual(expect.arrayContaining([first, second]));
     expect(dockerSync(['image', 'inspect', '--format', '{{.Id}}', 'dj-socket-built:latest'])).toBe(second);
-    expect(dockerSync(['images', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=${SESSION}=${socket.sessionId}`])).toBe(first);
+    expect(dockerSync(['images', '-q', '--no-trunc', '--filter', 'dangling=true', '--filter', `label=${BUILD_SESSION}=${socket.sessionId}`])).toBe(first);
+    // A container made from it directly on the engine (another terminal) carries no session.
+    const foreign = dockerSync(['create', second, 'true']);
+    expect(labelsOf('container', foreign, dockerSync)[SESSION]).toBe('');
+    expect(dockerSync(['ps', '-aq', '--no-trunc', '--filter', `label=${SESSION}=${socket.sessionId}`]).split('\n')).not.toContain(foreign);
+  });
+
+  it('docker commit and docker import get the image labels (a LABEL change), over the labels a commit copies from its container', async () => {
+    const container = via(['run', '-d', BASE_IMAGE, 'sleep', '300']);
+    expect(labelsOf('container', container, dockerSync)[SESSION]).toBe(socket.sessionId);
+    const committed = via(['commit', '--change', `LABEL ${SESSION}=forged user=commit`, container]);
+    expect(labelsOf('image', committed, dockerSync)).toEqual({ [SESSION]: '', [BUILD_SESSION]: socket.sessionId, user: 'commit' });
+    // The committed image keeps the container's configuration (the change is only a label).
+    expect(dockerSync(['image', 'inspect', '--format', '{{json .Config.Cmd}}', committed])).toBe('["sleep","300"]');
+    const tar = join(work, 'rootfs.tar');
+    execFileSync('sh', ['-c', `docker export "$1" > "$2"`, 'sh', container, tar], { env: dockerEnv() });
+    const imported = execFileSync('docker', ['import', tar], { env: socket.env }).toString().trim();
+    expect(labelsOf('image', imported, dockerSync)).toEqual({ [SESSION]: '', [BUILD_SESSION]: socket.sessionId });
+    expect(await madeSoon([committed, imported])).toEqual(expect.arrayContaining([committed, imported]));
   });
 });
 

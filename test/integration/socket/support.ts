@@ -24,6 +24,8 @@ export interface TestSocket {
   readonly env: NodeJS.ProcessEnv;
   /** PROBLEM lines the socket reported so far. */
   problems(): string[];
+  /** The images the socket reported as made through it (MADE lines), in order. */
+  made(): string[];
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -39,10 +41,14 @@ export async function startTestSocket(options: { upstream?: string; maxBodyBytes
   const args = [PROGRAM, path, upstream, sessionId, ...(options.maxBodyBytes ? [String(options.maxBodyBytes)] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const problems: string[] = [];
+  const made: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
-    for (const line of stderr.split('\n').slice(0, -1)) if (line.startsWith('PROBLEM ')) problems.push(line.slice(8));
+    for (const line of stderr.split('\n').slice(0, -1)) {
+      if (line.startsWith('PROBLEM ')) problems.push(line.slice(8));
+      if (line.startsWith('MADE ')) made.push(line.slice(5));
+    }
     stderr = stderr.slice(stderr.lastIndexOf('\n') + 1);
   });
   const [first] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit')])) as [unknown];
@@ -55,6 +61,7 @@ export async function startTestSocket(options: { upstream?: string; maxBodyBytes
     sessionId,
     env: { ...dockerEnv(), DOCKER_HOST: host },
     problems: () => [...problems],
+    made: () => [...made],
     child,
     async stop() {
       if (child.exitCode === null) {

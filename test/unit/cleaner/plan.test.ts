@@ -372,6 +372,30 @@ describe('planImageCleanup: scope', () => {
     expect(inScope(fresh, { ...scope, before: undefined })).toBe(false);
   });
 
+  describe('images made through a session socket (build label, recorded IDs)', () => {
+    const built = (session: string, extra: Record<string, string> = {}) =>
+      image({ labels: { 'docker-janitor.session': '', 'docker-janitor.build-session': session, ...extra } });
+
+    it("before-and-own: the images it recorded; never one with its label it did not record (made FROM one of its images, outside the socket), nor another session's", () => {
+      const own = built('s1');
+      const derived = built('s1', { mine: 'yes' });
+      const otherSession = built('s2');
+      const build = { session: 'docker-janitor.build-session', made: new Set([own.id, otherSession.id]) };
+      const scope = { kind: 'session', mode: 'before-and-own', before: new Set([derived.id, otherSession.id]), label, build } as const;
+      expect([own, derived, otherSession].map((item) => inScope(item, scope))).toEqual([true, false, false]);
+      // The empty session label the socket sets on images names no owner: an old image with it is the before set's.
+      const emptyOnly = image({ labels: { 'docker-janitor.session': '' } });
+      expect(inScope(emptyOnly, { ...scope, before: new Set([emptyOnly.id]) })).toBe(true);
+      expect(inScope(emptyOnly, { ...scope, before: new Set() })).toBe(false);
+    });
+
+    it('made-during: an unrecorded image made during the run is taken as any other made during the run', () => {
+      const derived = built('s1');
+      const scope = { kind: 'session', mode: 'made-during', before: new Set<string>(), label, build: { session: 'docker-janitor.build-session', made: new Set<string>() } } as const;
+      expect(inScope(derived, scope)).toBe(true);
+    });
+  });
+
   it('an image whose only tags are temporary references is a candidate (a leftover), whatever the scope', () => {
     const plan = planImageCleanup({ images: [leftover], containers: [], options: DEFAULTS, now: NOW, scope: { kind: 'ids', ids: new Set() } });
     expect(ids(plan.remove)).toEqual([leftover.id]);

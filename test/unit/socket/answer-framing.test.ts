@@ -83,3 +83,41 @@ describe('AnswerFramer', () => {
     expect(run([['GET', false], ['POST', true]], `HTTP/1.0 200 OK\r\n\r\nbody ${RUN_ATTACH}`)).toEqual([]);
   });
 });
+
+describe('AnswerFramer: a tapped answer', () => {
+  const chunked = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+
+  it('gets its status and the end of its decoded body once the body ends, also behind an answer not tapped and split anywhere', () => {
+    const framer = new AnswerFramer();
+    const taps: { status: number; tail: string }[] = [];
+    framer.expect('GET', false);
+    framer.expect('POST', false, (answer) => taps.push(answer));
+    framer.expect('POST', false, (answer) => taps.push(answer));
+    const bytes = Buffer.from(
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK' +
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        chunked('{"stream":"Step 1/1"}\r\n') +
+        chunked('{"aux":{"ID":"sha256:ab"}}\r\n') +
+        '0\r\n\r\n' +
+        'HTTP/1.1 201 Created\r\nContent-Length: 9\r\n\r\n{"Id":1}\n',
+    );
+    for (let i = 0; i < bytes.length; i += 7) framer.feed(bytes.subarray(i, i + 7));
+    expect(taps).toEqual([
+      { status: 200, tail: '{"stream":"Step 1/1"}\r\n{"aux":{"ID":"sha256:ab"}}\r\n' },
+      { status: 201, tail: '{"Id":1}\n' },
+    ]);
+  });
+
+  it('keeps only the last 64 KiB of a long body', () => {
+    const framer = new AnswerFramer();
+    let tail = '';
+    framer.expect('POST', false, (answer) => {
+      tail = answer.tail;
+    });
+    framer.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    for (let i = 0; i < 100; i++) framer.feed(Buffer.from(chunked(`${String(i).padStart(4, '0')}${'x'.repeat(4096)}\n`)));
+    framer.feed(Buffer.from(chunked('END\n') + '0\r\n\r\n'));
+    expect(tail.length).toBe(64 * 1024);
+    expect(tail.endsWith('END\n')).toBe(true);
+  });
+});

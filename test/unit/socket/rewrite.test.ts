@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { goFieldMatch } from '../../../src/socket/json-object.js';
-import { buildFormBody, labelTarget, mergeBodyLabels, mergeBuildLabels } from '../../../src/socket/rewrite.js';
+import { appendLabelChange, buildFormBody, labelTarget, mergeBodyLabels, mergeBuildLabels } from '../../../src/socket/rewrite.js';
 
 const SESSION = { 'docker-janitor.session': 's1' };
 const merge = (body: string) => {
@@ -19,6 +19,8 @@ describe('labelTarget', () => {
     ['POST', '/v1.41./containers/create', 'body'],
     ['POST', '/v1.41/containers/%63reate', 'body'],
     ['POST', '/v1.41/%62uild', 'build'],
+    ['POST', '/v1.41/commit?container=web', 'changes'],
+    ['POST', '/images/create?fromSrc=-', 'changes'],
   ])('%s %s is labelled in the %s', (method, target, expected) => {
     expect(labelTarget(method, target)).toBe(expected);
   });
@@ -214,6 +216,24 @@ describe('mergeBuildLabels', () => {
     expect(build('/build?labels=%5B%5D')).toEqual({ error: 'the "labels" query parameter must be a JSON object' });
     expect(build('/build?labels=%7B')).toEqual({ error: 'the "labels" query parameter is not JSON' });
     expect(build('/build?labels=%E0%A4%A')).toEqual({ error: 'the query string is not valid percent-encoding' });
+  });
+});
+
+describe('appendLabelChange: a LABEL instruction after the client\'s own changes', () => {
+  const changes = (target: string) => new URL(`http://x${target}`).searchParams.getAll('changes');
+  const LABELS = { 'docker-janitor.session': '', 'docker-janitor.build-session': 's1', 'docker-janitor.build': 's1.ab' };
+  const INSTRUCTION = 'LABEL "docker-janitor.session"="" "docker-janitor.build-session"="s1" "docker-janitor.build"="s1.ab"';
+
+  it('is appended last, the rest of the target kept as written', () => {
+    const out = appendLabelChange(`/v1.41/commit?container=web&changes=${encodeURIComponent('LABEL docker-janitor.session=x')}&pause=1`, LABELS);
+    expect(out.startsWith(`/v1.41/commit?container=web&changes=${encodeURIComponent('LABEL docker-janitor.session=x')}&pause=1&changes=`)).toBe(true);
+    expect(changes(out)).toEqual(['LABEL docker-janitor.session=x', INSTRUCTION]);
+  });
+
+  it('works without a query, and after a trailing ? or &', () => {
+    expect(changes(appendLabelChange('/commit', LABELS))).toEqual([INSTRUCTION]);
+    expect(appendLabelChange('/commit?', LABELS)).toBe(`/commit?changes=${encodeURIComponent(INSTRUCTION)}`);
+    expect(appendLabelChange('/commit?a=1&', LABELS)).toBe(`/commit?a=1&changes=${encodeURIComponent(INSTRUCTION)}`);
   });
 });
 

@@ -36,6 +36,13 @@ describe('routeOf: requests routed as dockerd routes them (Go url.ParseRequestUR
     ['/v1.41/v1.40/containers/create', 'other'],
     ['/v1.41/build/prune', 'other'],
     ['/images/create?fromImage=busybox', 'other'],
+    ['/images/create?fromImage=busybox&fromSrc=-', 'other'],
+    ['/v1.41/commit?container=web', 'changes'],
+    ['/v1.41./c%6Fmmit', 'changes'],
+    // an import: no fromImage, or an empty first one (dockerd reads the first value)
+    ['/v1.41/images/create?fromSrc=-&repo=x', 'changes'],
+    ['/images/create?fromImage=&fromImage=busybox&fromSrc=-', 'changes'],
+    ['/images/%63reate?fromSrc=-', 'changes'],
     ['/containers/create/', 'other'],
     ['/containers/create%0A', 'other'],
   ])('POST %s is %s', (target, kind) => {

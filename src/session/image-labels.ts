@@ -1,0 +1,23 @@
+/**
+ * The labels the session socket gives the images made through it (session/names.ts has the
+ * container label; this module is ESM only).
+ */
+import { SESSION_LABEL } from './names.js';
+
+/**
+ * On images made through the session socket (build, commit, import): the session that made it.
+ * Not {@link SESSION_LABEL}: dockerd copies an image's labels into every container made from it,
+ * also by another client directly on the engine, and teardown removes the containers carrying
+ * the session label.
+ */
+export const BUILD_SESSION_LABEL = 'docker-janitor.build-session';
+/**
+ * The labels of one image made through session `sessionId`'s socket: {@link BUILD_SESSION_LABEL},
+ * and {@link SESSION_LABEL} set empty, so that the image never passes a session's container label
+ * on (the one a commit copies from its container, or a build from its base, included). Which
+ * images are the session's own is recorded from the engine's answers (socket/made-image.ts):
+ * an image made FROM one of them outside the socket inherits these labels too.
+ */
+export function imageLabelsFor(sessionId: string): Record<string, string> {
+  return { [SESSION_LABEL]: '', [BUILD_SESSION_LABEL]: sessionId };
+}

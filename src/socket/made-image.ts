@@ -1,0 +1,53 @@
+/**
+ * Which image an engine answer says was made, as a pure function of the answer's status and the
+ * end of its body (answer-framing.ts taps it). The session records these IDs: an image carries
+ * the socket's labels also when it was only made FROM one of the session's images (dockerd
+ * copies labels into child images and containers), so the label alone cannot tell the session's
+ * own images; the answer can.
+ *
+ * - `POST /build`: the JSON message stream; the image is the last `{"aux":{"ID":"sha256:…"}}`
+ *   (the legacy builder from API 1.30, and BuildKit's `{"id":"moby.image.id","aux":{…}}`). A
+ *   quiet build (`q=1`, `docker build -q`) of the legacy builder answers one message only,
+ *   `{"stream":"sha256:…\n"}`; a stream message is taken only when it is the whole answer
+ *   (a build's own output, e.g. an `echo` in a RUN step, comes among other messages).
+ * - `POST /commit`: `{"Id":"sha256:…"}` (201).
+ * - an import (`POST /images/create` without `fromImage`): the message stream; the image is the
+ *   last `{"status":"sha256:…"}`.
+ *
+ * A stream that ends with an `error` message made no image. Lines that do not parse (the first
+ * one of a tail cut mid-line) are skipped.
+ */
+export type ImageMaking = 'build' | 'commit' | 'import';
+
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
+export function madeImageId(making: ImageMaking, status: number, tail: string): string | undefined {
+  if (status < 200 || status >= 300) return undefined;
+  let made: string | undefined;
+  const lines = tail.split(/\r?\n/).filter((line) => line.trim() !== '');
+  for (const line of lines) {
+    const text = line.trim();
+    if (text[0] !== '{') continue;
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (typeof message !== 'object' || message === null) continue;
+    const fields = message as Record<string, unknown>;
+    // A build or import that failed part way answers 200 and ends with an error message.
+    if (fields.error !== undefined || fields.errorDetail !== undefined) return undefined;
+    const id = making === 'build' ? auxId(fields.aux) ?? (lines.length === 1 ? quietId(fields.stream) : undefined) : making === 'commit' ? fields.Id : fields.status;
+    if (typeof id === 'string' && IMAGE_ID.test(id)) made = id;
+  }
+  return made;
+}
+
+function quietId(stream: unknown): unknown {
+  return typeof stream === 'string' ? stream.trim() : undefined;
+}
+
+function auxId(aux: unknown): unknown {
+  return typeof aux === 'object' && aux !== null ? (aux as Record<string, unknown>).ID : undefined;
+}

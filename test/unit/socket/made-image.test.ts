@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { madeImageId } from '../../../src/socket/made-image.js';
+
+// Answers recorded from dockerd 20.10.24 (API 1.41), cut to their ends.
+const ID = 'sha256:33122d11c80b13747828944c37a0511327c5c1df5d8821dcdcd13c203dc83722';
+const OTHER = 'sha256:2e2f8b7441d8f79f446be50e449ef65dc86cfb724211412a011b553201ab9378';
+const BUILD = [
+  '{"stream":"Step 4/5 : CMD [\\"sleep\\",\\"3000\\"]\\n"}',
+  '{"stream":" ---\\u003e Running in c63ac2917a08\\n"}',
+  '{"stream":"Removing intermediate container c63ac2917a08\\n"}',
+  '{"stream":" ---\\u003e 33122d11c80b\\n"}',
+  `{"aux":{"ID":"${ID}"}}`,
+  '{"stream":"Successfully built 33122d11c80b\\n"}',
+  '{"stream":"Successfully tagged app:dev\\n"}',
+  '',
+].join('\r\n');
+
+describe('madeImageId: the image an answer says was made', () => {
+  it('a build: the last aux ID (legacy builder), also in a tail cut mid-line', () => {
+    expect(madeImageId('build', 200, BUILD)).toBe(ID);
+    expect(madeImageId('build', 200, BUILD.slice(40))).toBe(ID);
+    expect(madeImageId('build', 200, `{"id":"moby.buildkit.trace","aux":"AAAA"}\n{"id":"moby.image.id","aux":{"ID":"${ID}"}}\n`)).toBe(ID);
+  });
+
+  it('a quiet build (q=1): its one stream message; a RUN step printing an ID among other messages is not taken', () => {
+    expect(madeImageId('build', 200, `{"stream":"${OTHER}\\n"}\r\n`)).toBe(OTHER);
+    const echoed = `{"stream":"Step 2/2 : RUN echo ${OTHER}\\n"}\r\n{"stream":"${OTHER}\\n"}\r\n{"stream":" ---\\u003e 1234\\n"}\r\n`;
+    expect(madeImageId('build', 200, echoed)).toBeUndefined();
+    expect(madeImageId('build', 200, `${echoed}{"aux":{"ID":"${ID}"}}\r\n`)).toBe(ID);
+  });
+
+  it('a build that failed (200 with an error message at the end), or a 4xx/5xx answer: none', () => {
+    const failed = `{"stream":" ---\\u003e Running in 4ae80b83d8f8\\n"}\r\n{"errorDetail":{"code":1,"message":"The command '/bin/sh -c false' returned a non-zero code: 1"},"error":"The command '/bin/sh -c false' returned a non-zero code: 1"}\r\n`;
+    expect(madeImageId('build', 200, failed)).toBeUndefined();
+    expect(madeImageId('build', 500, BUILD)).toBeUndefined();
+    expect(madeImageId('commit', 404, `{"Id":"${ID}"}`)).toBeUndefined();
+  });
+
+  it('a commit: its Id (201); an import: the last status that is an image ID', () => {
+    expect(madeImageId('commit', 201, `{"Id":"${ID}"}\n`)).toBe(ID);
+    expect(madeImageId('import', 200, `{"status":"${OTHER}"}\r\n`)).toBe(OTHER);
+    expect(madeImageId('import', 200, '{"status":"Downloading","progressDetail":{}}\r\n')).toBeUndefined();
+  });
+
+  it('only full sha256 IDs', () => {
+    expect(madeImageId('commit', 201, '{"Id":"sha256:1234"}')).toBeUndefined();
+    expect(madeImageId('build', 200, '{"aux":{"ID":"33122d11c80b"}}')).toBeUndefined();
+  });
+});
