@@ -107,13 +107,20 @@ export function contextDirName(name: string): string {
 export const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
 
 const TCP_URL = /^(tcp|http|https):\/\/(\[[^\]]+\]|[^:/]+)(?::([^/]*))?\/?$/;
+/** `ssh://[user[:password]@]host[:port][/path]`, as docker/cli's connhelper/ssh parses it. */
+const SSH_URL = /^ssh:\/\/(?:([^@/]*)@)?(\[[^\]]+\]|[^:/@]*)(?::([^/]*))?(?:\/.*)?$/;
 
 /**
- * Pure: why no client can reach `url`, or undefined: a TCP port that is not a number, or outside
- * 1-65535 (Node would throw on it, or connect to port 80 for 0). An empty port is the default.
+ * Pure: why no client can reach `url`, or undefined: a control character anywhere (Go's URL
+ * parser refuses it), a TCP or SSH port that is not a number, or outside 1-65535 (Node would
+ * throw on it, or connect to port 80 for 0; ssh would be run with `-p 0`), or a password in an
+ * ssh:// URL (the docker CLI refuses it too). An empty port is the default.
  */
 export function hostUrlProblem(url: string): string | undefined {
-  const port = TCP_URL.exec(url)?.[3];
+  if (/[\u0000-\u001f\u007f]/.test(url)) return 'it contains a control character';
+  const ssh = SSH_URL.exec(url);
+  if (ssh?.[1]?.includes(':')) return 'a password in an ssh:// URL is not supported: use an SSH key or agent';
+  const port = ssh ? ssh[3] : TCP_URL.exec(url)?.[3];
   if (port === undefined || port === '') return undefined;
   if (!/^\d+$/.test(port)) return `its port ${JSON.stringify(port)} is not a number`;
   const number = Number(port);

@@ -120,6 +120,13 @@ describe('resolveEndpoint', () => {
       ['tcp://[::1]:0', 'its port 0 is outside 1-65535'],
       ['tcp://host:abc', 'its port "abc" is not a number'],
       ['https://host:+1', 'its port "+1" is not a number'],
+      // ssh:// too (the attack pass: these got "reached only through the docker CLI", and port 0 an `ssh -p 0`)
+      ['ssh://host:99999', 'its port 99999 is outside 1-65535'],
+      ['ssh://me@host:0', 'its port 0 is outside 1-65535'],
+      ['ssh://host:abc/run/docker.sock', 'its port "abc" is not a number'],
+      ['ssh://me:secret@host', 'a password in an ssh:// URL is not supported: use an SSH key or agent'],
+      ['ssh://ho\nst', 'it contains a control character'],
+      ['tcp://host\t:2375', 'it contains a control character'],
     ] as const) {
       const endpoint = resolveEndpoint(inputs({ env: { DOCKER_HOST: url } }));
       expect(endpoint).toEqual({ kind: 'invalid', url, reason, source: 'DOCKER_HOST' });
@@ -127,6 +134,8 @@ describe('resolveEndpoint', () => {
       expect(hostUrlProblem(url)).toBe(reason);
     }
     expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://host:' } }))).toMatchObject({ kind: 'tcp', host: 'host', port: 2375 });
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'ssh://me@build-host:2222' } }))).toMatchObject({ kind: 'cli-only' });
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'ssh://build-host/var/run/docker.sock' } }))).toMatchObject({ kind: 'cli-only' });
     expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://[::1]:65535' } }))).toMatchObject({ kind: 'tcp', host: '::1', port: 65535 });
     const config = join(home, 'cfg-port');
     writeContext(config, 'typo', 'tcp://10.0.0.1:70000');
