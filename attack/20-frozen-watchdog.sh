@@ -4,11 +4,7 @@
 # Expected: teardown warns and keeps the session; after the thaw, nothing is left on the engine.
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
-state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
-DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{"images":"off"}' > "$out" &
-holder=$!
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+hold_session '{"images":"off"}'
 DOCKER_HOST=unix://$sock docker ps -q >/dev/null   # the watchdog is serving
 wd=$(pgrep -f "watchdog/main.js.*--session-dir $state" | head -1)
 echo "watchdog pid $wd"; kill -STOP "$wd"

@@ -3,11 +3,7 @@
 # Expected: two restarts, then none; what the tests created is still removed by someone.
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
-state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
-DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{"images":"off"}' > "$out" &
-holder=$!
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+hold_session '{"images":"off"}'
 for round in 1 2 3; do
   DOCKER_HOST=unix://$sock docker run -d --label a3=thrice "$BB" sleep 300 >/dev/null 2>&1 && echo "round $round: create through the socket ok" || echo "round $round: create through the socket FAILED"
   wd=$(pgrep -f "watchdog/main.js.*--session-dir $state" | head -1)

@@ -4,11 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 N=${N:-2000}
-state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
-DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{"images":"off"}' > "$out" &
-holder=$!
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+hold_session '{"images":"off"}'
 body() { node -e "const n=+process.argv[1], p=process.argv[2]; console.log(JSON.stringify({Image:'$BB',Cmd:['true'],HostConfig:{Binds:Array.from({length:n},(_, i)=>p+i+':/m'+i)}}))" "$1" "$2"; }
 body "$N" a3many > /tmp/a3-many.json
 t0=$(date +%s%N)

@@ -4,11 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 N=${N:-3000}
-state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
-DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{"images":"off"}' > "$out" &
-holder=$!
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+hold_session '{"images":"off"}'
 node -e "const n=+process.argv[1]; console.log(JSON.stringify({Image:'$BB',Cmd:['true'],HostConfig:{Binds:Array.from({length:n},(_, i)=>'a3td'+i+':/m'+i)}}))" "$N" > /tmp/a3-td.json
 curl -s -m 120 --unix-socket "$sock" -H 'Content-Type: application/json' -d @/tmp/a3-td.json -o /tmp/a3-td.out -w '%{http_code}\n' "http://d/v1.41/containers/create" > /tmp/a3-td.code &
 curlpid=$!

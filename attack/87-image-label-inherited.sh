@@ -5,11 +5,7 @@
 # teardown removes it (forced, with its anonymous volumes).
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
-state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
-DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{}' > "$out" &
-holder=$!
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+hold_session '{}'
 ctx=$(mktemp -d); printf 'FROM %s\nVOLUME /data\nCMD ["sleep","3000"]\n' "$BB" > "$ctx/Dockerfile"
 DOCKER_HOST=unix://$sock docker build -q -t a3app:dev "$ctx" >/dev/null 2>&1; rm -rf "$ctx"
 echo "the tests built a3app:dev: labels $(docker image inspect -f '{{json .Config.Labels}}' a3app:dev)"

@@ -4,11 +4,7 @@
 # carries the session label, and teardown (before-and-own) takes it as the run's own.
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
-state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
-DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{}' > "$out" &
-holder=$!
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+hold_session '{}'
 ctx=$(mktemp -d); printf 'FROM %s\nRUN echo base > /base\n' "$BB" > "$ctx/Dockerfile"
 DOCKER_HOST=unix://$sock docker build -q -t a3base:dev "$ctx" >/dev/null 2>&1
 printf 'FROM a3base:dev\nRUN echo mine > /mine\n' > "$ctx/Dockerfile"

@@ -3,11 +3,7 @@
 # socket: is every named volume dockerd creates labelled (or the create refused)?
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
-state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
-DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{"images":"off"}' > "$out" &
-holder=$!
-for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+hold_session '{"images":"off"}'
 send() {
   local name=$1 body=$2
   local code; code=$(curl -s -m 20 --unix-socket "$sock" -H 'Content-Type: application/json' --data-binary "$body" -o /tmp/a3-v.out -w '%{http_code}' "http://d/v1.41/containers/create")

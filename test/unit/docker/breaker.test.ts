@@ -6,24 +6,19 @@
  * socket stands in for a frozen dockerd (API); a fake docker CLI that hangs, for the CLI.
  */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiEngine } from '../../../src/docker/api/engine.js';
 import { createCliEngine } from '../../../src/docker/cli-engine.js';
 import { DockerNotSentError, DockerTimeoutError } from '../../../src/docker/errors.js';
+import { startHttpEngine, stopHttpEngines, type HttpEngine } from '../../support/http-engine.js';
 
 const TIMEOUT = 300;
 const dirs: string[] = [];
-let server: Server | undefined;
-const hung: ServerResponse[] = [];
 
 afterEach(async () => {
-  for (const response of hung.splice(0)) response.destroy();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
+  await stopHttpEngines();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -34,23 +29,10 @@ function tempDir(): string {
 }
 
 /** Answers `/_ping` and the listings (empty); every removal hangs. Counts what reaches it. */
-async function hangingRemovals(): Promise<{ socketPath: string; seen: string[] }> {
-  const socketPath = join(tempDir(), 'docker.sock');
-  const seen: string[] = [];
-  server = createServer((request, response) => {
-    seen.push(`${request.method} ${request.url?.replace(/^\/v[\d.]+/, '').replace(/\?.*$/, '')}`);
-    if (request.url === '/_ping') {
-      response.writeHead(200, { 'Api-Version': '1.41' });
-      response.end('OK');
-    } else if (request.method === 'GET') {
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(request.url?.includes('/volumes') ? '{"Volumes":[]}' : '[]');
-    } else {
-      hung.push(response); // frozen: never answers
-    }
-  });
-  await new Promise<void>((resolve) => server?.listen(socketPath, resolve));
-  return { socketPath, seen };
+async function hangingRemovals(): Promise<HttpEngine> {
+  const engine = await startHttpEngine();
+  engine.hang(/^(?!GET )/); // frozen for everything but GET: never answers
+  return engine;
 }
 
 describe('API engine', () => {
@@ -87,22 +69,16 @@ describe('API engine', () => {
   });
 
   it('a listing that timed out trips it too: the removals after it are outcomes, not sent', async () => {
-    const socketPath = join(tempDir(), 'docker.sock');
-    let requests = 0;
-    server = createServer((request, response) => {
-      requests++;
-      if (request.url === '/_ping') {
-        response.writeHead(200, { 'Api-Version': '1.41' });
-        response.end('OK');
-      } else hung.push(response);
-    });
-    await new Promise<void>((resolve) => server?.listen(socketPath, resolve));
+    const fake = await startHttpEngine();
+    fake.hang(/^(?!GET \/_ping$)/); // only /_ping is answered
+    const { socketPath } = fake;
+    const requests = () => fake.seen.length;
     const engine = createApiEngine({ target: { kind: 'unix', socketPath }, endpoint: 'unix://fake', timeoutMs: TIMEOUT });
     await expect(engine.listContainers()).rejects.toThrow(/did not answer GET \/v1\.41\/containers\/json within 300 ms/);
-    const seen = requests;
+    const seen = requests();
     const answers = await engine.removeImages([{ reference: 'docker-janitor-remove:a' }]);
     expect([...answers.values()]).toEqual([expect.objectContaining({ kind: 'failed', notSent: true })]);
-    expect(requests).toBe(seen);
+    expect(requests()).toBe(seen);
     engine.close();
   });
 });

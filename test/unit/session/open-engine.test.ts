@@ -6,83 +6,45 @@
  * unix socket; no dockerd, no watchdog.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { openSession } from '../../../src/session/open.js';
+import { startHttpEngine, stopHttpEngines, type HttpEngine } from '../../support/http-engine.js';
 
 const TIMEOUT = 300;
 const hex = (n: number) => n.toString(16).padStart(64, '0');
 const dirs: string[] = [];
-let server: Server | undefined;
-const hung: ServerResponse[] = [];
 
 afterEach(async () => {
-  for (const response of hung.splice(0)) response.destroy();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
+  await stopHttpEngines();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Fake {
-  readonly env: NodeJS.ProcessEnv;
-  /** `METHOD /path` (no version, no query) of every request that reached the engine. */
-  readonly seen: string[];
-  connections(): number;
-  /** Requests whose `METHOD /path` matches get no answer (a frozen engine, for them). */
-  hang(pattern: RegExp | undefined): void;
-}
-
 /**
- * Answers `/_ping` (1.41) and the listings; the session's label listing of containers names one
- * container carrying the session's label, so that teardown has something to remove.
+ * Answers `/_ping` (1.41), the listings and removals; the session's label listing of containers
+ * names one container carrying the session's label, so that teardown has something to remove.
  */
-async function fakeEngine(): Promise<Fake> {
-  const dir = mkdtempSync(join(tmpdir(), 'dj-open-engine-'));
-  dirs.push(dir);
-  const socketPath = join(dir, 'docker.sock');
-  const seen: string[] = [];
-  let connections = 0;
-  let hanging: RegExp | undefined;
-  server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://engine');
-    const path = url.pathname.replace(/^\/v[\d.]+/, '');
-    const line = `${request.method} ${path}`;
-    seen.push(line);
-    if (hanging?.test(line)) {
-      hung.push(response);
-      return;
-    }
-    const filters = JSON.parse(url.searchParams.get('filters') ?? '{}') as { label?: string[] };
-    const label = (filters.label ?? []).find((entry) => entry.startsWith('docker-janitor.session='));
-    const json = (body: unknown) => {
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify(body));
-    };
-    if (path === '/_ping') {
-      response.writeHead(200, { 'Api-Version': '1.41' });
-      response.end('OK');
-    } else if (request.method === 'DELETE') {
-      response.writeHead(204);
-      response.end();
-    } else if (path === '/containers/json' && label) {
+async function fakeEngine(): Promise<HttpEngine & { readonly env: NodeJS.ProcessEnv }> {
+  const engine = await startHttpEngine({
+    answer: (request, response, path, url) => {
+      const filters = JSON.parse(url.searchParams.get('filters') ?? '{}') as { label?: string[] };
+      const label = (filters.label ?? []).find((entry) => entry.startsWith('docker-janitor.session='));
+      if (request.method === 'DELETE') {
+        response.writeHead(204);
+        response.end();
+        return true;
+      }
+      if (path !== '/containers/json' || !label) return false;
       const at = label.indexOf('=');
-      json([{ Id: hex(1), ImageID: `sha256:${hex(99)}`, Names: ['/c1'], State: 'running', Labels: { [label.slice(0, at)]: label.slice(at + 1) } }]);
-    } else if (path === '/volumes') json({ Volumes: [] });
-    else json([]);
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify([{ Id: hex(1), ImageID: `sha256:${hex(99)}`, Names: ['/c1'], State: 'running', Labels: { [label.slice(0, at)]: label.slice(at + 1) } }]));
+      return true;
+    },
   });
-  server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server?.listen(socketPath, resolve));
   const state = mkdtempSync(join(tmpdir(), 'dj-open-engine-state-'));
   dirs.push(state);
-  return {
-    env: { DOCKER_HOST: `unix://${socketPath}`, DOCKER_JANITOR_STATE_DIR: state },
-    seen,
-    connections: () => connections,
-    hang: (pattern) => (hanging = pattern),
-  };
+  return Object.assign(engine, { env: { DOCKER_HOST: `unix://${engine.socketPath}`, DOCKER_JANITOR_STATE_DIR: state } });
 }
 
 /** No watchdog, no socket, no background sweep: only the session's own requests. */

@@ -4,69 +4,17 @@
  * of its own: a request that timed out in the engine or in one scope sends nothing more from
  * there, and leaves every other scope asking. A fake engine on a unix socket; no dockerd.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createApiEngine } from '../../../../src/docker/api/engine.js';
 import { DockerNotSentError, DockerTimeoutError } from '../../../../src/docker/errors.js';
+import { startHttpEngine, stopHttpEngines, type HttpEngine as Fake } from '../../../support/http-engine.js';
 
 const TIMEOUT = 300;
-let dir: string | undefined;
-let server: Server | undefined;
-const hung: ServerResponse[] = [];
 
-afterEach(async () => {
-  for (const response of hung.splice(0)) response.destroy();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
-  server = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+afterEach(stopHttpEngines);
 
-interface Fake {
-  readonly socketPath: string;
-  /** `METHOD /path` without version and query, in order. */
-  readonly seen: string[];
-  /** Connections accepted. */
-  connections(): number;
-  /** From now on, requests whose path matches hang (a frozen engine, for them). */
-  hang(pattern: RegExp | undefined): void;
-}
-
-/** Answers `/_ping` (API 1.41) and every listing with an empty one; `hang` freezes some paths. */
-async function fakeEngine(options: { maxVersion?: string } = {}): Promise<Fake> {
-  dir = mkdtempSync(join(tmpdir(), 'dj-scope-'));
-  const socketPath = join(dir, 'docker.sock');
-  const seen: string[] = [];
-  let connections = 0;
-  let hanging: RegExp | undefined;
-  server = createServer((request, response) => {
-    const url = request.url ?? '';
-    const path = url.replace(/^\/v[\d.]+/, '').replace(/\?.*$/, '');
-    seen.push(`${request.method} ${path}`);
-    if (hanging?.test(path)) {
-      hung.push(response);
-      return;
-    }
-    const asked = /^\/v(\d+\.\d+)\//.exec(url)?.[1];
-    if (path === '/_ping') {
-      response.writeHead(200, { 'Api-Version': options.maxVersion ?? '1.41' });
-      response.end('OK');
-    } else if (options.maxVersion && asked && Number(asked.split('.')[1]) > Number(options.maxVersion.split('.')[1])) {
-      response.writeHead(400, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ message: `client version ${asked} is too new. Maximum supported API version is ${options.maxVersion}` }));
-    } else {
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      response.end(path === '/volumes' ? '{"Volumes":[]}' : '[]');
-    }
-  });
-  server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server?.listen(socketPath, resolve));
-  return { socketPath, seen, connections: () => connections, hang: (pattern) => (hanging = pattern) };
-}
+/** Answers `/_ping` (API 1.41, or `maxVersion`) and every listing with an empty one; `hang` freezes some requests. */
+const fakeEngine = (options: { maxVersion?: string } = {}) => startHttpEngine(options);
 
 const engineOn = (fake: Fake, paths?: string[]) =>
   createApiEngine({
@@ -96,7 +44,7 @@ it('a scope uses the engine\'s connection and negotiated version: one /_ping, on
 it('a timeout at setup (the engine) does not stop a scope: it asks again', async () => {
   const fake = await fakeEngine();
   const engine = engineOn(fake);
-  fake.hang(/^\/images\/json$/);
+  fake.hang(/^GET \/images\/json$/);
   await expect(engine.listImages({ all: true })).rejects.toBeInstanceOf(DockerTimeoutError);
   await expect(engine.listContainers()).rejects.toBeInstanceOf(DockerNotSentError);
   fake.hang(undefined);
@@ -113,7 +61,7 @@ it('a timeout in one scope stops that scope only: one timeout each, nothing more
   const fake = await fakeEngine();
   const engine = engineOn(fake);
   await engine.ping();
-  fake.hang(/^\/containers\//);
+  fake.hang(/^\S+ \/containers\//);
 
   const first = engine.scope();
   const started = performance.now();
@@ -141,7 +89,7 @@ it('a timeout in one scope stops that scope only: one timeout each, nothing more
 it('a ping that timed out trips every scope that waited on it, and the next scope pings again', async () => {
   const fake = await fakeEngine();
   const engine = engineOn(fake);
-  fake.hang(/^\/_ping$/);
+  fake.hang(/^\S+ \/_ping$/);
   const [a, b] = [engine.scope(), engine.scope()];
   const errors = await Promise.all([a.listImages().catch((error: unknown) => error), b.listContainers().catch((error: unknown) => error)]);
   expect(errors.every((error) => error instanceof DockerTimeoutError)).toBe(true);
@@ -170,22 +118,6 @@ it('an engine replaced by an older one since the version was negotiated: moves d
 
 /** The same socket path, now served by an engine whose maximum is `maxVersion`. */
 async function fakeEngineSwap(old: Fake, maxVersion: string): Promise<Fake> {
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  const socketPath = old.socketPath;
-  const seen: string[] = [];
-  server = createServer((request, response) => {
-    const url = request.url ?? '';
-    seen.push(`${request.method} ${url.replace(/^\/v[\d.]+/, '').replace(/\?.*$/, '')}`);
-    const asked = /^\/v(\d+\.\d+)\//.exec(url)?.[1] ?? '0';
-    if (Number(asked.split('.')[1]) > Number(maxVersion.split('.')[1])) {
-      response.writeHead(400, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ message: `client version ${asked} is too new. Maximum supported API version is ${maxVersion}` }));
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': 'application/json' });
-    response.end('[]');
-  });
-  await new Promise<void>((resolve) => server?.listen(socketPath, resolve));
-  return { socketPath, seen, connections: () => 0, hang: () => undefined };
+  await old.stop();
+  return startHttpEngine({ maxVersion, socketPath: old.socketPath });
 }
