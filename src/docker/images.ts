@@ -4,6 +4,7 @@ import { isPruneAlreadyRunning } from './classify.js';
 import type { LabelFilters } from './engine.js';
 import { DockerCommandError } from './errors.js';
 import { labelCheckFormat, parseLabelChecked } from './labels.js';
+import { isFullImageId } from './refs.js';
 import { CONTAINER_FORMAT, parseContainerLines, parseIdLines, parseImageIdLines, parseImageInspect, parseOutput, parsePruneOutput, type PruneOutput } from './parse.js';
 import type { ContainerInfo, ImageInfo } from './types.js';
 
@@ -13,8 +14,6 @@ import type { ContainerInfo, ImageInfo } from './types.js';
  * one call whatever the count.
  */
 export const BATCH_SIZE = 400;
-
-const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 /** Full IDs of dangling images (no tag; on Engine 20.10 this includes digest-only images). */
 export async function listDanglingImageIds(docker: DockerClient): Promise<string[]> {
@@ -88,7 +87,7 @@ export async function pruneDanglingImages(docker: DockerClient, filters: readonl
  */
 export async function removeImages(docker: DockerClient, ids: readonly string[]): Promise<DockerResult> {
   for (const id of ids) {
-    if (!FULL_IMAGE_ID.test(id)) throw new TypeError(`refusing to remove image "${id}": not a full sha256: ID`);
+    if (!isFullImageId(id)) throw new TypeError(`refusing to remove image "${id}": not a full sha256: ID`);
   }
   // The daemon removes images one at a time: a large batch gets time in proportion.
   return docker.run(['image', 'rm', ...ids], { allowFailure: true, timeoutMs: Math.max(docker.timeoutMs, ids.length * 2_000) });

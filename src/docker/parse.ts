@@ -1,5 +1,6 @@
 /** Pure parsers of docker CLI output. Fed recorded output in unit tests. */
 import { DockerOutputError } from './errors.js';
+import { isFullImageId } from './refs.js';
 import type { ContainerInfo, ImageInfo } from './types.js';
 
 const NONE_TAG = '<none>:<none>';
@@ -195,12 +196,10 @@ export function parseOutput<T>(result: { readonly args: readonly string[]; reado
   }
 }
 
-const FULL_IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
-
 /** {@link parseIdLines} for `image ls --quiet --no-trunc`: every line must be a full `sha256:` ID. */
 export function parseImageIdLines(stdout: string): string[] {
   const ids = parseIdLines(stdout);
-  const bad = ids.find((id) => !FULL_IMAGE_ID.test(id));
+  const bad = ids.find((id) => !isFullImageId(id));
   if (bad !== undefined) throw new Error(`not a full image ID: ${JSON.stringify(bad.slice(0, 80))}`);
   return ids;
 }

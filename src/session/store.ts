@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
+import { isFullImageId } from '../docker/refs.js';
 import { checkAncestors, checkPrivateDir, ensurePrivateDir, isOwnFile, type DirCheck } from '../private/dir.js';
 import { currentUid, writePrivateFile } from '../private/file.cjs';
 import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
@@ -209,7 +210,7 @@ export function appendImageMade(dir: string, id: string): void {
 /** The images made through the session socket; empty when none was (or none recorded). */
 export function readImagesMade(dir: string): Set<string> {
   try {
-    return new Set(readFileSync(join(dir, IMAGES_MADE_FILE), 'utf8').split('\n').filter((line) => /^sha256:[0-9a-f]{64}$/.test(line)));
+    return new Set(readFileSync(join(dir, IMAGES_MADE_FILE), 'utf8').split('\n').filter(isFullImageId));
   } catch {
     return new Set();
   }

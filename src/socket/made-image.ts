@@ -17,9 +17,9 @@
  * A stream that ends with an `error` message made no image. Lines that do not parse (the first
  * one of a tail cut mid-line) are skipped.
  */
-export type ImageMaking = 'build' | 'commit' | 'import';
+import { isFullImageId } from '../docker/refs.js';
 
-const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+export type ImageMaking = 'build' | 'commit' | 'import';
 
 export function madeImageId(making: ImageMaking, status: number, tail: string): string | undefined {
   if (status < 200 || status >= 300) return undefined;
@@ -39,7 +39,7 @@ export function madeImageId(making: ImageMaking, status: number, tail: string): 
     // A build or import that failed part way answers 200 and ends with an error message.
     if (fields.error !== undefined || fields.errorDetail !== undefined) return undefined;
     const id = making === 'build' ? auxId(fields.aux) ?? (lines.length === 1 ? quietId(fields.stream) : undefined) : making === 'commit' ? fields.Id : fields.status;
-    if (typeof id === 'string' && IMAGE_ID.test(id)) made = id;
+    if (typeof id === 'string' && isFullImageId(id)) made = id;
   }
   return made;
 }
