@@ -3,7 +3,7 @@
  * labels, and the rewritten body or request target. Everything else passes through untouched.
  */
 import { goFieldMatch, objectLayout, type JsonMember, type JsonObjectLayout } from './json-object.js';
-import { routeOf } from './route.js';
+import { decodeQueryPart, routeOf } from './route.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -131,17 +131,10 @@ export function mergeBuildLabels(target: string, labels: Labels): Rewrite<string
   let first: string | undefined;
   for (const part of query.split('&')) {
     if (part === '') continue;
-    const eq = part.indexOf('=');
-    let name: string;
-    let value: string;
-    try {
-      name = decodeURIComponent((eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
-      value = eq === -1 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
-    } catch {
-      return { ok: false, message: 'the query string is not valid percent-encoding' };
-    }
-    if (name === 'labels') {
-      first ??= value;
+    const decoded = decodeQueryPart(part);
+    if (decoded === undefined) return { ok: false, message: 'the query string is not valid percent-encoding' };
+    if (decoded.name === 'labels') {
+      first ??= decoded.value;
     } else {
       kept.push(part);
     }

@@ -118,20 +118,32 @@ export function isCleanPath(path: string): boolean {
 const quote = (target: string) => JSON.stringify(target.slice(0, 200));
 
 /**
- * The first value of query parameter `name` in `target`, decoded as Go's `url.ParseQuery` decodes
- * it (`+` is a space), or undefined when absent or not decodable.
+ * One `name=value` part of a query string decoded as Go's `url.ParseQuery` decodes it (`+` is a
+ * space), or undefined when it is not valid percent-encoding.
+ */
+export function decodeQueryPart(part: string): { readonly name: string; readonly value: string } | undefined {
+  const eq = part.indexOf('=');
+  try {
+    return {
+      name: decodeURIComponent((eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ')),
+      value: eq === -1 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' ')),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The first value of query parameter `name` in `target`, or undefined when absent or when a part
+ * before it is not decodable.
  */
 export function firstQueryValue(target: string, name: string): string | undefined {
   const q = target.indexOf('?');
   if (q === -1) return undefined;
   for (const part of target.slice(q + 1).split('&')) {
-    const eq = part.indexOf('=');
-    try {
-      if (decodeURIComponent((eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ')) !== name) continue;
-      return eq === -1 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
-    } catch {
-      return undefined;
-    }
+    const decoded = decodeQueryPart(part);
+    if (decoded === undefined) return undefined;
+    if (decoded.name === name) return decoded.value;
   }
   return undefined;
 }
