@@ -17,6 +17,7 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           // No engine: DOCKER_HOST points nowhere and the state directory is the run's own.
           globalSetup: ['test/support/unit-setup.ts'],
+          setupFiles: ['test/support/worker-env.ts'],
           // Many unit tests wait on sockets and short timeouts, not the CPU: three workers on a
           // 2-CPU machine took the project from 27 s (one worker, the default there) to 13 s.
           maxWorkers: 3,
@@ -30,6 +31,7 @@ export default defineConfig({
           // Integration and end-to-end tests share one private engine: run files one at a time.
           fileParallelism: false,
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/worker-env.ts'],
         },
       },
     ],

@@ -1,7 +1,7 @@
 /**
  * Starts the suite's private engine, builds the base image, and points every test (and every
  * process a test spawns) at it, with a state directory of its own. The machine's own Docker is never used: DOCKER_HOST is replaced
- * and DOCKER_CONTEXT removed for the whole run.
+ * and DOCKER_CONTEXT removed in every worker (test/support/worker-env.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,24 +11,26 @@ import { buildBaseImage, startPrivateEngine } from './engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The engine the project's tests use: the private one, or (unit) a socket that does not exist. */
     dockerHost: string;
-    engineDir: string;
+    /** The private engine's directory; the unit project has none. */
+    engineDir?: string;
+    /** The run's own directory for session records. */
+    stateDir: string;
   }
 }
 
 export default function setup(project: TestProject) {
   const engine = startPrivateEngine();
   buildBaseImage(engine.host);
-  process.env.DOCKER_HOST = engine.host;
-  process.env.DOCKER_JANITOR_TEST_ENGINE_DIR = engine.dir;
-  delete process.env.DOCKER_CONTEXT;
-  // Runs in GitHub Actions must not append the fixtures' job summaries to the suite's own.
-  delete process.env.GITHUB_STEP_SUMMARY;
+  // Workers take DOCKER_HOST, the state directory and the engine's directory from what is
+  // provided here (test/support/worker-env.ts), not from this process's environment, which the
+  // unit project's setup shares.
   // Session records of this run live in a directory of its own: no test can see, or sweep, the
   // sessions a developer's own test runs recorded in the default $TMPDIR/docker-janitor.
   const stateDir = mkdtempSync(join(tmpdir(), 'dj-test-state-'));
-  process.env.DOCKER_JANITOR_STATE_DIR = stateDir;
   project.provide('dockerHost', engine.host);
+  project.provide('stateDir', stateDir);
   project.provide('engineDir', engine.dir);
   return () => {
     engine.stop();

@@ -100,7 +100,7 @@ function newCounts(): Counts {
 /** What the daemon's reference store (legacy store, repositories.json) says `reference` names. */
 function referenceTarget(reference: string): string | undefined {
   try {
-    const store = JSON.parse(readFileSync(join(inject('engineDir'), 'data/image/overlay2/repositories.json'), 'utf8')) as {
+    const store = JSON.parse(readFileSync(join(inject('engineDir') ?? '', 'data/image/overlay2/repositories.json'), 'utf8')) as {
       Repositories?: Record<string, Record<string, string>>;
     };
     for (const refs of Object.values(store.Repositories ?? {})) if (refs[reference]) return refs[reference];
