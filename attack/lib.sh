@@ -9,7 +9,7 @@ BB=attack3-bb
 
 engine_up() {
   if ! docker version >/dev/null 2>&1; then
-    DJ_TEST_ENGINE_ADDRESS_POOL=10.223.0.0/16 "$REPO/scripts/test-engine.sh" start "$ENG" >/dev/null || return 1
+    DJ_TEST_ENGINE_ADDRESS_POOL=${ATTACK_POOL:-10.223.0.0/16} "$REPO/scripts/test-engine.sh" start "$ENG" >/dev/null || return 1
   fi
   if ! docker image inspect "$BB" >/dev/null 2>&1; then
     local ctx; ctx=$(mktemp -d)

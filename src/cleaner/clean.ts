@@ -64,11 +64,11 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
 
   // One listing of every image gives the candidates (the dangling images and the temporary-tagged
   // leftovers of an earlier clean) and every image ID (to recognise the untagged parents Docker
-  // deletes with a child).
+  // deletes with a child, and the parents it must not: plan.ts keepParents).
   const [every, containers] = await Promise.all([engine.listImages({ all: true }), engine.listContainers()]);
   const { only } = context;
   const candidates = cleanupCandidates(every).filter((image) => !only || only.has(image.id));
-  const plan = planImageCleanup({ images: candidates, containers, options, now, scope: context.scope });
+  const plan = planImageCleanup({ images: candidates, containers, options, now, scope: context.scope, every });
   const skipped: SkippedImage[] = [...plan.skip];
   const prune = { ran: false, reclaimed: 0, skippedBecause: plan.prune.skippedBecause };
 
@@ -141,7 +141,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
       for (const item of pending) {
         const reference = item.refs[round];
         if (reference === undefined) continue;
-        const ref: ImageRef = { reference };
+        const ref: ImageRef = plan.keepParents.has(item.image.id) ? { reference, keepParents: true } : { reference };
         refs.push(ref);
         owner.set(ref, item);
       }
@@ -247,7 +247,7 @@ export async function cleanImages(engine: Engine, options: CleanImagesOptions, c
       // only if its references are still one repository's digests (a tag or digest of another
       // repository since is a 409) and no container uses it.
       if (digestOnly.length > 0) {
-        const refs = digestOnly.map((image): ImageRef => ({ id: image.id as FullImageId }));
+        const refs = digestOnly.map((image): ImageRef => (plan.keepParents.has(image.id) ? { id: image.id as FullImageId, keepParents: true } : { id: image.id as FullImageId }));
         const byId = await engine.removeImages(refs);
         refs.forEach((ref, position) => {
           const image = digestOnly[position] as ImageInfo;

@@ -40,8 +40,9 @@ export type ImageScope =
       readonly label: readonly [string, string];
       /**
        * Images made through the session socket: `session` is the label key naming the session
-       * that made an image, `made` the IDs the session recorded from the engine's answers. An
-       * image with that label but not recorded was made FROM one of them outside the socket
+       * that made an image, `made` the IDs the session recorded from the engine's answers (and
+       * the intermediate images a build made on its way, socket/made-image.ts `newAncestors`).
+       * An image with that label but not recorded was made FROM one of them outside the socket
        * (dockerd copies labels into child images): never the session's.
        */
       readonly build?: { readonly session: string; readonly made: ReadonlySet<string> };
@@ -60,6 +61,11 @@ export interface PlanInput {
   readonly now: number;
   /** Default `{ kind: 'all' }`. */
   readonly scope?: ImageScope | undefined;
+  /**
+   * Every image on the engine (`docker images --all`), for the untagged parents Docker deletes
+   * with an image ({@link ImagePlan.keepParents}); without it, none is kept.
+   */
+  readonly every?: readonly ImageInfo[];
 }
 
 export interface ImagePlan {
@@ -68,6 +74,13 @@ export interface ImagePlan {
   readonly skip: readonly SkippedImage[];
   /** Dangling images outside the filters or the scope: left alone, not reported one by one. */
   readonly filtered: readonly ImageInfo[];
+  /**
+   * Images in `remove` to remove with their untagged parents kept (`noprune`): Docker would
+   * delete an untagged parent with its last child, and one of those parents is outside the
+   * scope. A legacy build through the session socket reuses cached steps, which may be another
+   * process's untagged image made during the run: the session's image is then its child.
+   */
+  readonly keepParents: ReadonlySet<string>;
   /**
    * The daemon's prune is never planned: on Engine 20.10 it deletes digest-only images, skips its
    * label check for images without a Config, and takes dangling images made after the listing by
@@ -89,6 +102,14 @@ export const PRUNE_NOT_USED = "not used: the daemon's prune is not exact (see do
  * per name) counts once, with the tags and digests of all its entries.
  */
 export function cleanupCandidates(every: readonly ImageInfo[]): ImageInfo[] {
+  const byId = imagesById(every);
+  const parents = new Set<string>();
+  for (const image of byId.values()) if (image.parent) parents.add(image.parent);
+  return [...byId.values()].filter((image) => (image.repoTags.length === 0 && !parents.has(image.id)) || onlyTemporaryTags(image.repoTags));
+}
+
+/** One entry per image ID, with the tags and digests of all its entries. */
+function imagesById(every: readonly ImageInfo[]): Map<string, ImageInfo> {
   const byId = new Map<string, ImageInfo>();
   for (const image of every) {
     const known = byId.get(image.id);
@@ -99,9 +120,7 @@ export function cleanupCandidates(every: readonly ImageInfo[]): ImageInfo[] {
         : image,
     );
   }
-  const parents = new Set<string>();
-  for (const image of byId.values()) if (image.parent) parents.add(image.parent);
-  return [...byId.values()].filter((image) => (image.repoTags.length === 0 && !parents.has(image.id)) || onlyTemporaryTags(image.repoTags));
+  return byId;
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {
@@ -186,7 +205,47 @@ export function planImageCleanup(input: PlanInput): ImagePlan {
     }
   }
 
-  return { remove: childrenFirst(remove), skip, filtered, prune: { run: false, skippedBecause: remove.length === 0 ? 'nothing to remove' : PRUNE_NOT_USED } };
+  return {
+    remove: childrenFirst(remove),
+    skip,
+    filtered,
+    keepParents: parentsToKeep(remove, input.every, input.containers, input.scope),
+    prune: { run: false, skippedBecause: remove.length === 0 ? 'nothing to remove' : PRUNE_NOT_USED },
+  };
+}
+
+/**
+ * Which of `remove` must go with `noprune`. Docker (moby `imageDeleteHelper`) deletes an image's
+ * parent with it when the parent has no tag, no digest, no container and no other child, and so
+ * on up the chain. Within a session scope, every such parent must be one the scope would take
+ * itself, or one the session's socket recorded as made by its build; else the image goes alone
+ * (its own parents made by the build then stay too, dangling: less cleaned, nothing lost). Pure.
+ */
+function parentsToKeep(remove: readonly ImageInfo[], every: readonly ImageInfo[] | undefined, containers: readonly ContainerInfo[], scope: ImageScope | undefined): Set<string> {
+  const keep = new Set<string>();
+  if (!every || !scope || scope.kind !== 'session') return keep;
+  const byId = imagesById(every);
+  const children = new Map<string, string[]>();
+  for (const image of byId.values()) if (image.parent) children.set(image.parent, [...(children.get(image.parent) ?? []), image.id]);
+  const used = new Set(containers.map((container) => container.imageId));
+  const going = new Set(remove.map((image) => image.id));
+  const allowed = (image: ImageInfo) => inScope(image, scope) || scope.build?.made.has(image.id) === true;
+  for (const image of remove) {
+    let child = image.id;
+    const seen = new Set<string>([child]);
+    for (let parent = image.parent ? byId.get(image.parent) : undefined; parent && !seen.has(parent.id); parent = parent.parent ? byId.get(parent.parent) : undefined) {
+      // Docker stops at a parent that is named, used or has another child (one also going counts as gone).
+      if (parent.repoTags.length > 0 || parent.repoDigests.length > 0 || used.has(parent.id)) break;
+      if ((children.get(parent.id) ?? []).some((id) => id !== child && !going.has(id))) break;
+      if (!allowed(parent)) {
+        keep.add(image.id);
+        break;
+      }
+      seen.add(parent.id);
+      child = parent.id;
+    }
+  }
+  return keep;
 }
 
 /** Docker's prune semantics for `until`, `label=` and `label!=`, applied to one image. */

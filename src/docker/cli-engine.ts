@@ -139,12 +139,14 @@ function cliEngine(options: CliEngineOptions, everyFollow: Set<Subscription>, ro
       const client = await docker();
       const outcomes = new Map<ImageRef, ImageRemoval>();
       // IDs and references in separate batches: then every success's output is one clear segment.
-      const byId = refs.filter((ref) => 'id' in ref);
-      const byReference = refs.filter((ref) => !('id' in ref));
+      // Those that keep their parents (--no-prune) in batches of their own.
+      const byId = refs.filter((ref) => 'id' in ref && !ref.keepParents);
+      const byReference = refs.filter((ref) => !('id' in ref) && !ref.keepParents);
+      const keepingParents = refs.filter((ref) => ref.keepParents);
       // The engine went away part-way: the answers printed before are true (those images are
       // gone), the rest failed, and no further batch is sent. Nothing answered at all: it throws.
       let lost: DockerUnreachableError | undefined;
-      for (const group of [byId, byReference]) {
+      for (const group of [byId, byReference, ...(keepingParents.length > 0 ? [keepingParents.filter((ref) => 'id' in ref), keepingParents.filter((ref) => !('id' in ref))] : [])]) {
         for (const batch of chunks(group)) {
           const operands = batch.map((ref) => texts.get(ref) as string);
           if (lost) {
@@ -154,7 +156,7 @@ function cliEngine(options: CliEngineOptions, everyFollow: Set<Subscription>, ro
           let result: Pick<DockerResult, 'stdout' | 'stderr' | 'exitCode'>;
           try {
             // No -f, ever. The daemon removes images one at a time: a large batch gets time in proportion.
-            result = await client.run(['image', 'rm', ...operands], {
+            result = await client.run(['image', 'rm', ...(batch[0]?.keepParents ? ['--no-prune'] : []), ...operands], {
               allowFailure: true,
               timeoutMs: Math.max(client.timeoutMs, operands.length * 2_000),
             });

@@ -25,7 +25,14 @@ export type FullImageId = `sha256:${string}`;
  * deletes the image only when no other reference remains (Docker's own rule), which closes the
  * race with a tag or digest added after the listing. Never a short ID, never a user's name.
  */
-export type ImageRef = { readonly id: FullImageId } | { readonly reference: string };
+export type ImageRef = ({ readonly id: FullImageId } | { readonly reference: string }) & {
+  /**
+   * Keep the untagged parents (`noprune`): by default Docker deletes an image's untagged parents
+   * with it, when nothing else uses or names them, and one of them may not be the cleaner's to
+   * remove (plan.ts `keepParents`).
+   */
+  readonly keepParents?: boolean;
+};
 
 /** Docker label filters: `KEY` (present) or `KEY=VALUE` (equal); all must match. */
 export type LabelFilters = readonly string[];

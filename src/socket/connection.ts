@@ -24,7 +24,8 @@ import { AnswerFramer, type AnswerTap } from './answer-framing.js';
 import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
 import { implicitVolumesOf, type ImplicitVolume } from './implicit-volumes.js';
-import { madeImageId } from './made-image.js';
+import type { ImageParents } from './image-list.js';
+import { madeImageId, newAncestors } from './made-image.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
 import { appendLabelChange, buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels, type Rewrite } from './rewrite.js';
 import { routeOf } from './route.js';
@@ -39,8 +40,16 @@ export interface RelayOptions {
    * from an image inherit its labels, also those another client makes directly on the engine.
    */
   readonly imageLabels: () => Labels;
-  /** An image made through the socket (a build, commit or import answered with its ID). Never throws. */
+  /**
+   * An image made through the socket (a build, commit or import answered with its ID), and each
+   * intermediate image a build made on its way (made-image.ts `newAncestors`). Never throws.
+   */
   readonly onImageMade?: (id: string) => void;
+  /**
+   * Every image on the engine with its parent (image-list.ts), undefined when not known. A build
+   * waits for it before it goes to the engine, and asks again once its answer named the image.
+   */
+  readonly listImages?: () => Promise<ImageParents | undefined>;
   /** Largest create body collected for labelling; a larger one is answered 413. */
   readonly maxBodyBytes: number;
   readonly connectUpstream: () => Socket;
@@ -58,8 +67,11 @@ type Mode =
   | { kind: 'length'; remaining: number; takeover: boolean }
   | { kind: 'chunked'; scanner: ChunkedScanner; takeover: boolean }
   | { kind: 'collect'; head: RequestHead; container: boolean; scanner: ChunkedScanner | undefined; remaining: number; chunks: Buffer[]; size: number }
-  /** Creating a container's named volumes before its create goes up: the client's bytes wait. */
-  | { kind: 'volumes' }
+  /**
+   * Creating a container's named volumes before its create goes up, or listing the images before
+   * a build goes up: the client's bytes wait.
+   */
+  | { kind: 'waiting' }
   | { kind: 'await-answer' }
   | { kind: 'tunnel' }
   | { kind: 'closed' };
@@ -185,11 +197,11 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
     }
     // The named volumes first, each with the session label, then the create: the client's
     // later bytes wait in `pending` meanwhile.
-    mode = { kind: 'volumes' };
+    mode = { kind: 'waiting' };
     void (async () => {
       for (const volume of volumes.volumes) {
         const created = await options.createVolume(volume);
-        if (mode.kind !== 'volumes') return;
+        if (mode.kind !== 'waiting') return;
         if (!created.ok) return fail(created.status, created.message);
       }
       requestGoesUp(labelled, collect.head, 'create');
@@ -235,14 +247,31 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
         if (!rewritten.ok) return fail(400, `${head.method} ${head.target.slice(0, 200)}: ${rewritten.message}`);
         // The answer names the image made: the session records it as its own (made-image.ts).
         const making = route.kind === 'build' ? 'build' : route.making;
-        const onImageMade = options.onImageMade;
-        const tap: AnswerTap | undefined = onImageMade
-          ? ({ status, tail }) => {
-              const id = madeImageId(making, status, tail);
-              if (id !== undefined) onImageMade(id);
-            }
-          : undefined;
-        requestGoesUp(renderRequestHead(head, { target: rewritten.value }), head, 'plain', tap);
+        const { onImageMade, listImages } = options;
+        const labelled = renderRequestHead(head, { target: rewritten.value });
+        const tapFor =
+          (existed: ImageParents | undefined): AnswerTap =>
+          ({ status, tail }) => {
+            const id = madeImageId(making, status, tail);
+            if (id === undefined || !onImageMade) return;
+            onImageMade(id);
+            // A legacy build's intermediate images: the session's too. Its cached steps are not
+            // (another process's untagged image may be one): teardown keeps those (cleaner/plan.ts).
+            if (existed && listImages) void listImages().then((now) => now && newAncestors(id, now, existed).forEach((ancestor) => onImageMade(ancestor)));
+          };
+        if (route.kind !== 'build' || !onImageMade || !listImages) {
+          requestGoesUp(labelled, head, 'plain', onImageMade ? tapFor(undefined) : undefined);
+        } else {
+          // Which images existed before the build: the engine's cache may reuse them.
+          mode = { kind: 'waiting' };
+          void listImages().then((existed) => {
+            if (mode.kind !== 'waiting') return;
+            requestGoesUp(labelled, head, 'plain', tapFor(existed));
+            startBody(head, false);
+            work();
+          });
+          return;
+        }
       }
     } else {
       requestGoesUp(raw, head, takeover ? 'may-take-over' : 'plain');
@@ -295,7 +324,7 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
         toUpstream(pending);
         pending = EMPTY;
       } else {
-        // await-answer and volumes hold the bytes until they are done; closed drops them.
+        // await-answer and waiting hold the bytes until they are done; closed drops them.
         if (m.kind === 'closed') pending = EMPTY;
         break;
       }
@@ -307,7 +336,7 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
   const passEndUpstream = () => {
     if (!clientEnded || pending.length > 0 || upstream.destroyed) return;
     if (mode.kind === 'collect') return fail(400, 'the request body ended early');
-    if (mode.kind === 'await-answer' || mode.kind === 'volumes' || mode.kind === 'closed') return;
+    if (mode.kind === 'await-answer' || mode.kind === 'waiting' || mode.kind === 'closed') return;
     upstream.end();
   };
 

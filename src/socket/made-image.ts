@@ -44,6 +44,22 @@ export function madeImageId(making: ImageMaking, status: number, tail: string): 
   return made;
 }
 
+/**
+ * The intermediate images a build made on its way to `made`: its parents, nearest first, up to
+ * the first one that existed when the build started (`existed`: a cached step or the base, which
+ * may be another process's image) or that the listing does not know. Only the legacy builder
+ * leaves such parents (BuildKit's images have none). Pure.
+ */
+export function newAncestors(made: string, parents: ReadonlyMap<string, string | undefined>, existed: ReadonlySet<string> | ReadonlyMap<string, unknown>): string[] {
+  const found: string[] = [];
+  const seen = new Set([made]);
+  for (let id = parents.get(made); id !== undefined && parents.has(id) && !existed.has(id) && !seen.has(id); id = parents.get(id)) {
+    seen.add(id);
+    found.push(id);
+  }
+  return found;
+}
+
 function quietId(stream: unknown): unknown {
   return typeof stream === 'string' ? stream.trim() : undefined;
 }

@@ -15,6 +15,7 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { checkPrivateDir } from '../private/dir.js';
+import { listImageParents } from './image-list.js';
 import { relayConnection, type RelayedConnection } from './connection.js';
 import { DEFAULT_IN_FLIGHT_MS, type CloseReport } from './close-report.js';
 import type { ImplicitVolume } from './implicit-volumes.js';
@@ -27,6 +28,8 @@ import { createVolume, volumeAgent, type VolumeCreation } from './volume-create.
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** How long the socket waits for the engine to create a container's named volume. */
 export const VOLUME_CREATE_TIMEOUT_MS = 60_000;
+/** How long a build waits for the socket's image listing (then it goes without: image-list.ts). */
+export const IMAGE_LIST_TIMEOUT_MS = 30_000;
 
 export interface SessionSocketOptions {
   /** Where to listen: a path in a directory owned by this user with mode 0700. */
@@ -46,7 +49,9 @@ export interface SessionSocketOptions {
   readonly imageLabels?: () => Labels;
   /**
    * Called with the ID of each image made through the socket with `imageLabels` (a build, a
-   * commit, an import), once the engine's answer names it; the session records it as its own.
+   * commit, an import), once the engine's answer names it, and of each intermediate image a
+   * build made (the socket lists the images before and after it); the session records them as
+   * its own.
    */
   readonly onImageMade?: (id: string) => void;
   readonly maxBodyBytes?: number;
@@ -87,14 +92,15 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   if (options.fd === undefined && existsSync(path)) throw new SessionSocketError(`session socket ${path}: the path already exists`, path);
   /** Each open client connection, with its relay (what it knows of creates in flight). */
   const connections = new Map<Socket, RelayedConnection>();
-  // Named volumes the relay creates before a container create: kept-alive engine connections of
-  // their own (not for an ssh command upstream), and the creates in flight, for close.
+  // Named volumes the relay creates before a container create, and the image listings around a
+  // build: kept-alive engine connections of their own (not for an ssh command upstream), and the
+  // creates in flight, for close.
   const volumes = volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream));
   const volumeCreates = new Set<Promise<VolumeCreation>>();
   const relay = {
     labels: options.labels,
     imageLabels: options.imageLabels ?? (() => ({})),
-    ...(options.onImageMade ? { onImageMade: options.onImageMade } : {}),
+    ...(options.onImageMade ? { onImageMade: options.onImageMade, listImages: () => listImageParents(volumes, IMAGE_LIST_TIMEOUT_MS) } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     createVolume: (volume: ImplicitVolume) => {
       const creation = createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS);

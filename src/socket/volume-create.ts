@@ -1,10 +1,10 @@
 /**
- * The one request the session socket makes on its own: `POST /volumes/create` for a named
- * volume a container create is about to make (implicit-volumes.ts), with the session label, on
- * a connection of its own to the same engine (any upstream: unix, TCP, TLS, ssh). dockerd
- * answers 201 with the volume whether it created it or it existed already; an existing volume is
- * returned unchanged, labels included, so a volume that was there before, or that another client
- * created first, never gets the session label.
+ * A request the session socket makes on its own (image-list.ts has the other): `POST
+ * /volumes/create` for a named volume a container create is about to make (implicit-volumes.ts),
+ * with the session label, on a connection of its own to the same engine (any upstream: unix,
+ * TCP, TLS, ssh). dockerd answers 201 with the volume whether it created it or it existed
+ * already; an existing volume is returned unchanged, labels included, so a volume that was there
+ * before, or that another client created first, never gets the session label.
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';

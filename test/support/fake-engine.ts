@@ -9,7 +9,7 @@
  *    the reference goes, and the image is deleted only when no reference remains, quietly kept
  *    when a container or a child appeared;
  *  - running containers and children are hard conflicts, stopped containers soft;
- *  - untagged parents are deleted with their last child, quietly;
+ *  - untagged parents are deleted with their last child, quietly (not with `keepParents`, noprune);
  *  - `dangling` listings include digest-only images (20.10) and hide untagged images with children.
  *
  * Hooks inject what another process would do between two calls (`beforeCall`) or inside the
@@ -327,7 +327,8 @@ export class FakeEngine implements Engine {
   }
 
   private removeOne(ref: ImageRef): ImageRemoval {
-    if ('id' in ref) return this.removeById(ref.id);
+    const prune = ref.keepParents !== true;
+    if ('id' in ref) return this.removeById(ref.id, prune);
     const reference = ref.reference;
     const image = [...this.images.values()].find((item) => item.refs.includes(reference));
     if (!image) return { kind: 'gone', message: `No such image: ${reference}` };
@@ -349,12 +350,12 @@ export class FakeEngine implements Engine {
     }
     if (image.refs.length > 0) return { kind: 'untagged', untagged };
     const deleted: FullImageId[] = [];
-    const outcome = this.deleteHelper(image.id, untagged, deleted, true);
+    const outcome = this.deleteHelper(image.id, untagged, deleted, true, prune);
     if (outcome) return outcome;
     return deleted.length > 0 ? { kind: 'removed', deleted, untagged } : { kind: 'untagged', untagged };
   }
 
-  private removeById(id: FullImageId): ImageRemoval {
+  private removeById(id: FullImageId, prune: boolean): ImageRemoval {
     const image = this.images.get(id);
     if (!image) return { kind: 'gone', message: `No such image: ${id}` };
     const untagged: string[] = [];
@@ -365,13 +366,13 @@ export class FakeEngine implements Engine {
       image.refs = [];
     }
     const deleted: FullImageId[] = [];
-    const outcome = this.deleteHelper(id, untagged, deleted, false);
+    const outcome = this.deleteHelper(id, untagged, deleted, false, prune);
     if (outcome) return outcome;
     return { kind: 'removed', deleted, untagged };
   }
 
-  /** `imageDeleteHelper`: undefined when deleted (or quietly kept), else the conflict. */
-  private deleteHelper(id: FullImageId, untagged: string[], deleted: FullImageId[], quiet: boolean): ImageRemoval | undefined {
+  /** `imageDeleteHelper`: undefined when deleted (or quietly kept), else the conflict. `prune`: false for `noprune`. */
+  private deleteHelper(id: FullImageId, untagged: string[], deleted: FullImageId[], quiet: boolean, prune = true): ImageRemoval | undefined {
     const image = this.images.get(id);
     if (!image) return undefined;
     const conflict = this.conflict(image, { soft: true, stoppedToo: true });
@@ -386,7 +387,7 @@ export class FakeEngine implements Engine {
     untagged.push(...image.refs);
     this.images.delete(id);
     deleted.push(id);
-    if (image.parent) this.deleteHelper(image.parent, untagged, deleted, true);
+    if (image.parent && prune) this.deleteHelper(image.parent, untagged, deleted, true);
     return undefined;
   }
 

@@ -235,8 +235,8 @@ function engineOver(http: ApiHttp, options: ApiEngineOptions): Engine {
       return removals(
         refs,
         async (ref) => {
-          // No query at all: `force` is never sent, `noprune` keeps its default (untagged parents go too).
-          const answer = await http.request('DELETE', `/images/${encodePath(texts.get(ref) as string)}`);
+          // `force` is never sent; `noprune` only when asked (by default untagged parents go too).
+          const answer = await http.request('DELETE', `/images/${encodePath(texts.get(ref) as string)}`, ref.keepParents ? { query: { noprune: '1' } } : undefined);
           return mapImageDelete(answer.status, tryJson(answer.body), answer.body);
         },
         failedImage,

@@ -135,6 +135,43 @@ describe('a session with the socket (the default)', () => {
     expect(result.images?.removed.map((i) => i.id)).not.toContain(userBuild);
   });
 
+  it("builds reuse the engine's cache: another terminal's untagged image made during the run, under a build's cached step or a commit, stays; the run's own builds leave none of their intermediate images", async () => {
+    const images = () => dockerSync(['images', '-aq', '--no-trunc']).split('\n').filter(Boolean).sort();
+    const untouched = images();
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const session = await openSession({ ...OPTIONS, images: 'before-and-own' }, { env: testEnv });
+    session.exportEnv(testEnv);
+    const docker = inEnv(testEnv);
+    const context = mkdtempSync(join(tmpdir(), 'dj-socket-cache-'));
+    const build = (dockerfile: string, via: (args: string[]) => string, quiet = true) => {
+      writeFileSync(join(context, 'Dockerfile'), dockerfile);
+      const output = via(['build', ...(quiet ? ['-q'] : []), context]);
+      return quiet ? output : dockerSync(['image', 'inspect', '-f', '{{.Id}}', /Successfully built (\w+)/.exec(output)?.[1] ?? 'none']);
+    };
+    // Another terminal, directly on the engine, during the run: an untagged build (attack/100, 102).
+    const theirs = build(`FROM ${BASE_IMAGE}\nRUN echo theirs > /theirs\n`, (args) => dockerSync(args));
+    // The tests: the same Dockerfile (every step but the label steps from the cache, on top of
+    // theirs), a commit of a container run from theirs, and builds of their own, quiet or not.
+    const cached = build(`FROM ${BASE_IMAGE}\nRUN echo theirs > /theirs\n`, docker);
+    const parentOf = (id: string) => dockerSync(['image', 'inspect', '-f', '{{.Parent}}', id]);
+    const labelStep = parentOf(cached);
+    expect(parentOf(labelStep)).toBe(theirs);
+    docker(['run', '--name', 'cache-commit-src', theirs, 'true']);
+    const committed = docker(['commit', 'cache-commit-src']);
+    docker(['rm', 'cache-commit-src']);
+    build(`FROM ${BASE_IMAGE}\nRUN echo one > /one\nRUN echo two > /two\n`, docker);
+    build(`FROM ${BASE_IMAGE}\nRUN echo three > /three\n`, docker, false);
+    rmSync(context, { recursive: true, force: true });
+
+    const result = await session.teardown();
+    expect(result.incomplete).toBeFalsy();
+    expect(exists('image', theirs)).toBe(true);
+    expect([exists('image', cached), exists('image', committed)]).toEqual([false, false]);
+    // Left: theirs, and the label step on it (the cached build went alone, noprune: nothing of theirs lost).
+    const left = images().filter((id) => !untouched.includes(id));
+    expect(left.sort()).toEqual([theirs, labelStep].sort());
+  });
+
   it.skipIf(!existsSync(PYTHON) || !existsSync(COMPOSE))('python3-docker and docker-compose 1.29 (network_mode: none) through the socket leave nothing after teardown', async () => {
     const testEnv: NodeJS.ProcessEnv = { ...env };
     const session = await openSession(OPTIONS, { env: testEnv });

@@ -323,6 +323,28 @@ describe('cleanImages: scope', () => {
     expect(engine.has(old)).toBe(true);
   });
 
+  it("before-and-own: a socket build's image on another process's untagged image (a cached step) goes without it (noprune); its own build's steps go with it", async () => {
+    const engine = new FakeEngine();
+    const base = engine.addImage({ tags: ['base:1'] });
+    const before = new Set(engine.images.keys());
+    const built = { [label[0]]: '', 'docker-janitor.build-session': label[1] };
+    // Another terminal's `docker build .` during the run: untagged, and the cache of the same steps.
+    const theirs = engine.addImage({ parent: base });
+    const cachedLabelStep = engine.addImage({ parent: theirs, labels: { 'docker-janitor.build-session': label[1] } });
+    const cachedMade = engine.addImage({ parent: cachedLabelStep, labels: built });
+    // A fresh build through the socket: its RUN step and label steps, all recorded.
+    const run = engine.addImage({ parent: base });
+    const labelStep = engine.addImage({ parent: run, labels: { 'docker-janitor.build-session': label[1] } });
+    const made = engine.addImage({ parent: labelStep, labels: built });
+    const build = { session: 'docker-janitor.build-session', made: new Set([cachedLabelStep, cachedMade, run, labelStep, made]) };
+    const result = await clean(engine, {}, { scope: { kind: 'session', mode: 'before-and-own', before, label, build } });
+    expect(engine.has(theirs)).toBe(true);
+    expect(ids(result.removed)).toEqual([cachedMade, made, labelStep, run].sort());
+    // The cached build's label step stays, dangling: less cleaned, nothing of theirs lost.
+    expect(engine.has(cachedLabelStep)).toBe(true);
+    expect(removals(engine)).toEqual(expect.arrayContaining([expect.objectContaining({ keepParents: true })]));
+  });
+
   it('an image another client removes as it is tagged (the daemon answers 500): skipped gone, the rest still removed', async () => {
     const engine = new FakeEngine();
     const a = engine.addImage();

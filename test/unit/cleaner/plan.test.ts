@@ -389,6 +389,61 @@ describe('planImageCleanup: scope', () => {
       expect(inScope(emptyOnly, { ...scope, before: new Set() })).toBe(false);
     });
 
+    describe('untagged parents Docker would delete with an image (keepParents: noprune)', () => {
+      const build = (made: readonly ImageInfo[]) => ({ session: 'docker-janitor.build-session', made: new Set(made.map((item) => item.id)) });
+      const base = image({ repoTags: ['base:1'] });
+      const plan = (remove: ImageInfo, every: readonly ImageInfo[], made: readonly ImageInfo[], containers: readonly ContainerInfo[] = []) =>
+        planImageCleanup({ images: [remove], every, containers, options: DEFAULTS, now: NOW, scope: { kind: 'session', mode: 'before-and-own', before: new Set([base.id]), label, build: build(made) } });
+
+      it("a build's cached step on another process's untagged image made during the run: the session's image goes alone", () => {
+        const theirs = image({ parent: base.id });
+        const labelStep = image({ parent: theirs.id, labels: { 'docker-janitor.build-session': 's1' } });
+        const made = image({ parent: labelStep.id, labels: { 'docker-janitor.session': '', 'docker-janitor.build-session': 's1' } });
+        const result = plan(made, [base, theirs, labelStep, made], [made, labelStep]);
+        expect(ids(result.remove)).toEqual([made.id]);
+        expect([...result.keepParents]).toEqual([made.id]);
+      });
+
+      it('the intermediate images its own build made (recorded), up to a tagged base: pruned with it as before', () => {
+        const run = image({ parent: base.id });
+        const labelStep = image({ parent: run.id, labels: { 'docker-janitor.build-session': 's1' } });
+        const made = image({ parent: labelStep.id, labels: { 'docker-janitor.session': '', 'docker-janitor.build-session': 's1' } });
+        expect([...plan(made, [base, run, labelStep, made], [made, labelStep, run]).keepParents]).toEqual([]);
+        // Not recorded (the socket could not list the images): kept, never guessed.
+        expect([...plan(made, [base, run, labelStep, made], [made]).keepParents]).toEqual([made.id]);
+      });
+
+      it('a parent from before the session, or one Docker would not delete (tagged, used, another child), needs no noprune', () => {
+        const old = image({ parent: base.id });
+        const oldChain = image({ parent: old.id, labels: { 'docker-janitor.session': '', 'docker-janitor.build-session': 's1' } });
+        const result = planImageCleanup({
+          images: [oldChain],
+          every: [base, old, oldChain],
+          containers: [],
+          options: DEFAULTS,
+          now: NOW,
+          scope: { kind: 'session', mode: 'before-and-own', before: new Set([base.id, old.id]), label, build: build([oldChain]) },
+        });
+        expect([...result.keepParents]).toEqual([]);
+        const theirs = image({ parent: base.id });
+        const made = image({ parent: theirs.id, labels: { 'docker-janitor.session': '', 'docker-janitor.build-session': 's1' } });
+        const sibling = image({ parent: theirs.id });
+        expect([...plan(made, [base, theirs, made, sibling], [made]).keepParents]).toEqual([]);
+        expect([...plan(made, [base, theirs, made], [made], [container(theirs.id, 'exited')]).keepParents]).toEqual([]);
+        expect([...plan(made, [base, { ...theirs, repoTags: ['theirs:1'] }, made], [made]).keepParents]).toEqual([]);
+        // Another child that is going too does not keep the parent: Docker deletes it with the last one.
+        const second = image({ parent: theirs.id, labels: { 'docker-janitor.session': '', 'docker-janitor.build-session': 's1' } });
+        const both = planImageCleanup({ images: [made, second], every: [base, theirs, made, second], containers: [], options: DEFAULTS, now: NOW, scope: { kind: 'session', mode: 'before-and-own', before: new Set([base.id]), label, build: build([made, second]) } });
+        expect([...both.keepParents].sort()).toEqual([made.id, second.id].sort());
+      });
+
+      it("outside a session scope (clean, images: 'all') nothing is kept", () => {
+        const theirs = image({ parent: base.id });
+        const made = image({ parent: theirs.id });
+        expect([...planImageCleanup({ images: [made], every: [base, theirs, made], containers: [], options: DEFAULTS, now: NOW }).keepParents]).toEqual([]);
+      });
+    });
+
     it('made-during: an unrecorded image made during the run is taken as any other made during the run', () => {
       const derived = built('s1');
       const scope = { kind: 'session', mode: 'made-during', before: new Set<string>(), label, build: { session: 'docker-janitor.build-session', made: new Set<string>() } } as const;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { madeImageId } from '../../../src/socket/made-image.js';
+import { imageParents } from '../../../src/socket/image-list.js';
+import { madeImageId, newAncestors } from '../../../src/socket/made-image.js';
 
 // Answers recorded from dockerd 20.10.24 (API 1.41), cut to their ends.
 const ID = 'sha256:33122d11c80b13747828944c37a0511327c5c1df5d8821dcdcd13c203dc83722';
@@ -45,5 +46,37 @@ describe('madeImageId: the image an answer says was made', () => {
   it('only full sha256 IDs', () => {
     expect(madeImageId('commit', 201, '{"Id":"sha256:1234"}')).toBeUndefined();
     expect(madeImageId('build', 200, '{"aux":{"ID":"33122d11c80b"}}')).toBeUndefined();
+  });
+});
+
+describe('newAncestors: the intermediate images a build made on its way', () => {
+  const id = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+  // base <- theirs (another process, before the build) <- run <- label <- made
+  const parents = new Map([
+    [id(1), undefined],
+    [id(2), id(1)],
+    [id(3), id(2)],
+    [id(4), id(3)],
+    [id(5), id(4)],
+  ]);
+
+  it('its parents, nearest first, up to the first that existed before the build (a cached step, the base)', () => {
+    expect(newAncestors(id(5), parents, new Set([id(1), id(2)]))).toEqual([id(4), id(3)]);
+    expect(newAncestors(id(5), parents, new Map([[id(1), undefined]]))).toEqual([id(4), id(3), id(2)]);
+    // A build wholly from the cache (the image existed): its parents existed too.
+    expect(newAncestors(id(5), parents, new Set([id(1), id(2), id(3), id(4), id(5)]))).toEqual([]);
+  });
+
+  it('stops at a parent the listing does not know, and at a loop', () => {
+    expect(newAncestors(id(5), new Map([[id(5), id(4)]]), new Set())).toEqual([]);
+    expect(newAncestors(id(5), new Map([[id(5), id(4)], [id(4), id(5)]]), new Set())).toEqual([id(4)]);
+  });
+
+  it('imageParents reads an /images/json answer; anything else is no listing', () => {
+    const listing = imageParents(JSON.stringify([{ Id: id(2), ParentId: id(1) }, { Id: id(1), ParentId: '' }]));
+    expect(listing && [...listing]).toEqual([[id(2), id(1)], [id(1), undefined]]);
+    expect(imageParents('{"message":"no"}')).toBeUndefined();
+    expect(imageParents('[{"ParentId":""}]')).toBeUndefined();
+    expect(imageParents('not json')).toBeUndefined();
   });
 });
