@@ -39,12 +39,12 @@ afterAll(() => {
   registry?.stop();
   resetEngine();
   // The API-level record of every request both suites sent: no image removal carries force,
-  // nor any query at all.
+  // nor any query but noprune=1 (keepParents).
   const imageDeletes = requests.filter((request) => request.method === 'DELETE' && /^\/v1\.\d+\/images\//.test(request.path));
   expect(imageDeletes.length).toBeGreaterThan(5);
   for (const request of imageDeletes) {
     expect(request.path).not.toMatch(/force/i);
-    expect(request.path).not.toContain('?');
+    expect(request.path).toMatch(/^[^?]*(?:\?noprune=1)?$/);
   }
   // And the CLI never ran `image rm` with -f/--force.
   const imageRms = commands.filter((args) => (args[0] === 'image' && args[1] === 'rm') || args[0] === 'rmi');
@@ -234,6 +234,27 @@ describe.each(['api', 'cli'] as const)('Engine over %s', (transport) => {
       const answer = (await engine.removeImages([ref])).get(ref);
       expect(answer).toMatchObject({ kind: 'conflict', reason: 'in-use' });
       expect(imageId(tag)).toBe(id);
+    });
+
+    it('keepParents (noprune): the untagged parent stays; without it, it goes with its child', async () => {
+      const pair = () => {
+        const parentTag = `${name('np-parent')}:1`;
+        const parent = buildImage({ tag: parentTag });
+        const childTag = `${name('np-child')}:1`;
+        const child = buildImage({ from: parentTag, tag: childTag });
+        dockerSync(['rmi', parentTag]);
+        return { parent, child, childTag };
+      };
+      const kept = pair();
+      const pruned = pair();
+      const refs: ImageRef[] = [{ reference: kept.childTag, keepParents: true }, { reference: pruned.childTag }];
+      const answers = await engine.removeImages(refs);
+      // `deleted` also names the layers that went (their chain IDs).
+      const first = answers.get(refs[0] as ImageRef);
+      expect(first).toMatchObject({ kind: 'removed', deleted: expect.arrayContaining([kept.child]) });
+      expect(first?.kind === 'removed' && first.deleted).not.toContain(kept.parent);
+      expect(answers.get(refs[1] as ImageRef)).toMatchObject({ kind: 'removed', deleted: expect.arrayContaining([pruned.child, pruned.parent]) });
+      expect([imageExists(kept.child), imageExists(kept.parent), imageExists(pruned.parent)]).toEqual([false, true, false]);
     });
 
     it('refuses short IDs and bare names before sending anything', async () => {
