@@ -9,7 +9,8 @@
  * ended when the engine's answer starts (the object then exists, for a listing to find), or
  * after `inFlightMs` (connection.ts says why: the daemon finishes a create whose connection is
  * dropped). A named volume the socket is creating for a container create (volume-create.ts) is
- * waited for the same way. It resolves when that is done, with what it did.
+ * waited for the same way, and so is the image listing after a build (image-list.ts: it records
+ * the images the build made). It resolves when that is done, with what it did.
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -97,10 +98,18 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   // creates in flight, for close.
   const volumes = volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream));
   const volumeCreates = new Set<Promise<VolumeCreation>>();
+  // The image listings in flight: the one after a build records the images it made (connection.ts).
+  const imageListings = new Set<Promise<unknown>>();
+  const listImages = () => {
+    const listing = listImageParents(volumes, IMAGE_LIST_TIMEOUT_MS);
+    imageListings.add(listing);
+    void listing.then(() => imageListings.delete(listing));
+    return listing;
+  };
   const relay = {
     labels: options.labels,
     imageLabels: options.imageLabels ?? (() => ({})),
-    ...(options.onImageMade ? { onImageMade: options.onImageMade, listImages: () => listImageParents(volumes, IMAGE_LIST_TIMEOUT_MS) } : {}),
+    ...(options.onImageMade ? { onImageMade: options.onImageMade, listImages } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     createVolume: (volume: ImplicitVolume) => {
       const creation = createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS);
@@ -167,6 +176,9 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
         }),
       );
     }
+    // A build answered just before the close: the images it made are recorded before teardown
+    // reads them (else they would stay, not known as the run's). Not counted as creates.
+    for (const listing of imageListings) waits.push(settledWithin(listing, inFlightMs).then(() => undefined));
     await Promise.all(waits);
     volumes.destroy();
     return { dropped, answered, cutOff, ms: performance.now() - started };
