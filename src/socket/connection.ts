@@ -50,6 +50,8 @@ export interface RelayOptions {
    * waits for it before it goes to the engine, and asks again once its answer named the image.
    */
   readonly listImages?: () => Promise<ImageParents | undefined>;
+  /** Whether `id` was given to `onImageMade` already (by any connection of this socket). */
+  readonly madeHere?: (id: string) => boolean;
   /** Largest create body collected for labelling; a larger one is answered 413. */
   readonly maxBodyBytes: number;
   readonly connectUpstream: () => Socket;
@@ -254,6 +256,10 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
           ({ status, tail }) => {
             const id = madeImageId(making, status, tail);
             if (id === undefined || !onImageMade) return;
+            // A build answered wholly from the cache names an image that existed before it: the
+            // run's only when this socket made it. One with the same steps made outside the
+            // socket (its labels copied on purpose) is not.
+            if (existed?.has(id) && !options.madeHere?.(id)) return problem(`build answered with ${id}, an image that existed before it and was not made through this socket: not recorded as the run's`);
             onImageMade(id);
             // A legacy build's intermediate images: the session's too. Its cached steps are not
             // (another process's untagged image may be one): teardown keeps those (cleaner/plan.ts).

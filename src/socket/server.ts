@@ -100,6 +100,14 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   const volumeCreates = new Set<Promise<VolumeCreation>>();
   // The image listings in flight: the one after a build records the images it made (connection.ts).
   const imageListings = new Set<Promise<unknown>>();
+  // The images recorded as made through this socket, for a build answered from the cache.
+  const made = new Set<string>();
+  const onImageMade = options.onImageMade
+    ? (id: string) => {
+        made.add(id);
+        options.onImageMade?.(id);
+      }
+    : undefined;
   const listImages = () => {
     const listing = listImageParents(volumes, IMAGE_LIST_TIMEOUT_MS);
     imageListings.add(listing);
@@ -109,7 +117,7 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   const relay = {
     labels: options.labels,
     imageLabels: options.imageLabels ?? (() => ({})),
-    ...(options.onImageMade ? { onImageMade: options.onImageMade, listImages } : {}),
+    ...(onImageMade ? { onImageMade, listImages, madeHere: (id: string) => made.has(id) } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     createVolume: (volume: ImplicitVolume) => {
       const creation = createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS);

@@ -231,3 +231,61 @@ describe('refused before anything goes upstream', () => {
     expect(seen.map((r) => r.target)).toEqual(['/containers/c1/start']);
   });
 });
+
+describe('images made through the socket: a build waits for the image listing, and the images it made are reported', () => {
+  const id = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+  const json = (body: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const listing = (images: Array<[number, number | undefined]>) => json(JSON.stringify(images.map(([n, parent]) => ({ Id: id(n), ParentId: parent === undefined ? '' : id(parent) }))));
+  const built = (n: number) => json(`{"stream":"Step 2/2 : RUN x\\n"}\r\n{"aux":{"ID":"${id(n)}"}}\r\n{"stream":"Successfully built ${id(n).slice(7, 19)}\\n"}\r\n`);
+  let made: string[];
+  let problems: string[];
+
+  beforeEach(async () => {
+    await socket.close();
+    made = [];
+    problems = [];
+    socket = await startSessionSocket({
+      path: join(dir, 'made.sock'),
+      upstream: { socketPath: join(dir, 'engine.sock') },
+      labels: SESSION,
+      imageLabels: () => ({ 'docker-janitor.build-session': 's1' }),
+      onImageMade: (image) => made.push(image),
+      onProblem: (message) => problems.push(message),
+    });
+  });
+
+  const settle = async () => {
+    for (let waited = 0; waited < 2_000 && seen.filter((r) => r.target.startsWith('/images/json')).length < 2; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+
+  it("the listing before the build, on a connection of its own; after the answer, the build's image and the parents it made (not the cached one, theirs, nor the base)", async () => {
+    // base 1 <- theirs 2 (existed: a cached step) <- run 3 <- label 4 <- made 5
+    let builds = 0;
+    script = (request) =>
+      request.target.startsWith('/images/json')
+        ? { answer: builds === 0 ? listing([[1, undefined], [2, 1]]) : listing([[1, undefined], [2, 1], [3, 2], [4, 3], [5, 4]]) }
+        : (builds++, { answer: built(5) });
+    await exchange([{ send: post('/v1.41/build?q=0', ''), until: /Successfully built/ }]);
+    await settle();
+    const order = seen.map((r) => `${r.method} ${r.target.replace(/\?.*/, '')}`);
+    expect(order).toEqual(['GET /images/json', 'POST /v1.41/build', 'GET /images/json']);
+    expect(seen[0]?.connection).not.toBe(seen[1]?.connection);
+    expect(made).toEqual([id(5), id(4), id(3)]);
+  });
+
+  it('a build answered with an image that existed before it and was not made through this socket: not reported (its labels may be copied); one this socket made: reported again', async () => {
+    script = (request) => (request.target.startsWith('/images/json') ? { answer: listing([[1, undefined], [5, 1]]) } : { answer: built(5) });
+    await exchange([{ send: post('/v1.41/build', ''), until: /Successfully built/ }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(made).toEqual([]);
+    expect(problems.join('\n')).toMatch(/existed before it and was not made through this socket/);
+    // Made here first (the listing before it did not have it), then answered from the cache.
+    let builds = 0;
+    script = (request) => (request.target.startsWith('/images/json') ? { answer: builds === 0 ? listing([[1, undefined]]) : listing([[1, undefined], [6, 1]]) } : (builds++, { answer: built(6) }));
+    await exchange([{ send: post('/v1.41/build', ''), until: /Successfully built/ }]);
+    await exchange([{ send: post('/v1.41/build', ''), until: /Successfully built/ }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(made).toEqual([id(6), id(6)]);
+  });
+});
