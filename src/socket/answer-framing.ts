@@ -40,6 +40,7 @@ interface Asked {
   readonly method: string;
   readonly mayTakeOver: boolean;
   readonly tap: AnswerTap | undefined;
+  readonly watch: ((chunk: Buffer) => void) | undefined;
 }
 
 /**
@@ -59,9 +60,11 @@ class Tail {
   constructor(
     readonly status: number,
     readonly tap: AnswerTap,
+    readonly watch?: (chunk: Buffer) => void,
   ) {}
   add(data: Buffer): void {
     if (data.length === 0) return;
+    this.watch?.(data);
     // Copied: the engine's buffers are passed on to the client and may be reused.
     this.parts.push(Buffer.from(data.subarray(Math.max(0, data.length - TAP_TAIL_BYTES))));
     this.size += Math.min(data.length, TAP_TAIL_BYTES);
@@ -88,10 +91,11 @@ export class AnswerFramer {
 
   /**
    * A request went to the engine: its answer comes after those of the requests before it. `tap`
-   * reads the end of that answer (see {@link AnswerTap}).
+   * reads the end of that answer (see {@link AnswerTap}); `watch`, with a tap, each piece of its
+   * decoded body as it goes by (not kept: copy what is needed).
    */
-  expect(method: string, mayTakeOver: boolean, tap?: AnswerTap): void {
-    this.asked.push({ method, mayTakeOver, tap });
+  expect(method: string, mayTakeOver: boolean, tap?: AnswerTap, watch?: (chunk: Buffer) => void): void {
+    this.asked.push({ method, mayTakeOver, tap, watch });
   }
 
   /** The engine's next bytes (not kept: a partial head is copied). */
@@ -173,7 +177,7 @@ export class AnswerFramer {
     const verdict: AnswerVerdict = asked.mayTakeOver ? { kind: 'stays-http' } : { kind: 'none' };
     const encodings = headers.get('transfer-encoding');
     const lengths = headers.get('content-length');
-    const tail = asked.tap ? new Tail(code, asked.tap) : undefined;
+    const tail = asked.tap ? new Tail(code, asked.tap, asked.watch) : undefined;
     if (asked.method === 'HEAD' || code === 204 || code === 304) {
       this.state = { kind: 'head', head: EMPTY };
       tail?.end();

@@ -25,7 +25,7 @@ import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
 import { implicitVolumesOf, type ImplicitVolume } from './implicit-volumes.js';
 import type { ImageParents } from './image-list.js';
-import { madeImageId, newAncestors } from './made-image.js';
+import { CacheScan, madeImageId, newAncestors } from './made-image.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
 import { appendLabelChange, buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels, type Rewrite } from './rewrite.js';
 import { routeOf } from './route.js';
@@ -163,11 +163,11 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
     else client.destroy();
   };
 
-  const requestGoesUp = (bytes: Buffer, head: RequestHead, kind: 'plain' | 'may-take-over' | 'create' = 'plain', tap?: AnswerTap) => {
+  const requestGoesUp = (bytes: Buffer, head: RequestHead, kind: 'plain' | 'may-take-over' | 'create' = 'plain', tap?: AnswerTap, watch?: (chunk: Buffer) => void) => {
     answered = 0;
     requestSent = true;
     earlyAnswer = undefined;
-    answers.expect(head.method, kind === 'may-take-over', tap);
+    answers.expect(head.method, kind === 'may-take-over', tap, watch);
     requestsUp += 1;
     if (kind === 'create') lastCreate = requestsUp;
     toUpstream(bytes);
@@ -251,6 +251,8 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
         const making = route.kind === 'build' ? 'build' : route.making;
         const { onImageMade, listImages } = options;
         const labelled = renderRequestHead(head, { target: rewritten.value });
+        // The steps the build took from the cache, from its whole answer (a legacy build that is not quiet).
+        const cache = new CacheScan();
         const tapFor =
           (existed: ImageParents | undefined): AnswerTap =>
           ({ status, tail }) => {
@@ -263,7 +265,8 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
             onImageMade(id);
             // A legacy build's intermediate images: the session's too. Its cached steps are not
             // (another process's untagged image may be one): teardown keeps those (cleaner/plan.ts).
-            if (existed && listImages) void listImages().then((now) => now && newAncestors(id, now, existed).forEach((ancestor) => onImageMade(ancestor)));
+            const before = existed && { has: (image: string) => existed.has(image) || cache.has(image) };
+            if (before && listImages) void listImages().then((now) => now && newAncestors(id, now, before).forEach((ancestor) => onImageMade(ancestor)));
           };
         if (route.kind !== 'build' || !onImageMade || !listImages) {
           requestGoesUp(labelled, head, 'plain', onImageMade ? tapFor(undefined) : undefined);
@@ -272,7 +275,7 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
           mode = { kind: 'waiting' };
           void listImages().then((existed) => {
             if (mode.kind !== 'waiting') return;
-            requestGoesUp(labelled, head, 'plain', tapFor(existed));
+            requestGoesUp(labelled, head, 'plain', tapFor(existed), (chunk) => cache.feed(chunk));
             startBody(head, false);
             work();
           });

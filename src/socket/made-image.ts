@@ -50,7 +50,7 @@ export function madeImageId(making: ImageMaking, status: number, tail: string): 
  * may be another process's image) or that the listing does not know. Only the legacy builder
  * leaves such parents (BuildKit's images have none). Pure.
  */
-export function newAncestors(made: string, parents: ReadonlyMap<string, string | undefined>, existed: ReadonlySet<string> | ReadonlyMap<string, unknown>): string[] {
+export function newAncestors(made: string, parents: ReadonlyMap<string, string | undefined>, existed: { has(id: string): boolean }): string[] {
   const found: string[] = [];
   const seen = new Set([made]);
   for (let id = parents.get(made); id !== undefined && parents.has(id) && !existed.has(id) && !seen.has(id); id = parents.get(id)) {
@@ -58,6 +58,56 @@ export function newAncestors(made: string, parents: ReadonlyMap<string, string |
     found.push(id);
   }
   return found;
+}
+
+/** A line of a build answer longer than this is not one the cache scan needs (step output). */
+const MAX_SCANNED_LINE = 4096;
+
+/**
+ * The steps a legacy build took from the cache, read from its answer as it goes by (the whole
+ * answer, not its tail: a later step's output can be longer than the tail): after a
+ * `{"stream":" ---> Using cache\n"}` message, the next ` ---> <ID>` names the image reused. Such
+ * an image existed when the step ran, maybe made by another process after the socket listed the
+ * images before the build (while the build's context was uploading): never the build's own. A
+ * quiet build (`q=1`) says nothing of its steps.
+ */
+export class CacheScan {
+  /** The reused images' short IDs (12 hex digits or more). */
+  readonly reused = new Set<string>();
+  private partial = '';
+  private afterCache = false;
+
+  feed(chunk: Buffer): void {
+    const text = this.partial + chunk.toString('latin1');
+    const lines = text.split('\n');
+    const last = lines.pop() ?? '';
+    this.partial = last.length > MAX_SCANNED_LINE ? '' : last;
+    for (const line of lines) if (line.length <= MAX_SCANNED_LINE && line.includes('---')) this.line(line);
+  }
+
+  /** Whether full image ID `id` is one a step reused. */
+  has(id: string): boolean {
+    const hex = id.slice('sha256:'.length);
+    for (const short of this.reused) if (hex.startsWith(short)) return true;
+    return false;
+  }
+
+  private line(line: string): void {
+    let stream: unknown;
+    try {
+      stream = (JSON.parse(line) as Record<string, unknown>).stream;
+    } catch {
+      return;
+    }
+    if (typeof stream !== 'string') return;
+    if (/^ ---> Using cache\s*$/.test(stream)) {
+      this.afterCache = true;
+      return;
+    }
+    const step = /^ ---> ([0-9a-f]{12,64})\s*$/.exec(stream);
+    if (step && this.afterCache) this.reused.add(step[1] as string);
+    if (step || stream.startsWith('Step ')) this.afterCache = false;
+  }
 }
 
 function quietId(stream: unknown): unknown {

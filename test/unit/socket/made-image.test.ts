@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageParents } from '../../../src/socket/image-list.js';
-import { madeImageId, newAncestors } from '../../../src/socket/made-image.js';
+import { CacheScan, madeImageId, newAncestors } from '../../../src/socket/made-image.js';
 
 // Answers recorded from dockerd 20.10.24 (API 1.41), cut to their ends.
 const ID = 'sha256:33122d11c80b13747828944c37a0511327c5c1df5d8821dcdcd13c203dc83722';
@@ -78,5 +78,39 @@ describe('newAncestors: the intermediate images a build made on its way', () => 
     expect(imageParents('{"message":"no"}')).toBeUndefined();
     expect(imageParents('[{"ParentId":""}]')).toBeUndefined();
     expect(imageParents('not json')).toBeUndefined();
+  });
+});
+
+describe('CacheScan: the steps a legacy build took from the cache, from its whole answer', () => {
+  const USED = 'ae6f3df085fb';
+  const NEW = '0c40b5dde74d';
+  const answer = [
+    '{"stream":"Step 1/3 : FROM base\\n"}',
+    '{"stream":" ---\\u003e 3c6de50acd6f\\n"}',
+    '{"stream":"Step 2/3 : RUN echo x\\n"}',
+    '{"stream":" ---\\u003e Using cache\\n"}',
+    `{"stream":" ---\\u003e ${USED}\\n"}`,
+    '{"stream":"Step 3/3 : LABEL a=b\\n"}',
+    '{"stream":" ---\\u003e Running in 1ad27361b37e\\n"}',
+    `{"stream":"${'x'.repeat(70_000)}\\n"}`,
+    `{"stream":" ---\\u003e ${NEW}\\n"}`,
+    '',
+  ].join('\r\n');
+
+  it('after "Using cache", the next step ID; not the base, not a new step; split anywhere, past a line longer than the tail', () => {
+    for (const size of [1, 7, 100, 1 << 20]) {
+      const scan = new CacheScan();
+      const bytes = Buffer.from(answer);
+      for (let at = 0; at < bytes.length; at += size) scan.feed(bytes.subarray(at, at + size));
+      expect([...scan.reused]).toEqual([USED]);
+      expect(scan.has(`sha256:${USED}${'0'.repeat(52)}`)).toBe(true);
+      expect(scan.has(`sha256:${NEW}${'0'.repeat(52)}`)).toBe(false);
+    }
+  });
+
+  it("a step's own output cannot name a reused image: it is escaped inside a stream message", () => {
+    const scan = new CacheScan();
+    scan.feed(Buffer.from(`{"stream":" ---\\u003e Using cache\\n"}\r\n{"stream":"{\\"stream\\":\\" ---> ${NEW}\\"}\\n"}\r\n`));
+    expect([...scan.reused]).toEqual([]);
   });
 });

@@ -233,7 +233,7 @@ describe('refused before anything goes upstream', () => {
 });
 
 describe('images made through the socket: a build waits for the image listing, and the images it made are reported', () => {
-  const id = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+  const id = (n: number) => `sha256:${String(n).repeat(64)}`;
   const json = (body: string) => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   const listing = (images: Array<[number, number | undefined]>) => json(JSON.stringify(images.map(([n, parent]) => ({ Id: id(n), ParentId: parent === undefined ? '' : id(parent) }))));
   const built = (n: number) => json(`{"stream":"Step 2/2 : RUN x\\n"}\r\n{"aux":{"ID":"${id(n)}"}}\r\n{"stream":"Successfully built ${id(n).slice(7, 19)}\\n"}\r\n`);
@@ -272,6 +272,26 @@ describe('images made through the socket: a build waits for the image listing, a
     expect(order).toEqual(['GET /images/json', 'POST /v1.41/build', 'GET /images/json']);
     expect(seen[0]?.connection).not.toBe(seen[1]?.connection);
     expect(made).toEqual([id(5), id(4), id(3)]);
+  });
+
+  it('a cached step made after the listing (another terminal\'s build while the context uploaded): the answer says "Using cache", and it is not reported (attack/106)', async () => {
+    // base 1 <- theirs 2 (made after the listing, reused) <- label 4 <- made 5
+    let builds = 0;
+    const answer = [
+      '{"stream":"Step 2/4 : RUN x\\n"}',
+      '{"stream":" ---\\u003e Using cache\\n"}',
+      `{"stream":" ---\\u003e ${id(2).slice(7, 19)}\\n"}`,
+      '{"stream":"Step 3/4 : LABEL docker-janitor.build-session=s1\\n"}',
+      `{"stream":" ---\\u003e ${id(4).slice(7, 19)}\\n"}`,
+      `{"aux":{"ID":"${id(5)}"}}`,
+      `{"stream":"Successfully built ${id(5).slice(7, 19)}\\n"}`,
+      '',
+    ].join('\r\n');
+    script = (request) =>
+      request.target.startsWith('/images/json') ? { answer: builds === 0 ? listing([[1, undefined]]) : listing([[1, undefined], [2, 1], [4, 2], [5, 4]]) } : (builds++, { answer: json(answer) });
+    await exchange([{ send: post('/v1.41/build', ''), until: /Successfully built/ }]);
+    await settle();
+    expect(made).toEqual([id(5), id(4)]);
   });
 
   it('a build answered with an image that existed before it and was not made through this socket: not reported (its labels may be copied); one this socket made: reported again', async () => {
