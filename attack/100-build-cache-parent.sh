@@ -6,7 +6,9 @@
 # its untagged parents with it, the user's image among them.
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
-hold_session '{}'
+# OPTS: the session's options as JSON, e.g. '{"docker":{"transport":"cli"}}'.
+opts=${OPTS:-'{}'}
+hold_session "$opts"
 ctx=$(mktemp -d); printf 'FROM %s\nRUN echo mine > /mine\n' "$BB" > "$ctx/Dockerfile"
 mine=$(docker build -q "$ctx" 2>/dev/null)
 echo "the user's untagged build during the run (not through the socket): $mine"
