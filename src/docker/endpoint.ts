@@ -114,11 +114,13 @@ const SSH_URL = /^ssh:\/\/(?:([^@/]*)@)?(\[[^\]]+\]|[^:/@]*)(?::([^/]*))?(?:\/.*
  * Pure: why no client can reach `url`, or undefined: a control character anywhere (Go's URL
  * parser refuses it), a TCP or SSH port that is not a number, or outside 1-65535 (Node would
  * throw on it, or connect to port 80 for 0; ssh would be run with `-p 0`), or a password in an
- * ssh:// URL (the docker CLI refuses it too). An empty port is the default.
+ * ssh:// URL (the docker CLI refuses it too), or an ssh:// URL without a host. An empty port is
+ * the default.
  */
 export function hostUrlProblem(url: string): string | undefined {
   if (/[\u0000-\u001f\u007f]/.test(url)) return 'it contains a control character';
   const ssh = SSH_URL.exec(url);
+  if (url.startsWith('ssh://') && !ssh?.[2]) return 'the ssh:// endpoint has no host';
   if (ssh?.[1]?.includes(':')) return 'a password in an ssh:// URL is not supported: use an SSH key or agent';
   const port = ssh ? ssh[3] : TCP_URL.exec(url)?.[3];
   if (port === undefined || port === '') return undefined;

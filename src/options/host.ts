@@ -15,6 +15,5 @@ export function hostProblem(host: string, platform: string = process.platform): 
   if (unusable) return `${unusable}; ${expected}`;
   if (/^fd:\/\//i.test(host)) return `fd:// is where a daemon listens, not an endpoint a client can use; ${expected}`;
   if (/^npipe:\/\//i.test(host) && platform !== 'win32') return `npipe:// endpoints exist only on Windows; ${expected}`;
-  if (/^ssh:\/\/([^@/]*@)?(\/|$)/i.test(host)) return `the ssh:// endpoint has no host; ${expected}`;
   return undefined;
 }

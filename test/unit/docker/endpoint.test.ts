@@ -127,6 +127,11 @@ describe('resolveEndpoint', () => {
       ['ssh://me:secret@host', 'a password in an ssh:// URL is not supported: use an SSH key or agent'],
       ['ssh://ho\nst', 'it contains a control character'],
       ['tcp://host\t:2375', 'it contains a control character'],
+      // From DOCKER_HOST as from --host (the fourth attack pass: "reached through the docker CLI").
+      ['ssh://', 'the ssh:// endpoint has no host'],
+      ['ssh://me@', 'the ssh:// endpoint has no host'],
+      ['ssh://me@/run/docker.sock', 'the ssh:// endpoint has no host'],
+      ['ssh://:22', 'the ssh:// endpoint has no host'],
     ] as const) {
       const endpoint = resolveEndpoint(inputs({ env: { DOCKER_HOST: url } }));
       expect(endpoint).toEqual({ kind: 'invalid', url, reason, source: 'DOCKER_HOST' });
