@@ -19,13 +19,14 @@
  * close such a connection is waited for (bounded) until the answer to that create starts, as the
  * answer framer counts answers; every other connection is ended at once.
  */
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import { AnswerFramer, type AnswerTap } from './answer-framing.js';
 import { ChunkedScanner } from './chunked.js';
 import { errorResponse } from './error-response.js';
 import { implicitVolumesOf, type ImplicitVolume } from './implicit-volumes.js';
 import type { ImageParents } from './image-list.js';
 import { CacheScan, madeImageId, newAncestors } from './made-image.js';
+import { sharedPool, UpstreamReads } from './read-buffers.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
 import { appendLabelChange, buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels, type Rewrite } from './rewrite.js';
 import { routeOf } from './route.js';
@@ -54,7 +55,11 @@ export interface RelayOptions {
   readonly madeHere?: (id: string) => boolean;
   /** Largest create body collected for labelling; a larger one is answered 413. */
   readonly maxBodyBytes: number;
-  readonly connectUpstream: () => Socket;
+  /**
+   * A new engine connection. It hands its reads to `onread` where it can (unix, plain TCP),
+   * and emits 'data' otherwise.
+   */
+  readonly connectUpstream: (onread?: OnReadOpts) => Socket;
   /** Creates a named volume a container create would make, with the session label (volume-create.ts). */
   readonly createVolume: (volume: ImplicitVolume) => Promise<VolumeCreation>;
   /** Problems worth a log line: a rejected request, an upstream that failed. Never thrown. */
@@ -93,7 +98,9 @@ export interface RelayedConnection {
 const START_BODY_BYTES = 7;
 
 export function relayConnection(client: Socket, options: RelayOptions): RelayedConnection {
-  const upstream = options.connectUpstream();
+  // The engine's bytes: each read's, as they come (read-buffers.ts), relayed to the client.
+  const reads = new UpstreamReads(sharedPool, (data) => onUpstreamBytes(data, true));
+  const upstream = options.connectUpstream(reads.onread);
   let mode: Mode = { kind: 'head' };
   let pending: Buffer = EMPTY;
   let clientEnded = false;
@@ -135,9 +142,10 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
       });
     }
   };
-  const toClient = (data: Buffer) => {
+  /** `read`: `data` is the engine's read being handled (its buffer is reused unless the write holds it). */
+  const toClient = (data: Buffer, read = false) => {
     if (data.length === 0 || client.destroyed) return;
-    if (!client.write(data) && !upstreamPaused) {
+    if (!(read ? reads.forward(client, data) : client.write(data)) && !upstreamPaused) {
       upstreamPaused = true;
       upstream.pause();
       client.once('drain', () => {
@@ -388,11 +396,14 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
     upstream.destroy();
   });
 
-  upstream.on('data', (data: Buffer) => {
+  function onUpstreamBytes(data: Buffer, read: boolean): void {
     answered += data.length;
-    toClient(data);
+    toClient(data, read);
+    // The framer copies what it keeps of these bytes.
     if (mode.kind !== 'tunnel' && mode.kind !== 'closed') onAnswerBytes(data);
-  });
+  }
+  // TLS and command connections (no `onread`).
+  upstream.on('data', (data: Buffer) => onUpstreamBytes(data, false));
   upstream.on('end', () => {
     upstreamEnded = true;
     if (mode.kind === 'closed' || client.destroyed) return;
@@ -415,6 +426,7 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
     client.destroy();
   });
   upstream.on('close', () => {
+    reads.release();
     settleCreate(false);
     if (mode.kind === 'closed' || upstreamEnded || unreachable !== undefined) return;
     if (requestSent && answered === 0) fail(502, 'the engine closed the connection before answering', true);

@@ -13,7 +13,7 @@
  * the images the build made). It resolves when that is done, with what it did.
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type OnReadOpts, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { checkPrivateDir } from '../private/dir.js';
 import { listImageParents } from './image-list.js';
@@ -125,7 +125,7 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
       void creation.then(() => volumeCreates.delete(creation));
       return creation;
     },
-    connectUpstream: () => connectUpstream(options.upstream),
+    connectUpstream: (onread?: OnReadOpts) => connectUpstream(options.upstream, onread),
     ...(options.onProblem ? { onProblem: options.onProblem } : {}),
   };
   const server = createServer({ allowHalfOpen: true, highWaterMark: BUFFER_BYTES }, (client) => {

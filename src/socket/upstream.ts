@@ -6,7 +6,7 @@
  * answers arrive in order without parsing.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type NetConnectOpts, type OnReadOpts, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ResolvedEndpoint } from '../docker/endpoint.js';
@@ -56,12 +56,17 @@ const EXIT_WAIT_MS = 5_000;
  */
 export const BUFFER_BYTES = 1024 * 1024;
 
-export function connectUpstream(upstream: Upstream): Socket {
+/**
+ * A connection to the engine. With `onread` (read-buffers.ts), a unix or plain TCP connection
+ * hands its reads to `onread.callback` instead of emitting 'data'; TLS and command connections
+ * ignore it and emit 'data' as usual.
+ */
+export function connectUpstream(upstream: Upstream, onread?: OnReadOpts): Socket {
   if ('command' in upstream) return connectCommand(upstream.command);
   if ('socketPath' in upstream) {
     // net.Socket hands its options to stream.Duplex, which reads writableHighWaterMark; the
     // type NetConnectOpts does not list it.
-    const options: NetConnectOpts & { writableHighWaterMark: number } = { path: upstream.socketPath, allowHalfOpen: true, writableHighWaterMark: BUFFER_BYTES };
+    const options: NetConnectOpts & { writableHighWaterMark: number } = { path: upstream.socketPath, allowHalfOpen: true, writableHighWaterMark: BUFFER_BYTES, ...(onread ? { onread } : {}) };
     return netConnect(options);
   }
   if (upstream.tls) {
@@ -75,7 +80,7 @@ export function connectUpstream(upstream: Upstream): Socket {
       rejectUnauthorized: upstream.tls.verify !== false,
     });
   }
-  const options: NetConnectOpts & { writableHighWaterMark: number } = { host: upstream.host, port: upstream.port, allowHalfOpen: true, writableHighWaterMark: BUFFER_BYTES };
+  const options: NetConnectOpts & { writableHighWaterMark: number } = { host: upstream.host, port: upstream.port, allowHalfOpen: true, writableHighWaterMark: BUFFER_BYTES, ...(onread ? { onread } : {}) };
   const socket = netConnect(options);
   socket.setNoDelay(true);
   return socket;
