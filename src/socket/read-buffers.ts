@@ -1,8 +1,9 @@
 /**
  * The engine's bytes read into reused buffers (net.connect's public `onread` option) instead of
  * the stream path's fresh 64 KiB allocation per read. A long answer (`docker cp` out, logs,
- * pulls) is read 64 KiB at a time, and that allocation, and the kernel copying each read into
- * cold memory, were the relay's largest avoidable cost on a copy out (docs/socket-benchmark.md).
+ * pulls) is read 64 KiB at a time. Without that allocation, and without the kernel copying each
+ * read into cold memory, the socket's CPU per 256 MiB `docker cp` out was 15 to 32% lower in
+ * interleaved runs (docs/socket-benchmark.md, stop 14).
  *
  * The catch: Node writes from the caller's memory without a copy, so the bytes of a read that
  * the kernel did not take at once stay in a buffer Node still reads from. Such a buffer is
@@ -91,7 +92,8 @@ export class UpstreamReads {
       // A destroyed socket's writes may still be queued in the kernel's view: drop the buffer.
       if (holder.buffer !== undefined && !to.destroyed) this.pool.give(holder.buffer);
     });
-    // Nothing waiting in the socket: every byte (ours last) went to the kernel already.
+    // Bytes still queued in the socket (ours last among them): Node reads them from this buffer
+    // later, so it is lent until the callback. An empty queue means the kernel took them all.
     if (to.writableLength > 0 && this.current !== undefined && data.buffer === this.current.buffer) {
       holder.buffer = this.current;
       this.lent = true;
