@@ -119,8 +119,13 @@ export function readJsonLines<T>(file: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
+/**
+ * Removes a run's temp or state directory. A watchdog or background sweep the run left may
+ * still be writing its last log line there: rm then meets ENOTEMPTY (seen once in an e2e run),
+ * and Node's retries take care of it.
+ */
 export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
 
 /** The exit code as a shell reports it: 128 + signal number when the process was killed. */

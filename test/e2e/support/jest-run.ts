@@ -3,13 +3,13 @@
  * private engine, with its own state directory, cache directory and record file (the fixtures'
  * tests append one JSON line per Docker object they create). Assertions read the engine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
 import { buildImage, containerState, imageExists, makeDangling, runContainer, BASE_IMAGE } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
-import { exists as existsOn, FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type RunningFixture } from './fixtures.js';
+import { exists as existsOn, FIXTURES, readJsonLines, removeDir, startFixture, tempStateDir, waitFor, type RunningFixture } from './fixtures.js';
 
 /**
  * The Jest binaries, named by version: `jest` is Jest 30, `jest29` an npm alias of Jest 29.7.
@@ -59,8 +59,8 @@ export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args
   void fixture.exited.then(() => (exited = true));
   onTestFinished(() => {
     if (!exited) fixture.killGroup('SIGKILL');
-    rmSync(work, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    removeDir(work);
+    removeDir(stateDir);
   });
   const created = (): Created[] => readJsonLines<Created>(record);
   return {

@@ -4,13 +4,13 @@
  * directory and record file (the fixtures' tests append one JSON line of what they created).
  * Assertions read the engine.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { REPO_ROOT } from '../../support/engine.js';
 import { buildImage, containerState, dockerSync, imageExists, runContainer, BASE_IMAGE } from '../../support/docker.js';
-import { BIN, exists, FIXTURES, readJsonLines, startFixture, tempStateDir, waitFor, type Kind, type RunningFixture } from './fixtures.js';
+import { BIN, exists, FIXTURES, readJsonLines, removeDir, startFixture, tempStateDir, waitFor, type Kind, type RunningFixture } from './fixtures.js';
 
 export const VITEST_VERSIONS = {
   4: [join(BIN, 'vitest'), 'run'],
@@ -61,7 +61,7 @@ const tempDirs: string[] = [];
 
 /** Remove the runs' temp directories (records, state directories). */
 export function removeRunDirs(): void {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of tempDirs.splice(0)) removeDir(dir);
 }
 
 export function startVitest(name: string, options: RunOptions = {}): VitestRun {
