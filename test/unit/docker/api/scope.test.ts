@@ -9,7 +9,9 @@ import { createApiEngine } from '../../../../src/docker/api/engine.js';
 import { DockerNotSentError, DockerTimeoutError } from '../../../../src/docker/errors.js';
 import { startHttpEngine, stopHttpEngines, type HttpEngine as Fake } from '../../../support/http-engine.js';
 
-const TIMEOUT = 300;
+// Long enough that a loaded machine (a worker stalled for a few hundred ms) never times out a
+// request the fake answers at once; what is measured is counted in timeouts, not in milliseconds.
+const TIMEOUT = 1_000;
 
 afterEach(stopHttpEngines);
 
