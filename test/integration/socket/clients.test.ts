@@ -17,6 +17,12 @@ const SESSION = 'docker-janitor.session';
 const PYTHON = '/usr/bin/python3';
 const COMPOSE = '/usr/bin/docker-compose';
 
+/**
+ * docker-compose and docker-py are Python programs that start slowly on a busy machine: at load 17
+ * on 2 CPUs the compose test took 34-36 s and docker-py 19-25 s of the default 60 s.
+ */
+const CLIENT_TIMEOUT = 180_000;
+
 let socket: TestSocket;
 let work: string;
 
@@ -46,7 +52,7 @@ beforeEach(() => {
 });
 
 describe('python3-docker', () => {
-  it.skipIf(!existsSync(PYTHON))('run, exec, logs, archives, network, volume, low-level create, build: all labelled', () => {
+  it.skipIf(!existsSync(PYTHON))('run, exec, logs, archives, network, volume, low-level create, build: all labelled', { timeout: CLIENT_TIMEOUT }, () => {
     const output = execFileSync(PYTHON, [join(REPO_ROOT, 'fixtures/programs/docker-py-client.py'), BASE_IMAGE], { env: socket.env }).toString();
     const result = JSON.parse(output) as Record<string, string | boolean>;
     expect(result.exec).toBe('exec-ok\n');
@@ -65,7 +71,7 @@ describe('python3-docker', () => {
 });
 
 describe('docker-compose 1.29', () => {
-  it.skipIf(!existsSync(COMPOSE))('up creates only labelled objects (containers, the named volume); down removes them', () => {
+  it.skipIf(!existsSync(COMPOSE))('up creates only labelled objects (containers, the named volume); down removes them', { timeout: CLIENT_TIMEOUT }, () => {
     const project = join(work, 'compose');
     execFileSync('mkdir', ['-p', project]);
     // The private engine has no bridge: services run with network_mode none.
@@ -123,7 +129,7 @@ describe('testcontainers', () => {
     }
   });
 
-  it('start, exec, logs, copy in and out, with Ryuk disabled: the container is labelled', async () => {
+  it('start, exec, logs, copy in and out, with Ryuk disabled: the container is labelled', { timeout: CLIENT_TIMEOUT }, async () => {
     process.env.DOCKER_HOST = socket.host;
     process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
     // This machine may itself be a container: testcontainers would then look for the `bridge`
