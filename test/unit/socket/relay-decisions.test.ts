@@ -153,6 +153,8 @@ describe('takeover: only the answer of an endpoint that takes the connection ove
       { send: 'POST /v1.41/containers/c1/attach?stream=1&stdin=1 HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n', until: /101 UPGRADED/ },
       { send: stdin },
     ]);
+    // The relay passes the bytes on as they come: on a loaded machine later than the settle time.
+    for (let waited = 0; raw.length < stdin.length && waited < 10_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(seen.map((r) => r.target)).toEqual(['/v1.41/containers/c1/attach?stream=1&stdin=1']);
     expect(raw).toBe(stdin);
   });
@@ -181,7 +183,7 @@ describe('named volumes a container create makes are created first, with the ses
   it("a volume the engine will not create: the engine's status and message, and no container create", async () => {
     script = (request) =>
       request.target === '/volumes/create' ? { answer: 'HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n{"message":"boom"}', close: true } : { answer: CREATED };
-    const answer = await exchange([{ send: post('/containers/create', JSON.stringify({ HostConfig: { Binds: ['data:/data'] } })) }], 300);
+    const answer = await exchange([{ send: post('/containers/create', JSON.stringify({ HostConfig: { Binds: ['data:/data'] } })), until: /boom[\s\S]*\}/ }], 300);
     expect(answer).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
     expect(answer).toContain('"message":"docker-janitor session socket: creating volume \\"data\\" for the container: boom"');
     expect(seen.map((r) => r.target)).toEqual(['/volumes/create']);
@@ -220,7 +222,7 @@ describe('refused before anything goes upstream', () => {
     ['top-level Binds', post('/containers/create', '{"Binds":["data:/data"]}'), /top level/],
     ['a build with a form body (Go reads form values from it before the query)', `POST /build?remote=x&labels=%7B%7D HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nlabels=%7`, /form body/],
   ])('%s', async (_name, request, message) => {
-    const answer = await exchange([{ send: request }], 300);
+    const answer = await exchange([{ send: request, until: message }], 300);
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(answer).toMatch(message);
     expect(seen).toEqual([]);
