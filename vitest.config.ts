@@ -30,6 +30,11 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           // Integration and end-to-end tests share one private engine: run files one at a time.
           fileParallelism: false,
+          // Real runners, dockerd, the docker CLI and Python clients on a machine that may be busy:
+          // at load 17-20 on 2 CPUs single tests took 15-36 s (0.5-2.5 s on a quiet one). The
+          // timeouts only catch a hang; what a test waits for has a bound of its own.
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/worker-env.ts'],
         },

@@ -25,7 +25,7 @@ const BIN = join(REPO_ROOT, 'dist/cli/bin.js');
 
 beforeAll(() => {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-}, 120_000);
+});
 
 beforeEach(() => {
   resetEngine();

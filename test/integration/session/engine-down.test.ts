@@ -28,7 +28,7 @@ beforeAll(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'dj-engine-down-state-'));
   env = { ...process.env, DOCKER_HOST: host, DOCKER_JANITOR_STATE_DIR: stateDir, DOCKER_CLI_HINTS: 'false' };
   delete env.DOCKER_CONTEXT;
-}, 120_000);
+});
 
 afterAll(() => {
   execFileSync('bash', [SCRIPT, 'stop', engineDir], { stdio: 'ignore' });
@@ -73,4 +73,4 @@ it('the engine down during teardown: the record stays, marked incomplete; the ne
   expect(swept.sessions.map((session) => session.sessionId)).toEqual([sessionId]);
   expect(docker(['ps', '-aq', '--filter', label])).toBe('');
   expect(readdirSync(join(stateDir, 'sessions'))).not.toContain(sessionId);
-}, 120_000);
+});

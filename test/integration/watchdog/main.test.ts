@@ -61,4 +61,4 @@ it('a first sweep that fails and a re-sweep that finishes: complete, the record 
     dockerSync(['rm', '-f', foreign], { allowFailure: true });
     dockerSync(['network', 'rm', network], { allowFailure: true });
   }
-}, 60_000);
+});
