@@ -79,7 +79,7 @@ describe('an ssh:// engine (a real sshd on loopback)', () => {
     expect([exists('container', run), exists('network', network), exists('volume', volume), exists('volume', 'ssh-implicit-vol')]).toEqual([false, false, false, false]);
     expect(exists('container', foreign)).toBe(true);
     // The watchdog closed the socket: every ssh it started has gone, and with it its SSH session.
-    await expect.poll(() => sshd.sessions(), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => sshd.sessions(), { timeout: 30_000 }).toEqual([]);
   });
 
   it('testcontainers, which cannot use DOCKER_HOST=ssh:// itself, works through the session socket; its container is removed at teardown', async () => {
@@ -94,7 +94,7 @@ describe('an ssh:// engine (a real sshd on loopback)', () => {
       const container = await new GenericContainer(BASE_IMAGE)
         .withCommand(['sh', '-c', 'echo tc-ready; exec sleep 3600'])
         .withWaitStrategy(Wait.forLogMessage('tc-ready'))
-        .withStartupTimeout(30_000)
+        .withStartupTimeout(120_000)
         .start();
       expect(JSON.parse(dockerSync(['container', 'inspect', '--format', '{{json .Config.Labels}}', container.getId()]))[SESSION]).toBe(session.id);
       const result = await session.teardown();
@@ -117,7 +117,7 @@ describe('an ssh:// engine (a real sshd on loopback)', () => {
     const agentSocket = join(dir, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
     try {
-      await expect.poll(() => existsSync(agentSocket), { timeout: 5_000 }).toBe(true);
+      await expect.poll(() => existsSync(agentSocket), { timeout: 30_000 }).toBe(true);
       execFileSync('ssh-add', ['-q', join(sshd.dir, 'client_ed25519')], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: 'ignore' });
       const testEnv: NodeJS.ProcessEnv = { ...env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, SSH_AUTH_SOCK: agentSocket };
       // Without the agent this ssh cannot log in.

@@ -140,7 +140,7 @@ describe('testcontainers', () => {
       .withCommand(['sh', '-c', 'echo tc-ready; exec sleep 3600'])
       .withLabels({ user: 'tc' })
       .withWaitStrategy(Wait.forLogMessage('tc-ready'))
-      .withStartupTimeout(30_000)
+      .withStartupTimeout(120_000)
       .start();
     try {
       expect(labelsOf('container', container.getId(), dockerSync)).toMatchObject({

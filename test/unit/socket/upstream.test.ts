@@ -137,7 +137,7 @@ describe('a command upstream through the session socket (a stand-in engine on st
     expect(alive(ping.json.pid)).toBe(true);
     await socket!.close();
     agent.destroy();
-    await expect.poll(() => alive(ping.json.pid), { timeout: 5_000 }).toBe(false);
+    await expect.poll(() => alive(ping.json.pid), { timeout: 30_000 }).toBe(false);
     expect(problems).toEqual([]);
   });
 
@@ -170,6 +170,6 @@ describe('a command upstream through the session socket (a stand-in engine on st
     expect(over.status).toBe(502);
     expect(over.json.message).toContain('1 engine connections through');
     agent.destroy();
-    await expect.poll(async () => (await call(path, 'GET', '/_ping')).status, { timeout: 5_000 }).toBe(200);
+    await expect.poll(async () => (await call(path, 'GET', '/_ping')).status, { timeout: 30_000 }).toBe(200);
   });
 });
