@@ -50,7 +50,8 @@ const run = (argv: string[]) => runCli(argv, { DOCKER_JANITOR_STATE_DIR: join(di
 it('sessions --timeout 300 on a frozen engine: about 300 ms, holdings unknown with the reason, exit 3', async () => {
   const started = performance.now();
   const { code, stdout } = await run(['sessions', '--timeout', '300', '--json']);
-  expect(performance.now() - started).toBeLessThan(2_000);
+  // Far under the record's own 60 s, with room for a loaded machine.
+  expect(performance.now() - started).toBeLessThan(5_000);
   expect(code).toBe(EXIT.docker);
   const json = JSON.parse(stdout) as { sessions: Array<{ id: string; holds?: unknown; error?: string; errorCode?: string }> };
   expect(json.sessions).toEqual([expect.objectContaining({ id, errorCode: 'DOCKER_UNREACHABLE', error: expect.stringMatching(/did not answer .* within 300 ms/) })]);
