@@ -376,7 +376,7 @@ describe.each(['api', 'cli'] as const)('Engine over %s', (transport) => {
       const subscription = engine.watchContainerCreates(Date.now(), (event) => seen.push(event.id));
       await new Promise((resolve) => setTimeout(resolve, 300));
       const id = createContainer(BASE_IMAGE);
-      for (let attempt = 0; attempt < 50 && !seen.includes(id); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let attempt = 0; attempt < 300 && !seen.includes(id); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
       subscription.stop();
       await subscription.done;
       expect(seen).toContain(id);

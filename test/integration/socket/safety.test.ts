@@ -96,8 +96,11 @@ describe('bad input gets a clean error on its own connection', () => {
     const events = connect(socket.path);
     let streamed = '';
     events.on('data', (data) => (streamed += data.toString()));
-    events.write('GET /events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D HTTP/1.1\r\nHost: docker\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // `since` a moment ago: the engine replays what happened since, so the create below is on the
+    // stream however late the engine subscribed it (on a busy machine, later than any fixed wait).
+    const since = Math.floor(Date.now() / 1000) - 1;
+    events.write(`GET /events?since=${since}&filters=%7B%22type%22%3A%5B%22container%22%5D%7D HTTP/1.1\r\nHost: docker\r\n\r\n`);
+    for (let waited = 0; !streamed.includes('\r\n\r\n') && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
 
     const garbage = await rawExchange(socket.path, 'THIS IS NOT HTTP\r\n\r\n');
     expect(statusOf(garbage)).toBe(400);
@@ -118,7 +121,7 @@ describe('bad input gets a clean error on its own connection', () => {
 
     // The events stream still works: a create through the socket shows up on it.
     const id = execFileSync('docker', ['create', BASE_IMAGE, 'true'], { env: socket.env }).toString().trim();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let waited = 0; !streamed.includes(id) && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(streamed).toMatch(/^HTTP\/1\.1 200/);
     expect(streamed).toContain(id);
     events.destroy();
