@@ -59,7 +59,7 @@ it('Vitest 4: exit 130 at the second SIGINT, one line; the containers go once th
 
   expect(exitCode(result), output(result)).toBe(130);
   expect(result.stderr.match(new RegExp(BACKGROUND, 'g')), output(result)).toHaveLength(1);
-  expect(await waitFor(() => left(containers).length === 0, 30_000, 250)).toBe(true);
+  expect(await waitFor(() => left(containers).length === 0, 90_000, 250)).toBe(true);
 });
 
 it('Jest 30: exit 130 at the second SIGINT, one line; the containers go once the engine is thawed', async () => {
@@ -74,5 +74,5 @@ it('Jest 30: exit 130 at the second SIGINT, one line; the containers go once the
 
   expect(exitCode(result), output(result)).toBe(130);
   expect(result.stderr.match(new RegExp(BACKGROUND, 'g')), output(result)).toHaveLength(1);
-  expect(await waitFor(() => left(containers).length === 0, 30_000, 250)).toBe(true);
+  expect(await waitFor(() => left(containers).length === 0, 90_000, 250)).toBe(true);
 });

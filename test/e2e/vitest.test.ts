@@ -165,13 +165,13 @@ describe('a normal run', () => {
   it('watch mode: the previous run is cleaned before a rerun, the rest on SIGTERM', async () => {
     const run = startVitest('vitest-plugin', { args: ['--watch'] });
     const waiting = () => run.fixture.output().stdout.split('Waiting for file changes').length - 1;
-    expect(await waitFor(() => waiting() >= 1, 60_000), output({ ...run.fixture.output(), code: null, signal: null })).toBe(true);
+    expect(await waitFor(() => waiting() >= 1, 150_000), output({ ...run.fixture.output(), code: null, signal: null })).toBe(true);
     const first = run.created();
     expect(leftOver(first)).toHaveLength(sessionObjects(first).length);
 
     const testFile = join(FIXTURES, 'vitest-plugin/test/containers.test.ts');
     writeFileSync(testFile, readFileSync(testFile, 'utf8')); // same content: a change event, a rerun
-    expect(await waitFor(() => waiting() >= 2, 60_000)).toBe(true);
+    expect(await waitFor(() => waiting() >= 2, 150_000)).toBe(true);
     const all = run.created();
     expect(all).toHaveLength(2);
     expect(leftOver(all.slice(0, 1))).toEqual([]); // cleaned before the rerun

@@ -67,7 +67,7 @@ export function startJest(name: string, options: { env?: NodeJS.ProcessEnv; args
     fixture,
     stateDir,
     created,
-    ready: (count, timeoutMs = 60_000) => waitFor(() => created().filter((c) => c.kind === 'ready').length >= count, timeoutMs),
+    ready: (count, timeoutMs = 150_000) => waitFor(() => created().filter((c) => c.kind === 'ready').length >= count, timeoutMs),
   };
 }
 

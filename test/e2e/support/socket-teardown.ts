@@ -24,7 +24,7 @@ export async function runWithStraggler<R extends { readonly result: FixtureResul
   try {
     const done = await run({ DJ_FIXTURE_STRAGGLER: record });
     expect(exitCode(done.result), output(done.result)).toBe(0);
-    expect(await waitFor(() => readJsonLines<{ step: string }>(record).some((line) => line.step === 'done'), 30_000)).toBe(true);
+    expect(await waitFor(() => readJsonLines<{ step: string }>(record).some((line) => line.step === 'done'), 90_000)).toBe(true);
     const steps = Object.fromEntries(readJsonLines<{ step: string }>(record).map((line) => [line.step, line]));
     expect(steps.ping).toEqual({ step: 'ping', status: 200 });
     expect(steps['keepalive-create']).toHaveProperty('error');
@@ -66,7 +66,7 @@ export async function interruptTwiceWhileWatchdogStopped<R extends Interruptible
     process.kill(watchdog!, 'SIGSTOP');
     writeFileSync(go, '');
     // Teardown has begun (the socket's path is gone) and waits for the watchdog's answer.
-    expect(await waitFor(() => !existsSync(join(dir, 'socket', 'docker.sock')), 60_000, 20)).toBe(true);
+    expect(await waitFor(() => !existsSync(join(dir, 'socket', 'docker.sock')), 150_000, 20)).toBe(true);
     const result = await sigintTwice(run.fixture);
     expect(exitCode(result), output(result)).toBe(130);
     // The second SIGINT ends the run, not the cleanup (detached; it waits for the stopped

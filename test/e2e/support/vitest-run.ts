@@ -92,7 +92,7 @@ export async function runVitest(name: string, options: RunOptions = {}) {
 }
 
 /** Resolves true once the (hanging) fixture test created everything. */
-export function ready(run: VitestRun, timeoutMs = 60_000): Promise<boolean> {
+export function ready(run: VitestRun, timeoutMs = 150_000): Promise<boolean> {
   return waitFor(() => existsSync(run.readyFile), timeoutMs);
 }
 

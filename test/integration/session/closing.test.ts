@@ -73,11 +73,11 @@ describe('teardown closes the session socket before it lists', () => {
     const record = join(stateDir, 'straggler.jsonl');
     const straggler = spawn(process.execPath, [STRAGGLER, record, BASE_IMAGE], { env: testEnv, detached: true, stdio: 'ignore' });
     straggler.unref();
-    expect(await until(() => readLines(record).length > 0, 30_000)).toBe(true);
+    expect(await until(() => readLines(record).length > 0, 90_000)).toBe(true);
     expect(readLines(record)[0]).toEqual({ step: 'ping', status: 200 });
 
     const result = await session.teardown();
-    expect(await until(() => readLines(record).some((line) => line.step === 'done'), 30_000)).toBe(true);
+    expect(await until(() => readLines(record).some((line) => line.step === 'done'), 90_000)).toBe(true);
     const steps = Object.fromEntries(readLines(record).map((line) => [line.step, line]));
     // The kept-alive connection was ended before the listing; a new one finds no socket.
     expect(steps['keepalive-create']).toHaveProperty('error');
@@ -222,7 +222,7 @@ describe('the signal path with the socket', () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    expect(await until(() => /^READY /m.test(out), 60_000)).toBe(true);
+    expect(await until(() => /^READY /m.test(out), 150_000)).toBe(true);
     const made = JSON.parse(/^READY (.*)$/m.exec(out)![1]!) as { session: string; dir: string; socket: string; containers: string[] };
     const watchdog = watchdogOf(made.dir);
     expect(watchdog).toBeTypeOf('number');
@@ -248,7 +248,7 @@ describe('the signal path with the socket', () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    expect(await until(() => /^READY /m.test(out), 60_000)).toBe(true);
+    expect(await until(() => /^READY /m.test(out), 150_000)).toBe(true);
     const made = JSON.parse(/^READY (.*)$/m.exec(out)![1]!) as { session: string; dir: string; socket: string; containers: string[] };
     const first = watchdogOf(made.dir)!;
     process.kill(first, 'SIGKILL');

@@ -48,7 +48,7 @@ it('the engine down during teardown: the record stays, marked incomplete; the ne
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const closed = new Promise((resolve) => child.on('close', resolve));
-  for (let i = 0; i < 300 && !/READY/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 1_500 && !/READY/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   const sessionId = /READY (\S+)/.exec(out)?.[1] ?? '';
   const label = `label=docker-janitor.session=${sessionId}`;
   expect(docker(['ps', '-aq', '--filter', label]).split('\n')).toHaveLength(3);

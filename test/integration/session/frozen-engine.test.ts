@@ -110,7 +110,7 @@ it.each(TRANSPORTS)('%s: frozen once the objects are listed: one timeout, nothin
 
   // Thawed: the API's removals sent before the freeze carry on in the daemon; a fresh engine
   // removes whatever is left (a container whose removal is still under way answers 409 once).
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (left(label).length > 0 && Date.now() < deadline) {
     const fresh = engineFromOptions({ host: own.host, transport, timeoutMs: 10_000 }).engine;
     try {
@@ -171,7 +171,7 @@ it.each([
   const line = /docker-janitor: cleanup continues in the background \(pid (\d+)\); exiting/.exec(err);
   expect(line, err).not.toBeNull();
   // Thawed: the detached cleaner's requests are answered, and it finishes.
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (left(label).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
   expect(left(label)).toEqual([]);
 });

@@ -34,7 +34,7 @@ it('a first sweep that fails and a re-sweep that finishes: complete, the record 
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const closed = new Promise((resolve) => child.on('close', resolve));
-  for (let i = 0; i < 300 && !/READY/.test(out); i++) await sleep(100);
+  for (let i = 0; i < 1_500 && !/READY/.test(out); i++) await sleep(100);
   const sessionId = /READY (\S+)/.exec(out)?.[1] ?? '';
   expect(sessionId).not.toBe('');
   const dir = join(stateDir, 'sessions', sessionId);
