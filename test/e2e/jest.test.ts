@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dockerSync, resetEngine, runContainer, BASE_IMAGE } from '../support/docker.js';
-import { exitCode, linkPackage, output, removeDir, sessionDirs, sigintTwice, summaryCount, waitFor } from './support/fixtures.js';
+import { CLEANUP_WAIT_MS, exitCode, linkPackage, output, removeDir, sessionDirs, sigintTwice, summaryCount, waitFor } from './support/fixtures.js';
 import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
 import {
   expectBystandersUntouched,
@@ -168,11 +168,11 @@ describe('when teardown never runs', () => {
     const result = await sigintTwice(run.fixture);
 
     expect(exitCode(result), output(result)).toBe(130);
-    expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);
+    expect(await waitFor(() => leftOver(created).length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
     expectBystandersUntouched(bystanders);
   });
 
-  it('SIGKILL of the whole process group: the watchdog cleans within 10 s', async () => {
+  it('SIGKILL of the whole process group: the watchdog cleans within 30 s', async () => {
     const run = startJest('jest-cjs', { env: { DJ_FIXTURE_HANG: '1' } });
     expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
     const created = run.created();
@@ -182,7 +182,7 @@ describe('when teardown never runs', () => {
     expect(result.signal).toBe('SIGKILL');
     expect(sessionObjects(created).length).toBeGreaterThan(0);
 
-    const cleaned = await waitFor(() => leftOver(created).length === 0, 10_000, 250);
+    const cleaned = await waitFor(() => leftOver(created).length === 0, CLEANUP_WAIT_MS, 250);
     expect(leftOver(created)).toEqual([]);
     expect(cleaned).toBe(true);
     expectBystandersUntouched(bystanders);
@@ -219,13 +219,13 @@ describe('Jest 29.7', () => {
     expectBystandersUntouched(bystanders);
   });
 
-  it('SIGKILL of the whole process group: the watchdog cleans within 10 s', async () => {
+  it('SIGKILL of the whole process group: the watchdog cleans within 30 s', async () => {
     const run = startJest('jest-cjs', { jest: 29, env: { DJ_FIXTURE_HANG: '1' } });
     expect(await run.ready(2), JSON.stringify(run.fixture.output())).toBe(true);
     const created = run.created();
     run.fixture.killGroup('SIGKILL');
     await run.fixture.exited;
-    expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);
+    expect(await waitFor(() => leftOver(created).length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
     expectBystandersUntouched(bystanders);
   });
 });

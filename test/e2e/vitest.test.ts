@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { containerState, resetEngine } from '../support/docker.js';
-import { exitCode, FIXTURES, linkPackage, output, sessionDirs, sigintTwice, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
+import { CLEANUP_WAIT_MS, exitCode, FIXTURES, linkPackage, output, sessionDirs, sigintTwice, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
 import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
 import {
   expectBystandersUntouched,
@@ -220,12 +220,12 @@ describe('when teardown never runs', () => {
     const result = await sigintTwice(run.fixture);
 
     expect(exitCode(result), output(result)).toBe(130);
-    expect(await waitFor(() => leftOver(created).length === 0, 10_000, 250)).toBe(true);
+    expect(await waitFor(() => leftOver(created).length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
     expectBystandersUntouched(bystanders);
     removeLeftovers(created);
   });
 
-  it.each(VERSIONS)('Vitest %i, SIGKILL of the whole process group: the watchdog cleans within 10 s', async (version) => {
+  it.each(VERSIONS)('Vitest %i, SIGKILL of the whole process group: the watchdog cleans within 30 s', async (version) => {
     const run = startVitest('vitest-plugin', { version, env: { DJ_FIXTURE_HANG: '1' } });
     expect(await ready(run), JSON.stringify(run.fixture.output())).toBe(true);
     const created = run.created();
@@ -235,13 +235,13 @@ describe('when teardown never runs', () => {
     const result = await run.fixture.exited;
     expect(result.signal).toBe('SIGKILL');
 
-    const cleaned = await waitFor(() => leftOver(created).length === 0, 10_000, 250);
+    const cleaned = await waitFor(() => leftOver(created).length === 0, CLEANUP_WAIT_MS, 250);
     expect(leftOver(created)).toEqual([]);
     expect(cleaned).toBe(true);
     expectBystandersUntouched(bystanders);
     // The watchdog sweeps again for a few seconds (orphaned workers), then removes the record.
     // Wait for it: while it runs it would adopt the next test's container (same adoption label).
-    expect(await waitFor(() => sessionDirs(run.stateDir).length === 0, 20_000, 250)).toBe(true);
+    expect(await waitFor(() => sessionDirs(run.stateDir).length === 0, 2 * CLEANUP_WAIT_MS, 250)).toBe(true);
     removeLeftovers(created);
   });
 });

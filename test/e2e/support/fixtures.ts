@@ -100,6 +100,13 @@ export function runFixture(cwd: string, command: readonly string[], env: NodeJS.
   return startFixture(cwd, command, env).exited;
 }
 
+/**
+ * How long a test waits for a cleanup that runs on after the runner ended (the detached signal
+ * cleaner, the watchdog after a SIGKILL): about a second on a quiet machine; a busy CI machine
+ * runs the same steps many times slower.
+ */
+export const CLEANUP_WAIT_MS = 30_000;
+
 /** Poll until `predicate` is true; returns false when `timeoutMs` passed first. */
 export async function waitFor(predicate: () => boolean, timeoutMs: number, everyMs = 100): Promise<boolean> {
   const end = Date.now() + timeoutMs;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { dockerSync } from '../../support/docker.js';
 import { isRunning, watchdogOf } from '../../support/processes.js';
-import { exitCode, output, readJsonLines, sessionDirs, sigintTwice, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { CLEANUP_WAIT_MS, exitCode, output, readJsonLines, sessionDirs, sigintTwice, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
 /**
  * Runs the fixture with a straggler (its record's path added to `env`): a test that, after it
@@ -71,11 +71,11 @@ export async function interruptTwiceWhileWatchdogStopped<R extends Interruptible
     expect(exitCode(result), output(result)).toBe(130);
     // The second SIGINT ends the run, not the cleanup (detached; it waits for the stopped
     // watchdog's answer first, at most 3 s): poll the engine.
-    expect(await waitFor(() => run.leftOver().length === 0, 15_000, 250)).toBe(true);
+    expect(await waitFor(() => run.leftOver().length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
   } finally {
     if (watchdog !== undefined) process.kill(watchdog, 'SIGCONT');
     rmSync(work, { recursive: true, force: true });
   }
-  expect(await waitFor(() => !isRunning(watchdog!), 10_000)).toBe(true);
+  expect(await waitFor(() => !isRunning(watchdog!), CLEANUP_WAIT_MS)).toBe(true);
   return run;
 }

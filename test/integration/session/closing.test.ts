@@ -104,7 +104,7 @@ describe('teardown closes the session socket before it lists', () => {
     expect(readFileSync(join(session.dir, 'socket', 'claim'), 'utf8')).toBe('close');
     await ended;
     expect(answer).toBe('');
-    expect(await until(() => existsSync(join(session.dir, 'watchdog.log')) && readFileSync(join(session.dir, 'watchdog.log'), 'utf8').includes('not served'), 20_000)).toBe(true);
+    expect(await until(() => existsSync(join(session.dir, 'watchdog.log')) && readFileSync(join(session.dir, 'watchdog.log'), 'utf8').includes('not served'), 60_000)).toBe(true);
     expect(readFileSync(join(session.dir, 'watchdog.log'), 'utf8')).toMatch(/session socket not served: teardown closed it before this watchdog started/);
     expect(dockerSync(['ps', '-aq'])).toBe('');
   });
@@ -146,7 +146,7 @@ describe('teardown closes the session socket before it lists', () => {
     expect(result.incomplete).toBe(true);
     expect(existsSync(session.dir)).toBe(true);
     // The remaining window: the engine got the create after the socket had let go of it.
-    expect(await until(() => labelled(session.id).length === 1, 20_000)).toBe(true);
+    expect(await until(() => labelled(session.id).length === 1, 60_000)).toBe(true);
     const sweep = spawnSync(process.execPath, [CLI, 'sweep', '--session', session.id], { env: { ...env, DOCKER_HOST: privateHost() }, encoding: 'utf8' });
     expect(sweep.status, sweep.stdout + sweep.stderr).toBe(0);
     expect(labelled(session.id)).toEqual([]);
@@ -174,7 +174,7 @@ describe('teardown closes the session socket before it lists', () => {
     expect(code).toBe('ECONNREFUSED');
 
     // The loop turns: the exit is reaped, another watchdog serves the same path.
-    expect(await until(() => (watchdogOf(session.dir) ?? pid) !== pid, 10_000)).toBe(true);
+    expect(await until(() => (watchdogOf(session.dir) ?? pid) !== pid, 30_000)).toBe(true);
     const next = watchdogOf(session.dir)!;
     const after = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
     expect(after.status, after.stderr).toBe(0);
@@ -189,7 +189,7 @@ describe('teardown closes the session socket before it lists', () => {
     expect(result.containers.removed.map((c) => c.id).sort()).toEqual([before.stdout.trim(), after.stdout.trim()].sort());
     expect(result.incomplete).toBe(false);
     expect(labelled(session.id)).toEqual([]);
-    expect(await until(() => !isRunning(next), 10_000)).toBe(true);
+    expect(await until(() => !isRunning(next), 30_000)).toBe(true);
   });
 
   it('a watchdog that keeps dying is restarted twice, then teardown cleans without one, saying so', async () => {
@@ -200,12 +200,12 @@ describe('teardown closes the session socket before it lists', () => {
     for (let round = 0; round < 3; round++) {
       const pid = await (async () => {
         let found: number | undefined;
-        await until(() => (found = watchdogOf(session.dir)) !== undefined && !killed.includes(found), 10_000);
+        await until(() => (found = watchdogOf(session.dir)) !== undefined && !killed.includes(found), 30_000);
         return found!;
       })();
       process.kill(pid, 'SIGKILL');
       killed.push(pid);
-      await until(() => !isRunning(pid), 10_000);
+      await until(() => !isRunning(pid), 30_000);
       await sleep(300);
     }
     expect(watchdogOf(session.dir)).toBeUndefined();
@@ -240,7 +240,7 @@ describe('the signal path with the socket', () => {
     expect(existsSync(made.socket)).toBe(false);
     expect(existsSync(made.dir)).toBe(false);
     // Let go, it sees the session over and ends.
-    expect(await until(() => !isRunning(watchdog!), 10_000)).toBe(true);
+    expect(await until(() => !isRunning(watchdog!), 30_000)).toBe(true);
   });
 
   it('SIGKILL of the runner after its watchdog was restarted: the new watchdog closes the socket and cleans', async () => {
@@ -252,17 +252,17 @@ describe('the signal path with the socket', () => {
     const made = JSON.parse(/^READY (.*)$/m.exec(out)![1]!) as { session: string; dir: string; socket: string; containers: string[] };
     const first = watchdogOf(made.dir)!;
     process.kill(first, 'SIGKILL');
-    expect(await until(() => (watchdogOf(made.dir) ?? first) !== first, 10_000)).toBe(true);
+    expect(await until(() => (watchdogOf(made.dir) ?? first) !== first, 30_000)).toBe(true);
     const second = watchdogOf(made.dir)!;
     const testEnv = { ...env, DOCKER_HOST: `unix://${made.socket}` };
-    expect(await until(() => inEnv(testEnv, ['version', '--format', '{{.Server.Version}}']).status === 0, 10_000)).toBe(true);
+    expect(await until(() => inEnv(testEnv, ['version', '--format', '{{.Server.Version}}']).status === 0, 30_000)).toBe(true);
     const later = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
     expect(later.status, later.stderr).toBe(0);
 
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    expect(await until(() => labelled(made.session).length === 0, 20_000)).toBe(true);
+    expect(await until(() => labelled(made.session).length === 0, 60_000)).toBe(true);
     expect(existsSync(made.socket)).toBe(false);
-    expect(await until(() => !isRunning(second), 20_000)).toBe(true);
+    expect(await until(() => !isRunning(second), 60_000)).toBe(true);
   });
 });

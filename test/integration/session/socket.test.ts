@@ -333,7 +333,7 @@ describe('the runner dies with the socket in use', () => {
     const { exit, made, err } = await runner('sigkill');
     expect(exit.signal).toBe('SIGKILL');
     expect(err).not.toMatch(/WARNING/);
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && left(made).some(Boolean)) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(left(made)).toEqual([false, false, false, false]);
     expect(existsSync(made.socket)).toBe(false);
