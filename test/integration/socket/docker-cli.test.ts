@@ -22,9 +22,9 @@ const BUILD_SESSION = 'docker-janitor.build-session';
 /** docker through the socket; trimmed stdout. */
 const via = (args: string[], input?: string): string =>
   execFileSync('docker', args, { env: socket.env, input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).toString().trim();
-/** The socket's MADE lines once they include `ids` (its stderr is read between the test's synchronous calls), at most 5 s. */
+/** The socket's MADE lines once they include `ids` (its stderr is read between the test's synchronous calls), at most 30 s (a busy machine). */
 async function madeSoon(ids: string[]): Promise<string[]> {
-  for (let waited = 0; waited < 5_000 && !ids.every((id) => socket.made().includes(id)); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let waited = 0; waited < 30_000 && !ids.every((id) => socket.made().includes(id)); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
   return socket.made();
 }
 /** docker through the socket, not blocking the event loop. */
