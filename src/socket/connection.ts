@@ -22,6 +22,7 @@
 import type { OnReadOpts, Socket } from 'node:net';
 import { AnswerFramer, type AnswerTap } from './answer-framing.js';
 import { ChunkedScanner } from './chunked.js';
+import { HeldTail } from './held-tail.js';
 import { errorResponse } from './error-response.js';
 import { implicitVolumesOf, type ImplicitVolume } from './implicit-volumes.js';
 import type { ImageParents } from './image-list.js';
@@ -29,7 +30,7 @@ import { CacheScan, madeImageId, newAncestors } from './made-image.js';
 import { sharedPool, UpstreamReads } from './read-buffers.js';
 import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
 import { appendLabelChange, buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels, type Rewrite } from './rewrite.js';
-import { routeOf } from './route.js';
+import { isQuietBuild, routeOf } from './route.js';
 import type { VolumeCreation } from './volume-create.js';
 
 export interface RelayOptions {
@@ -71,8 +72,8 @@ const EMPTY = Buffer.alloc(0);
 
 type Mode =
   | { kind: 'head' }
-  | { kind: 'length'; remaining: number; takeover: boolean }
-  | { kind: 'chunked'; scanner: ChunkedScanner; takeover: boolean }
+  | { kind: 'length'; remaining: number; takeover: boolean; hold?: BodyHold }
+  | { kind: 'chunked'; scanner: ChunkedScanner; takeover: boolean; hold?: BodyHold }
   | { kind: 'collect'; head: RequestHead; container: boolean; scanner: ChunkedScanner | undefined; remaining: number; chunks: Buffer[]; size: number }
   /**
    * Creating a container's named volumes before its create goes up, or listing the images before
@@ -82,6 +83,15 @@ type Mode =
   | { kind: 'await-answer' }
   | { kind: 'tunnel' }
   | { kind: 'closed' };
+
+/**
+ * A body whose last bytes wait (held-tail.ts): `ended` is called once the whole body arrived,
+ * with the bytes still held; it sends them when it is done.
+ */
+interface BodyHold {
+  readonly tail: HeldTail;
+  readonly ended: (held: Buffer[]) => void;
+}
 
 /** What the server reads of one relayed connection when the socket closes. */
 export interface RelayedConnection {
@@ -186,10 +196,23 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
     else mode = earlyAnswer === 'taken-over' ? { kind: 'tunnel' } : { kind: 'await-answer' };
   };
 
-  const startBody = (head: RequestHead, takeover: boolean) => {
-    if (head.body.kind === 'length') mode = { kind: 'length', remaining: head.body.length, takeover };
-    else if (head.body.kind === 'chunked') mode = { kind: 'chunked', scanner: new ChunkedScanner(false), takeover };
+  const startBody = (head: RequestHead, takeover: boolean, hold?: BodyHold) => {
+    const held = hold ? { hold } : {};
+    if (head.body.kind === 'length') mode = { kind: 'length', remaining: head.body.length, takeover, ...held };
+    else if (head.body.kind === 'chunked') mode = { kind: 'chunked', scanner: new ChunkedScanner(false), takeover, ...held };
     else afterRequest(takeover);
+  };
+
+  /** Body bytes of the current request: to the engine, or through its hold. */
+  const bodyUp = (bytes: Buffer, hold: BodyHold | undefined) => {
+    if (!hold) return toUpstream(bytes);
+    for (const part of hold.tail.push(bytes)) toUpstream(part);
+  };
+  /** The body ended: the next request, or (held) the hold decides when. */
+  const bodyEnded = (takeover: boolean, hold: BodyHold | undefined) => {
+    if (!hold) return afterRequest(takeover);
+    mode = { kind: 'waiting' };
+    hold.ended(hold.tail.release());
   };
 
   const sendCollected = (collect: Extract<Mode, { kind: 'collect' }>) => {
@@ -218,6 +241,27 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
       afterRequest(false);
       work();
     })();
+  };
+
+  /**
+   * The hold of a quiet build's body: once the whole context arrived, the images are listed
+   * again (`listed` gets the listing), and then the engine gets the context's last bytes.
+   */
+  const uploadHold = (listed: (listing: ImageParents | undefined) => void): BodyHold | undefined => {
+    const { listImages } = options;
+    if (!listImages) return undefined;
+    return {
+      tail: new HeldTail(),
+      ended: (held) => {
+        void listImages().then((listing) => {
+          listed(listing);
+          if (mode.kind !== 'waiting') return;
+          for (const part of held) toUpstream(part);
+          afterRequest(false);
+          work();
+        });
+      },
+    };
   };
 
   const onHead = (head: RequestHead, raw: Buffer) => {
@@ -261,8 +305,11 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
         const labelled = renderRequestHead(head, { target: rewritten.value });
         // The steps the build took from the cache, from its whole answer (a legacy build that is not quiet).
         const cache = new CacheScan();
+        // A quiet build's answer says nothing of its steps: the images listed once its context
+        // arrived, before the engine could start a step (held-tail.ts), are not its own either.
+        const uploaded = deferred<ImageParents | undefined>();
         const tapFor =
-          (existed: ImageParents | undefined): AnswerTap =>
+          (existed: ImageParents | undefined, afterUpload?: Promise<ImageParents | undefined>): AnswerTap =>
           ({ status, tail }) => {
             const id = madeImageId(making, status, tail);
             if (id === undefined || !onImageMade) return;
@@ -273,8 +320,11 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
             onImageMade(id);
             // A legacy build's intermediate images: the session's too. Its cached steps are not
             // (another process's untagged image may be one): teardown keeps those (cleaner/plan.ts).
-            const before = existed && { has: (image: string) => existed.has(image) || cache.has(image) };
-            if (before && listImages) void listImages().then((now) => now && newAncestors(id, now, before).forEach((ancestor) => onImageMade(ancestor)));
+            if (!existed || !listImages) return;
+            void Promise.all([afterUpload, listImages()]).then(([second, now]) => {
+              const before = { has: (image: string) => existed.has(image) || second?.has(image) === true || cache.has(image) };
+              if (now) for (const ancestor of newAncestors(id, now, before)) onImageMade(ancestor);
+            });
           };
         if (route.kind !== 'build' || !onImageMade || !listImages) {
           requestGoesUp(labelled, head, 'plain', onImageMade ? tapFor(undefined) : undefined);
@@ -283,8 +333,10 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
           mode = { kind: 'waiting' };
           void listImages().then((existed) => {
             if (mode.kind !== 'waiting') return;
-            requestGoesUp(labelled, head, 'plain', tapFor(existed), (chunk) => cache.feed(chunk));
-            startBody(head, false);
+            // No body (a context the engine fetches itself, `remote=`): nothing to list it after.
+            const hold = isQuietBuild(head.target) && head.body.kind !== 'none' ? uploadHold(uploaded.resolve) : undefined;
+            requestGoesUp(labelled, head, 'plain', tapFor(existed, hold && uploaded.promise), (chunk) => cache.feed(chunk));
+            startBody(head, false, hold);
             work();
           });
           return;
@@ -309,16 +361,16 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
         onHead(parsed.head, raw);
       } else if (m.kind === 'length') {
         const take = Math.min(m.remaining, pending.length);
-        toUpstream(take === pending.length ? pending : pending.subarray(0, take));
+        bodyUp(take === pending.length ? pending : pending.subarray(0, take), m.hold);
         pending = pending.subarray(take);
         m.remaining -= take;
-        if (m.remaining === 0) afterRequest(m.takeover);
+        if (m.remaining === 0) bodyEnded(m.takeover, m.hold);
       } else if (m.kind === 'chunked') {
         const used = m.scanner.feed(pending);
         if (typeof used !== 'number') return fail(400, used.error, true);
-        toUpstream(used === pending.length ? pending : pending.subarray(0, used));
+        bodyUp(used === pending.length ? pending : pending.subarray(0, used), m.hold);
         pending = pending.subarray(used);
-        if (m.scanner.done) afterRequest(m.takeover);
+        if (m.scanner.done) bodyEnded(m.takeover, m.hold);
       } else if (m.kind === 'collect') {
         let used: number;
         if (m.scanner) {
@@ -454,4 +506,11 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
       });
     },
   };
+}
+
+/** A promise with its resolve at hand. */
+function deferred<T>(): { readonly promise: Promise<T>; readonly resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
 }

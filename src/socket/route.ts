@@ -147,3 +147,19 @@ export function firstQueryValue(target: string, name: string): string | undefine
   }
   return undefined;
 }
+
+/**
+ * Whether dockerd runs a build as quiet (`q`, read with `httputils.BoolValue`: the first value,
+ * trimmed and lower-cased, is anything but "", "0", "no", "false" or "none"). A query that does
+ * not decode counts as quiet: the socket then takes the care a quiet build needs.
+ */
+export function isQuietBuild(target: string): boolean {
+  const q = target.indexOf('?');
+  if (q === -1) return false;
+  for (const part of target.slice(q + 1).split('&')) {
+    const decoded = decodeQueryPart(part);
+    if (decoded === undefined) return true;
+    if (decoded.name === 'q') return !['', '0', 'no', 'false', 'none'].includes(decoded.value.trim().toLowerCase());
+  }
+  return false;
+}

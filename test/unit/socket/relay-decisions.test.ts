@@ -301,6 +301,42 @@ describe('images made through the socket: a build waits for the image listing, a
     expect(made).toEqual([id(5), id(4)]);
   });
 
+  it("a quiet build (q=1) says nothing of its steps: the images are listed again once its context arrived, before the engine gets the context's last 64 KiB; what that listing has is not the build's (attack/106 Q=1)", async () => {
+    // base 1 <- theirs 2 (made while the context uploaded: in the second listing only) <- run 3 <- label 4 <- made 5
+    const context = Buffer.alloc(200 * 1024, 'x').toString('latin1');
+    let listings = 0;
+    script = (request) => {
+      if (!request.target.startsWith('/images/json')) return { answer: json(`{"stream":"${id(5)}\\n"}\r\n`) };
+      listings++;
+      if (listings === 1) return { answer: listing([[1, undefined]]) };
+      if (listings === 2) return { answer: listing([[1, undefined], [2, 1]]) };
+      return { answer: listing([[1, undefined], [2, 1], [3, 2], [4, 3], [5, 4]]) };
+    };
+    const answer = await exchange([{ send: post('/v1.41/build?q=1', context), until: /sha256/ }]);
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answer).toContain(`{"stream":"${id(5)}\\n"}`);
+    // The stand-in engine takes a request in once its whole body is there: the build after the second listing.
+    expect(seen.map((r) => `${r.method} ${r.target.replace(/\?.*/, '')}`)).toEqual(['GET /images/json', 'GET /images/json', 'POST /v1.41/build', 'GET /images/json']);
+    expect(seen[2]?.body).toBe(context);
+    expect(made).toEqual([id(5), id(4), id(3)]);
+  });
+
+  it('a quiet build without a body (a context the engine fetches) and a build that is not quiet: no second listing', async () => {
+    let listings = 0;
+    script = (request) => {
+      if (!request.target.startsWith('/images/json')) return { answer: request.target.includes('q=1') ? json(`{"stream":"${id(5)}\\n"}\r\n`) : built(5) };
+      listings++;
+      return { answer: listings % 2 === 1 ? listing([[1, undefined]]) : listing([[1, undefined], [4, 1], [5, 4]]) };
+    };
+    await exchange([{ send: post('/v1.41/build?q=1&remote=https%3A%2F%2Fexample.com%2Fctx.tar', ''), until: /sha256/ }]);
+    await settle();
+    await exchange([{ send: post('/v1.41/build?q=0', 'x'.repeat(100 * 1024)), until: /Successfully built/ }]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.map((r) => `${r.method} ${r.target.replace(/\?.*/, '')}`)).toEqual(['GET /images/json', 'POST /v1.41/build', 'GET /images/json', 'GET /images/json', 'POST /v1.41/build', 'GET /images/json']);
+    expect(made).toEqual([id(5), id(4), id(5), id(4)]);
+  });
+
   it('a build answered with an image that existed before it and was not made through this socket: not reported (its labels may be copied); one this socket made: reported again', async () => {
     script = (request) => (request.target.startsWith('/images/json') ? { answer: listing([[1, undefined], [5, 1]]) } : { answer: built(5) });
     await exchange([{ send: post('/v1.41/build', ''), until: /Successfully built/ }]);

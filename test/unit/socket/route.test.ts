@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTargetPath, isCleanPath, routeOf } from '../../../src/socket/route.js';
+import { decodeTargetPath, isCleanPath, isQuietBuild, routeOf } from '../../../src/socket/route.js';
 
 describe('routeOf: requests routed as dockerd routes them (Go url.ParseRequestURI + gorilla/mux on the decoded path)', () => {
   it.each([
@@ -97,4 +97,22 @@ describe('decodeTargetPath and isCleanPath', () => {
     for (const path of ['/', '/a', '/a/', '/a/b.c', '/v1.41./x', '/a/..b']) expect(isCleanPath(path), path).toBe(true);
     for (const path of ['', 'a', '//', '/a//b', '/a/.', '/a/./b', '/a/..', '/a/../b', '/.']) expect(isCleanPath(path), path).toBe(false);
   });
+});
+
+describe('isQuietBuild: q as dockerd reads it (httputils.BoolValue on the first value)', () => {
+  it.each([
+    ['/v1.41/build?q=1', true],
+    ['/v1.41/build?t=x&q=true', true],
+    ['/v1.41/build?q=%20YES%20', true],
+    ['/v1.41/build?q=1&q=0', true],
+    ['/v1.41/build', false],
+    ['/v1.41/build?q=', false],
+    ['/v1.41/build?q=0', false],
+    ['/v1.41/build?q=False', false],
+    ['/v1.41/build?q=none&q=1', false],
+    ['/v1.41/build?q=+no+', false],
+    ['/v1.41/build?quiet=1', false],
+    // Not decodable: counted as quiet (the socket takes more care, never less).
+    ['/v1.41/build?t=%zz&q=0', true],
+  ])('%s: %s', (target, quiet) => expect(isQuietBuild(target)).toBe(quiet));
 });
