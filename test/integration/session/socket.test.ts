@@ -5,10 +5,12 @@
  * directly on the engine (another terminal, another run) is never touched; the watchdog cleans
  * after a SIGKILL of the runner, the signal handlers after SIGINT and SIGTERM.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { openSession as OpenSession } from '../../../src/session/open.js';
 import { BASE_IMAGE, dockerEnv, dockerSync, resetEngine } from '../../support/docker.js';
@@ -170,6 +172,48 @@ describe('a session with the socket (the default)', () => {
     // Left: theirs, and the label step on it (the cached build went alone, noprune: nothing of theirs lost).
     const left = images().filter((id) => !untouched.includes(id));
     expect(left.sort()).toEqual([theirs, labelStep].sort());
+  });
+
+  it("a quiet build (q=1) whose step comes from the cache of another terminal's build that finished while the build's context uploaded: theirs is not the run's and stays (attack/106 Q=1)", async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const session = await openSession({ ...OPTIONS, images: 'before-and-own' }, { env: testEnv });
+    session.exportEnv(testEnv);
+    const dockerfile = `FROM ${BASE_IMAGE}\nRUN echo race-${process.pid}-${Date.now()} > /r\n`;
+    const big = mkdtempSync(join(tmpdir(), 'dj-socket-race-big-'));
+    const small = mkdtempSync(join(tmpdir(), 'dj-socket-race-small-'));
+    writeFileSync(join(big, 'Dockerfile'), dockerfile);
+    writeFileSync(join(big, 'blob'), Buffer.alloc(512 * 1024, 7));
+    writeFileSync(join(small, 'Dockerfile'), dockerfile);
+    const context = execFileSync('tar', ['-C', big, '-cf', '-', '.']);
+    // The tests' build, as the docker CLI sends it, its context held open before its last KiB.
+    let answer = '';
+    const answered = new Promise<void>((resolve, reject) => {
+      const build = request({ socketPath: session.socket!, method: 'POST', path: '/v1.41/build?q=1&rm=1', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': context.length } }, (response) => {
+        response.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+        response.on('end', resolve);
+      });
+      build.on('error', reject);
+      build.write(context.subarray(0, context.length - 1024));
+      void (async () => {
+        await new Promise((done) => setTimeout(done, 500));
+        // Meanwhile, another terminal, directly on the engine: the same steps, untagged.
+        theirs = (await promisify(execFile)('docker', ['build', '-q', small], { env })).stdout.trim();
+        build.end(context.subarray(context.length - 1024));
+      })().catch(reject);
+    });
+    let theirs = '';
+    await answered;
+    rmSync(big, { recursive: true, force: true });
+    rmSync(small, { recursive: true, force: true });
+    const ours = (JSON.parse(answer.trim()) as { stream: string }).stream.trim();
+    const parentOf = (id: string) => dockerSync(['image', 'inspect', '-f', '{{.Parent}}', id]);
+    // Ours <- the label steps <- theirs (the RUN step, from the cache).
+    expect(parentOf(parentOf(ours))).toBe(theirs);
+
+    const result = await session.teardown();
+    expect(result.incomplete).toBeFalsy();
+    expect(exists('image', theirs)).toBe(true);
+    expect(exists('image', ours)).toBe(false);
   });
 
   it.skipIf(!existsSync(PYTHON) || !existsSync(COMPOSE))('python3-docker and docker-compose 1.29 (network_mode: none) through the socket leave nothing after teardown', { timeout: 180_000 }, async () => {
