@@ -11,6 +11,9 @@ hold_main=$(mktemp --suffix=.mjs)
 sed "s|'../dist/index.js'|'$MAIN_DIST/index.js'|" "$ATTACK_DIR/hold-session.mjs" > "$hold_main"
 N=${N:-15}
 ctx=$(mktemp -d); printf 'FROM %s\nRUN echo cost > /cost\n' "$BB" > "$ctx/Dockerfile"
+# CTX_MB: a context of that many MB (random bytes) besides the Dockerfile; Q=0: builds not quiet.
+[ "${CTX_MB:-0}" -gt 0 ] && head -c $((CTX_MB * 1024 * 1024)) /dev/urandom > "$ctx/blob"
+QFLAG=-q; [ "${Q:-1}" = 0 ] && QFLAG=
 open_one() { # $1 = holder script; sets sock_X, holder_X via name $2
   local st; st=$(mktemp -d /tmp/a3-state.XXXX); local o; o=$(mktemp)
   DOCKER_JANITOR_STATE_DIR=$st node "$1" '{"images":"off"}' > "$o" &
@@ -20,7 +23,7 @@ open_one() { # $1 = holder script; sets sock_X, holder_X via name $2
 }
 open_one "$ATTACK_DIR/hold-session.mjs" branch
 open_one "$hold_main" main
-ms() { local s e; s=$(date +%s%N); DOCKER_HOST=unix://$1 docker build -q "$ctx" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+ms() { local s e; s=$(date +%s%N); DOCKER_HOST=unix://$1 docker build $QFLAG "$ctx" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 ms "$sock_branch" >/dev/null; ms "$sock_main" >/dev/null
 b=(); m=(); l=()
 for i in $(seq $N); do
