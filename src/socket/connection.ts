@@ -5,7 +5,8 @@
  * labelled goes on as its own bytes (head and body, Content-Length or chunked) as they arrive; a
  * create call's body is collected (up to a cap), labelled and sent with a new Content-Length (a
  * container create first gets the named volumes it would make created with the session label); a
- * build's request line gets the labels. Requests are routed as dockerd routes them (route.ts) and
+ * build's request line gets the labels, and the last 64 KiB of a quiet build's body wait for
+a second image listing (held-tail.ts). Requests are routed as dockerd routes them (route.ts) and
  * read only in the form dockerd reads the same way (request-head.ts). Engine to client, bytes are
  * relayed untouched; the answer framer (answer-framing.ts) follows them only to decide, for a
  * request to an endpoint that may take the connection over (attach, exec start, BuildKit's
@@ -137,6 +138,15 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
   upstream.once('secureConnect', () => (connected = true));
 
   const problem = (message: string) => options.onProblem?.(message);
+  /**
+   * Quiet builds on this connection whose second listing is not taken yet (their body has not
+   * ended): told there is none when the connection closes first.
+   */
+  const unlisted = new Set<(listing: undefined) => void>();
+  const noSecondListing = () => {
+    for (const listed of unlisted) listed(undefined);
+    unlisted.clear();
+  };
 
   // ---- writes with backpressure -----------------------------------------------------------
   let clientPaused = false;
@@ -250,9 +260,11 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
   const uploadHold = (listed: (listing: ImageParents | undefined) => void): BodyHold | undefined => {
     const { listImages } = options;
     if (!listImages) return undefined;
+    unlisted.add(listed);
     return {
       tail: new HeldTail(),
       ended: (held) => {
+        unlisted.delete(listed);
         void listImages().then((listing) => {
           listed(listing);
           if (mode.kind !== 'waiting') return;
@@ -446,6 +458,7 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
   client.on('close', () => {
     mode = { kind: 'closed' };
     upstream.destroy();
+    noSecondListing();
   });
 
   function onUpstreamBytes(data: Buffer, read: boolean): void {
