@@ -313,8 +313,7 @@ describe('images made through the socket: a build waits for the image listing, a
       return { answer: listing([[1, undefined], [2, 1], [3, 2], [4, 3], [5, 4]]) };
     };
     const answer = await exchange([{ send: post('/v1.41/build?q=1', context), until: /sha256/ }]);
-    await settle();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await settle(() => made.length >= 3);
     expect(answer).toContain(`{"stream":"${id(5)}\\n"}`);
     // The stand-in engine takes a request in once its whole body is there: the build after the second listing.
     expect(seen.map((r) => `${r.method} ${r.target.replace(/\?.*/, '')}`)).toEqual(['GET /images/json', 'GET /images/json', 'POST /v1.41/build', 'GET /images/json']);
@@ -330,9 +329,9 @@ describe('images made through the socket: a build waits for the image listing, a
       return { answer: listings % 2 === 1 ? listing([[1, undefined]]) : listing([[1, undefined], [4, 1], [5, 4]]) };
     };
     await exchange([{ send: post('/v1.41/build?q=1&remote=https%3A%2F%2Fexample.com%2Fctx.tar', ''), until: /sha256/ }]);
-    await settle();
+    await settle(() => made.length >= 2);
     await exchange([{ send: post('/v1.41/build?q=0', 'x'.repeat(100 * 1024)), until: /Successfully built/ }]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle(() => made.length >= 4);
     expect(seen.map((r) => `${r.method} ${r.target.replace(/\?.*/, '')}`)).toEqual(['GET /images/json', 'POST /v1.41/build', 'GET /images/json', 'GET /images/json', 'POST /v1.41/build', 'GET /images/json']);
     expect(made).toEqual([id(5), id(4), id(5), id(4)]);
   });
