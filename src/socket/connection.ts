@@ -6,7 +6,7 @@
  * create call's body is collected (up to a cap), labelled and sent with a new Content-Length (a
  * container create first gets the named volumes it would make created with the session label); a
  * build's request line gets the labels, and the last 64 KiB of a quiet build's body wait for
-a second image listing (held-tail.ts). Requests are routed as dockerd routes them (route.ts) and
+ * a second image listing (held-tail.ts). Requests are routed as dockerd routes them (route.ts) and
  * read only in the form dockerd reads the same way (request-head.ts). Engine to client, bytes are
  * relayed untouched; the answer framer (answer-framing.ts) follows them only to decide, for a
  * request to an endpoint that may take the connection over (attach, exec start, BuildKit's

@@ -134,18 +134,27 @@ export function decodeQueryPart(part: string): { readonly name: string; readonly
 }
 
 /**
+ * The first `name` parameter of `target`'s query, decoded: its value, `'absent'`, or
+ * `'undecodable'` when a part before it (or it) is not valid percent-encoding.
+ */
+function firstQueryPart(target: string, name: string): { readonly value: string } | 'absent' | 'undecodable' {
+  const q = target.indexOf('?');
+  if (q === -1) return 'absent';
+  for (const part of target.slice(q + 1).split('&')) {
+    const decoded = decodeQueryPart(part);
+    if (decoded === undefined) return 'undecodable';
+    if (decoded.name === name) return { value: decoded.value };
+  }
+  return 'absent';
+}
+
+/**
  * The first value of query parameter `name` in `target`, or undefined when absent or when a part
  * before it is not decodable.
  */
 export function firstQueryValue(target: string, name: string): string | undefined {
-  const q = target.indexOf('?');
-  if (q === -1) return undefined;
-  for (const part of target.slice(q + 1).split('&')) {
-    const decoded = decodeQueryPart(part);
-    if (decoded === undefined) return undefined;
-    if (decoded.name === name) return decoded.value;
-  }
-  return undefined;
+  const found = firstQueryPart(target, name);
+  return typeof found === 'object' ? found.value : undefined;
 }
 
 /**
@@ -154,12 +163,8 @@ export function firstQueryValue(target: string, name: string): string | undefine
  * not decode counts as quiet: the socket then takes the care a quiet build needs.
  */
 export function isQuietBuild(target: string): boolean {
-  const q = target.indexOf('?');
-  if (q === -1) return false;
-  for (const part of target.slice(q + 1).split('&')) {
-    const decoded = decodeQueryPart(part);
-    if (decoded === undefined) return true;
-    if (decoded.name === 'q') return !['', '0', 'no', 'false', 'none'].includes(decoded.value.trim().toLowerCase());
-  }
-  return false;
+  const found = firstQueryPart(target, 'q');
+  if (found === 'absent') return false;
+  if (found === 'undecodable') return true;
+  return !['', '0', 'no', 'false', 'none'].includes(found.value.trim().toLowerCase());
 }
