@@ -226,7 +226,12 @@ function parentsToKeep(remove: readonly ImageInfo[], every: readonly ImageInfo[]
   if (!every || !scope || scope.kind !== 'session') return keep;
   const byId = imagesById(every);
   const children = new Map<string, string[]>();
-  for (const image of byId.values()) if (image.parent) children.set(image.parent, [...(children.get(image.parent) ?? []), image.id]);
+  for (const image of byId.values()) {
+    if (!image.parent) continue;
+    const siblings = children.get(image.parent);
+    if (siblings) siblings.push(image.id);
+    else children.set(image.parent, [image.id]);
+  }
   const used = new Set(containers.map((container) => container.imageId));
   const going = new Set(remove.map((image) => image.id));
   const allowed = (image: ImageInfo) => inScope(image, scope) || scope.build?.made.has(image.id) === true;
