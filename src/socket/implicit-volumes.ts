@@ -16,7 +16,7 @@
  * (20.10 still reads them there, newer engines do not), and values of the wrong type (dockerd
  * refuses those too).
  */
-import { arrayElementsAt, goFieldMatch, objectLayout, objectLayoutAt, skipWs, type JsonObjectLayout } from './json-object.js';
+import { arrayElementsAt, memberMatch, objectLayout, objectLayoutAt, skipWs, type JsonObjectLayout } from './json-object.js';
 
 /** One volume to create before the container: what dockerd would have created it with. */
 export interface ImplicitVolume {
@@ -102,7 +102,7 @@ class Members {
   get(field: string) {
     let found: (typeof this.layout.members)[number] | undefined;
     for (const member of this.layout.members) {
-      const match = goFieldMatch(member.key, field);
+      const match = memberMatch(member, field);
       if (match === 'no') continue;
       if (match === 'ambiguous') throw new Refused(`the member name ${JSON.stringify(member.key)} in ${this.where} is ambiguous (it may or may not be read as "${field}")`);
       if (found) throw new Refused(`${this.where} has "${found.key}" and "${member.key}": both are read as "${field}"`);
@@ -111,11 +111,11 @@ class Members {
     return found;
   }
 
-  private value(field: string): { start: number; text: string; key: string } | undefined {
+  private value(field: string): { start: number; text: string; key: string; object: JsonObjectLayout | undefined } | undefined {
     const member = this.get(field);
     if (!member) return undefined;
     const text = this.text.slice(member.valueStart, member.end);
-    return text === 'null' ? undefined : { start: member.valueStart, text, key: member.key };
+    return text === 'null' ? undefined : { start: member.valueStart, text, key: member.key, object: member.object };
   }
 
   string(field: string): string {
@@ -130,7 +130,7 @@ class Members {
     const value = this.value(field);
     if (!value) return undefined;
     if (!value.text.startsWith('{')) throw new Refused(`"${value.key}" in ${this.where} must be an object`);
-    return new Members(this.text, objectLayoutAt(this.text, value.start), `"${value.key}"`);
+    return new Members(this.text, value.object ?? objectLayoutAt(this.text, value.start), `"${value.key}"`);
   }
 
   strings(field: string): string[] {

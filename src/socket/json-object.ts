@@ -17,11 +17,24 @@ export interface JsonMember {
   readonly start: number;
   readonly end: number;
   readonly valueStart: number;
+  /**
+   * The key is written in ASCII without an escape, `_` or `-`: it binds to an (ASCII) field
+   * name exactly when the two are equal but for case ({@link memberMatch}).
+   */
+  readonly plain: boolean;
+  /**
+   * The layout of the member's value when that is an object and the layout was read with its
+   * members' objects ({@link objectLayout} reads the top level's): the same text is not scanned
+   * twice to find a create body's `HostConfig` members.
+   */
+  readonly object?: JsonObjectLayout;
 }
 
 export interface JsonObjectLayout {
   /** Index just after the opening `{`. */
   readonly open: number;
+  /** Index just after the closing `}`. */
+  readonly end: number;
   readonly members: JsonMember[];
 }
 
@@ -36,7 +49,7 @@ const isWs = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 
 /**
  * The top-level member layout of `text`, which must be a JSON object (checked with JSON.parse
- * first), or undefined when it is not one.
+ * first), or undefined when it is not one. Members whose value is an object come with its layout.
  */
 export function objectLayout(text: string): JsonObjectLayout | undefined {
   let parsed: unknown;
@@ -46,14 +59,15 @@ export function objectLayout(text: string): JsonObjectLayout | undefined {
     return undefined;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  return objectLayoutAt(text, skipWs(text, 0));
+  return objectLayoutAt(text, skipWs(text, 0), true);
 }
 
 /**
  * The member layout of the object whose `{` is at `text[brace]`, in text already known to be
- * valid JSON (the scanner is lenient).
+ * valid JSON (the scanner is lenient); with `objects`, each member whose value is an object
+ * comes with that object's layout (read in the same pass).
  */
-export function objectLayoutAt(text: string, brace: number): JsonObjectLayout {
+export function objectLayoutAt(text: string, brace: number, objects = false): JsonObjectLayout {
   const open = brace + 1;
   let i = open;
   const members: JsonMember[] = [];
@@ -65,15 +79,22 @@ export function objectLayoutAt(text: string, brace: number): JsonObjectLayout {
     const keyEnd = skipString(text, i);
     // Without a backslash, a (valid) JSON string is its own characters between the quotes.
     const raw = text.slice(i + 1, keyEnd - 1);
-    const key = raw.includes('\\') ? (JSON.parse(text.slice(i, keyEnd)) as string) : raw;
+    const plain = isPlainKey(raw);
+    const key = plain || !raw.includes('\\') ? raw : (JSON.parse(text.slice(i, keyEnd)) as string);
     i = skipWs(text, keyEnd);
     i = skipWs(text, i + 1); // ':'
     const valueStart = i;
+    if (objects && text.charCodeAt(i) === OPEN_BRACE) {
+      const object = objectLayoutAt(text, i);
+      members.push({ key, start, end: object.end, valueStart, plain, object });
+      i = object.end;
+      continue;
+    }
     const end = skipValue(text, i);
-    members.push({ key, start, end, valueStart });
+    members.push({ key, start, end, valueStart, plain });
     i = end;
   }
-  return { open, members };
+  return { open, end: Math.min(i + 1, text.length), members };
 }
 
 /** The elements of the array whose `[` is at `text[bracket]`: each one's `[start, end)`. */
@@ -93,6 +114,24 @@ export function arrayElementsAt(text: string, bracket: number): Array<{ readonly
 }
 
 /**
+ * {@link goFieldMatch} of a member's key and `name`, a field name in ASCII without `_` or `-`:
+ * for a plain key (most of them), a case-insensitive comparison without a pass over the key.
+ */
+export function memberMatch(member: JsonMember, name: string): 'yes' | 'no' | 'ambiguous' {
+  if (!member.plain) return goFieldMatch(member.key, name);
+  return member.key.length === name.length && asciiEqualFold(member.key, name) ? 'yes' : 'no';
+}
+
+/** A key's raw text (between its quotes) is ASCII without a backslash, `_` or `-`. */
+function isPlainKey(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c > 0x7f || c === BACKSLASH || c === 0x5f || c === 0x2d) return false;
+  }
+  return true;
+}
+
+/**
  * Whether member name `key` binds to the Go struct field `name`: `'yes'` under Go's folding;
  * `'ambiguous'` when it does not but comes close enough that another Go JSON decoder might
  * (folding dotless or dotted I to `i`, as `unicode.ToUpper(unicode.ToLower(r))` does, or
@@ -103,7 +142,7 @@ export function goFieldMatch(key: string, name: string): 'yes' | 'no' | 'ambiguo
     // Between ASCII strings, simple case folding is ASCII case: the same answers as the
     // patterns below (which `goFieldMatch` checks against in its tests), without a RegExp or
     // a string copy for each of a create body's many members that bind to nothing.
-    if (key.length === name.length) return key.toLowerCase() === name.toLowerCase() ? 'yes' : 'no';
+    if (key.length === name.length) return asciiEqualFold(key, name) ? 'yes' : 'no';
     // Only a longer name with `_` or `-` in it can come close.
     if (key.length < name.length || (!key.includes('_') && !key.includes('-'))) return 'no';
     return key.replace(/[_-]/g, '').toLowerCase() === name.toLowerCase() ? 'ambiguous' : 'no';
@@ -111,6 +150,19 @@ export function goFieldMatch(key: string, name: string): 'yes' | 'no' | 'ambiguo
   const pattern = foldPattern(name);
   if (pattern.test(key)) return 'yes';
   return pattern.test(key.replace(/[_-]/g, '').replace(/[\u0130\u0131]/g, 'i')) ? 'ambiguous' : 'no';
+}
+
+/** `a` and `b` (ASCII, of one length) are equal but for the case of their letters. */
+function asciiEqualFold(a: string, b: string): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Letters differ only in bit 0x20; anything else that differs differs.
+    const lower = x | 0x20;
+    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
 }
 
 function isAscii(text: string): boolean {
@@ -138,16 +190,18 @@ export function skipWs(text: string, i: number): number {
   return i;
 }
 
-/** `text[i]` is `"`; the index after the closing quote. */
+/** `text[i]` is `"`; the index after the closing quote (the text's length when there is none). */
 function skipString(text: string, i: number): number {
-  i++;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === BACKSLASH) i += 2;
-    else if (c === QUOTE) return i + 1;
-    else i++;
+  let from = i + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote === -1) return text.length;
+    // The quote closes the string unless an odd number of backslashes escapes it.
+    let backslashes = 0;
+    while (quote - backslashes - 1 > i && text.charCodeAt(quote - backslashes - 1) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  return i;
 }
 
 function skipValue(text: string, i: number): number {

@@ -2,7 +2,7 @@
  * The only change the session socket makes to traffic, as pure functions: which requests get
  * labels, and the rewritten body or request target. Everything else passes through untouched.
  */
-import { goFieldMatch, objectLayout, type JsonMember, type JsonObjectLayout } from './json-object.js';
+import { memberMatch, objectLayout, type JsonMember, type JsonObjectLayout } from './json-object.js';
 import { decodeQueryPart, routeOf } from './route.js';
 
 export type Labels = Readonly<Record<string, string>>;
@@ -59,7 +59,7 @@ export function mergeTextLabels({ text, layout }: ReadBody, labels: Labels): Rew
   const merged = new Map<string, string>();
   const found: Array<{ member: JsonMember; index: number }> = [];
   for (const [index, member] of layout.members.entries()) {
-    const match = goFieldMatch(member.key, 'Labels');
+    const match = memberMatch(member, 'Labels');
     if (match === 'no') continue;
     if (match === 'ambiguous') return { ok: false, message: `the member name ${JSON.stringify(member.key)} is ambiguous (it may or may not be read as "Labels")` };
     const value: unknown = JSON.parse(text.slice(member.valueStart, member.end));
