@@ -315,13 +315,13 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
         const making = route.kind === 'build' ? 'build' : route.making;
         const { onImageMade, listImages } = options;
         const labelled = renderRequestHead(head, { target: rewritten.value });
-        // The steps the build took from the cache, from its whole answer (a legacy build that is not quiet).
-        const cache = new CacheScan();
-        // A quiet build's answer says nothing of its steps: the images listed once its context
-        // arrived, before the engine could start a step (held-tail.ts), are not its own either.
-        const uploaded = deferred<ImageParents | undefined>();
+        /**
+         * Records the image the answer names. For a build, `existed` is the listing before it,
+         * `cache` the steps its answer said it took from the cache, `afterUpload` a quiet build's
+         * listing once its context arrived: none of those images are the build's own.
+         */
         const tapFor =
-          (existed: ImageParents | undefined, afterUpload?: Promise<ImageParents | undefined>): AnswerTap =>
+          (existed?: ImageParents, cache?: CacheScan, afterUpload?: Promise<ImageParents | undefined>): AnswerTap =>
           ({ status, tail }) => {
             const id = madeImageId(making, status, tail);
             if (id === undefined || !onImageMade) return;
@@ -334,20 +334,25 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
             // (another process's untagged image may be one): teardown keeps those (cleaner/plan.ts).
             if (!existed || !listImages) return;
             void Promise.all([afterUpload, listImages()]).then(([second, now]) => {
-              const before = { has: (image: string) => existed.has(image) || second?.has(image) === true || cache.has(image) };
+              const before = { has: (image: string) => existed.has(image) || second?.has(image) === true || cache?.has(image) === true };
               if (now) for (const ancestor of newAncestors(id, now, before)) onImageMade(ancestor);
             });
           };
         if (route.kind !== 'build' || !onImageMade || !listImages) {
-          requestGoesUp(labelled, head, 'plain', onImageMade ? tapFor(undefined) : undefined);
+          requestGoesUp(labelled, head, 'plain', onImageMade ? tapFor() : undefined);
         } else {
           // Which images existed before the build: the engine's cache may reuse them.
           mode = { kind: 'waiting' };
           void listImages().then((existed) => {
             if (mode.kind !== 'waiting') return;
+            // The steps the build took from the cache, from its whole answer (a legacy build that is not quiet).
+            const cache = new CacheScan();
+            // A quiet build's answer says nothing of its steps: the images listed once its context
+            // arrived, before the engine could start a step (held-tail.ts), are not its own either.
             // No body (a context the engine fetches itself, `remote=`): nothing to list it after.
+            const uploaded = deferred<ImageParents | undefined>();
             const hold = isQuietBuild(head.target) && head.body.kind !== 'none' ? uploadHold(uploaded.resolve) : undefined;
-            requestGoesUp(labelled, head, 'plain', tapFor(existed, hold && uploaded.promise), (chunk) => cache.feed(chunk));
+            requestGoesUp(labelled, head, 'plain', tapFor(existed, cache, hold && uploaded.promise), (chunk) => cache.feed(chunk));
             startBody(head, false, hold);
             work();
           });
