@@ -5,7 +5,8 @@
  * named the image, it tells the intermediate images that build made (made-image.ts
  * `newAncestors`) from the cached steps it reused, which may be another process's images.
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { ownRequest } from './own-request.js';
 
 /** Image ID -> its parent's ID (undefined: none). */
 export type ImageParents = ReadonlyMap<string, string | undefined>;
@@ -17,37 +18,9 @@ const MAX_LISTING_BYTES = 64 * 1024 * 1024;
  * Every image on the engine with its parent, through `agent`; undefined when the engine did not
  * answer with a listing within `timeoutMs` (never rejects).
  */
-export function listImageParents(agent: http.Agent, timeoutMs: number): Promise<ImageParents | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (parents: ImageParents | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(parents);
-    };
-    const request = http.request({ agent, method: 'GET', path: '/images/json?all=1', headers: { Host: 'docker' } });
-    const timer = setTimeout(() => {
-      request.destroy();
-      done(undefined);
-    }, timeoutMs);
-    request.on('error', () => done(undefined));
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_LISTING_BYTES) {
-          request.destroy();
-          return done(undefined);
-        }
-        chunks.push(chunk);
-      });
-      response.on('error', () => done(undefined));
-      response.on('end', () => done(response.statusCode === 200 ? imageParents(Buffer.concat(chunks).toString('utf8')) : undefined));
-    });
-    request.end();
-  });
+export async function listImageParents(agent: http.Agent, timeoutMs: number): Promise<ImageParents | undefined> {
+  const answer = await ownRequest(agent, { method: 'GET', path: '/images/json?all=1', timeoutMs, maxBytes: MAX_LISTING_BYTES, oversize: 'give-up' });
+  return answer.kind === 'answer' && answer.status === 200 ? imageParents(answer.body.toString('utf8')) : undefined;
 }
 
 /** The parents in an `/images/json` answer (`Id`, `ParentId`: "" for none); undefined when it is not one. Pure. */

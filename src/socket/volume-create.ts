@@ -1,5 +1,5 @@
 /**
- * A request the session socket makes on its own (image-list.ts has the other): `POST
+ * A request the session socket makes on its own (own-request.ts; image-list.ts has the other): `POST
  * /volumes/create` for a named volume a container create is about to make (implicit-volumes.ts),
  * with the session label, on a connection of its own to the same engine (any upstream: unix,
  * TCP, TLS, ssh). dockerd answers 201 with the volume whether it created it or it existed
@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ImplicitVolume } from './implicit-volumes.js';
+import { ownRequest } from './own-request.js';
 import { labelsJson, type Labels } from './rewrite.js';
 
 export type VolumeCreation = { readonly ok: true } | { readonly ok: false; readonly status: number; readonly message: string };
@@ -43,50 +44,21 @@ export function volumeAgent(connect: () => Duplex, keepAlive: boolean, idleMs = 
  * Creates `volume` on the engine through `agent` (volumeAgent), unversioned (the engine's own API
  * version). Never rejects: a failure is an outcome with the status to answer the client with.
  */
-export function createVolume(agent: http.Agent, volume: ImplicitVolume, labels: Labels, timeoutMs: number): Promise<VolumeCreation> {
-  const body = Buffer.from(volumeCreateBody(volume, labels));
+export async function createVolume(agent: http.Agent, volume: ImplicitVolume, labels: Labels, timeoutMs: number): Promise<VolumeCreation> {
   const what = `creating volume ${JSON.stringify(volume.name)} for the container`;
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (outcome: VolumeCreation) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    const request = http.request({
-      agent,
-      method: 'POST',
-      path: '/volumes/create',
-      headers: { Host: 'docker', 'Content-Type': 'application/json', 'Content-Length': body.length },
-    });
-    const timer = setTimeout(() => {
-      request.destroy();
-      done({ ok: false, status: 504, message: `${what}: no answer from the engine in ${timeoutMs} ms` });
-    }, timeoutMs);
-    request.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, status: 502, message: `${what}: the engine connection failed: ${error.code ?? error.message}` }));
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= 64 * 1024) chunks.push(chunk);
-      });
-      response.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, status: 502, message: `${what}: ${error.code ?? error.message}` }));
-      response.on('end', () => {
-        const status = response.statusCode ?? 0;
-        if (status === 200 || status === 201) return done({ ok: true });
-        const text = Buffer.concat(chunks).toString('utf8');
-        let message = text.trim();
-        try {
-          const parsed = JSON.parse(text) as { message?: unknown };
-          if (typeof parsed.message === 'string') message = parsed.message;
-        } catch {
-          // not JSON: the text as it is
-        }
-        done({ ok: false, status: status >= 400 && status < 600 ? status : 502, message: `${what}: ${message.slice(0, 500) || `answer ${status}`}` });
-      });
-    });
-    request.end(body);
-  });
+  const body = Buffer.from(volumeCreateBody(volume, labels));
+  const answer = await ownRequest(agent, { method: 'POST', path: '/volumes/create', body, timeoutMs, maxBytes: 64 * 1024, oversize: 'keep-start' });
+  if (answer.kind === 'timeout') return { ok: false, status: 504, message: `${what}: no answer from the engine in ${timeoutMs} ms` };
+  if (answer.kind !== 'answer') return { ok: false, status: 502, message: `${what}: the engine connection failed: ${answer.kind === 'failed' ? answer.reason : 'answer too long'}` };
+  const { status } = answer;
+  if (status === 200 || status === 201) return { ok: true };
+  const text = answer.body.toString('utf8');
+  let message = text.trim();
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    // not JSON: the text as it is
+  }
+  return { ok: false, status: status >= 400 && status < 600 ? status : 502, message: `${what}: ${message.slice(0, 500) || `answer ${status}`}` };
 }
