@@ -122,13 +122,16 @@ export function memberMatch(member: JsonMember, name: string): 'yes' | 'no' | 'a
   return member.key.length === name.length && asciiEqualFold(member.key, name) ? 'yes' : 'no';
 }
 
-/** A key's raw text (between its quotes) is ASCII without a backslash, `_` or `-`. */
+/** Not in a plain key: a character beyond ASCII, a backslash (an escape), `_` or `-`. */
+const NOT_PLAIN = /[^\x00-\x7f]|[\\_-]/;
+
+/**
+ * A key's raw text (between its quotes) is ASCII without a backslash, `_` or `-`. A RegExp: the
+ * socket's code mostly runs before V8 optimizes it (a run makes few requests), where a loop over
+ * characters in JavaScript costs tens of nanoseconds a character.
+ */
 function isPlainKey(raw: string): boolean {
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c > 0x7f || c === BACKSLASH || c === 0x5f || c === 0x2d) return false;
-  }
-  return true;
+  return !NOT_PLAIN.test(raw);
 }
 
 /**
