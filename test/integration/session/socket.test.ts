@@ -6,7 +6,7 @@
  * after a SIGKILL of the runner, the signal handlers after SIGINT and SIGTERM.
  */
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { openSession as OpenSession } from '../../../src/session/open.js';
 import { BASE_IMAGE, dockerEnv, dockerSync, resetEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
+import { watchdogOf } from '../../support/processes.js';
 
 const PYTHON = '/usr/bin/python3';
 const COMPOSE = '/usr/bin/docker-compose';
@@ -50,6 +51,30 @@ const all = () => ({
 });
 const inEnv = (testEnv: NodeJS.ProcessEnv) => (args: string[]) => execFileSync('docker', args, { env: testEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
 
+/** These clients are what the tests are about: without one, the test fails and says how to get it (the suite never skips). */
+function need(path: string, debianPackage: string): void {
+  if (!existsSync(path)) throw new Error(`${path} not found: install Debian's ${debianPackage} (bash scripts/install-deps.sh)`);
+}
+
+/** What `pid` listens on, from /proc: the paths of its listening unix sockets, and the `address:port` (hex) of its listening TCP sockets, IPv4 and IPv6. */
+function listeners(pid: number): { unix: string[]; tcp: string[] } {
+  const held = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) held.add(inode);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const rows = (file: string) => readFileSync(file, 'utf8').split('\n').slice(1).filter(Boolean).map((line) => line.trim().split(/\s+/));
+  // /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path; Flags 00010000 is __SO_ACCEPTCON (listening).
+  const unix = rows('/proc/net/unix').filter((c) => c[3] === '00010000' && held.has(c[6]!)).map((c) => c[7] ?? '');
+  // /proc/net/tcp{,6}: sl local_address rem_address st … inode; st 0A is LISTEN.
+  const tcp = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap(rows).filter((c) => c[3] === '0A' && held.has(c[9]!)).map((c) => c[1]!);
+  return { unix, tcp };
+}
+
 /** Connects to `path` as uid/gid 65534 (nobody); prints `connected` or the error code. */
 function connectAsNobody(path: string): string {
   const code = `require('node:net').connect(${JSON.stringify(path)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); });`;
@@ -77,6 +102,14 @@ describe('a session with the socket (the default)', () => {
 
     const docker = inEnv(testEnv);
     const run = docker(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    // The watchdog serves it: it listens on the session socket (the kernel keeps the name it was
+    // bound under, in the same private directory, before setup renamed it into place), and on no
+    // TCP port.
+    const watchdog = watchdogOf(session.dir);
+    expect(watchdog).toBeTypeOf('number');
+    const listening = listeners(watchdog!);
+    expect(listening.tcp).toEqual([]);
+    expect(listening.unix.map((path) => dirname(path))).toEqual([dirname(session.socket!)]);
     const created = docker(['create', BASE_IMAGE, 'true']);
     const network = docker(['network', 'create', 'socket-session-net']);
     const volume = docker(['volume', 'create', 'socket-session-vol']);
@@ -216,7 +249,9 @@ describe('a session with the socket (the default)', () => {
     expect(exists('image', ours)).toBe(false);
   });
 
-  it.skipIf(!existsSync(PYTHON) || !existsSync(COMPOSE))('python3-docker and docker-compose 1.29 (network_mode: none) through the socket leave nothing after teardown', { timeout: 180_000 }, async () => {
+  it('python3-docker and docker-compose 1.29 (network_mode: none) through the socket leave nothing after teardown', { timeout: 180_000 }, async () => {
+    need(PYTHON, 'python3-docker');
+    need(COMPOSE, 'docker-compose');
     const testEnv: NodeJS.ProcessEnv = { ...env };
     const session = await openSession(OPTIONS, { env: testEnv });
     session.exportEnv(testEnv);
@@ -238,7 +273,8 @@ describe('a session with the socket (the default)', () => {
     expect(all()).toEqual(untouched);
   });
 
-  it.skipIf(!existsSync(COMPOSE))('named volumes made by container creates (docker run -v, --mount, compose short and long syntax) go at teardown; a volume that existed before stays', { timeout: 180_000 }, async () => {
+  it('named volumes made by container creates (docker run -v, --mount, compose short and long syntax) go at teardown; a volume that existed before stays', { timeout: 180_000 }, async () => {
+    need(COMPOSE, 'docker-compose');
     const testEnv: NodeJS.ProcessEnv = { ...env };
     const session = await openSession(OPTIONS, { env: testEnv });
     session.exportEnv(testEnv);
@@ -284,6 +320,18 @@ describe('a session with the socket (the default)', () => {
     expect(result.incomplete).toBeFalsy();
     expect(all()).toEqual(untouched);
     expect([exists('volume', 'implicit-existing'), exists('volume', 'djvols_kept')]).toEqual([true, true]);
+  });
+
+  it("the user's own TESTCONTAINERS_RYUK_DISABLED wins: Ryuk stays on when the run asks for it", async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env, TESTCONTAINERS_RYUK_DISABLED: 'false' };
+    const before = { ...testEnv };
+    const session = await openSession(OPTIONS, { env: testEnv });
+    const restore = session.exportEnv(testEnv);
+    expect(testEnv.DOCKER_HOST).toBe(`unix://${session.socket}`);
+    expect(testEnv.TESTCONTAINERS_RYUK_DISABLED).toBe('false');
+    await session.teardown();
+    restore();
+    expect(testEnv).toEqual(before);
   });
 
   it('two concurrent runs on one engine: each teardown removes only its own', async () => {

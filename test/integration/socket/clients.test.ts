@@ -23,6 +23,11 @@ const COMPOSE = '/usr/bin/docker-compose';
  */
 const CLIENT_TIMEOUT = 180_000;
 
+/** These clients are what the tests are about: without one, the test fails and says how to get it (the suite never skips). */
+function need(path: string, debianPackage: string): void {
+  if (!existsSync(path)) throw new Error(`${path} not found: install Debian's ${debianPackage} (bash scripts/install-deps.sh)`);
+}
+
 let socket: TestSocket;
 let work: string;
 
@@ -52,7 +57,8 @@ beforeEach(() => {
 });
 
 describe('python3-docker', () => {
-  it.skipIf(!existsSync(PYTHON))('run, exec, logs, archives, network, volume, low-level create, build: all labelled', { timeout: CLIENT_TIMEOUT }, () => {
+  it('run, exec, logs, archives, network, volume, low-level create, build: all labelled', { timeout: CLIENT_TIMEOUT }, () => {
+    need(PYTHON, 'python3-docker');
     const output = execFileSync(PYTHON, [join(REPO_ROOT, 'fixtures/programs/docker-py-client.py'), BASE_IMAGE], { env: socket.env }).toString();
     const result = JSON.parse(output) as Record<string, string | boolean>;
     expect(result.exec).toBe('exec-ok\n');
@@ -71,7 +77,8 @@ describe('python3-docker', () => {
 });
 
 describe('docker-compose 1.29', () => {
-  it.skipIf(!existsSync(COMPOSE))('up creates only labelled objects (containers, the named volume); down removes them', { timeout: CLIENT_TIMEOUT }, () => {
+  it('up creates only labelled objects (containers, the named volume); down removes them', { timeout: CLIENT_TIMEOUT }, () => {
+    need(COMPOSE, 'docker-compose');
     const project = join(work, 'compose');
     execFileSync('mkdir', ['-p', project]);
     // The private engine has no bridge: services run with network_mode none.
