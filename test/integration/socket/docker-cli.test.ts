@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BASE_IMAGE, dockerEnv, dockerSync, resetEngine } from '../../support/docker.js';
+import { BASE_IMAGE, buildImage, dockerEnv, dockerSync, resetEngine, startRegistry } from '../../support/docker.js';
 import { labelsOf, pings, startTestSocket, type TestSocket } from './support.js';
 
 let socket: TestSocket;
@@ -317,6 +317,62 @@ describe('streams and hijacked connections through the socket', () => {
       );
     });
     expect(steps).toEqual(['HTTP/1.1 101 Switching Protocols', 'preface', 'settings ack']);
+  });
+
+  it("BuildKit's POST /grpc with Upgrade: h2c: 101, then the engine serves HTTP/2 over the tunnel (our SETTINGS acknowledged)", async () => {
+    // On /grpc the engine is the HTTP/2 server: the client sends the preface and SETTINGS, and
+    // the engine answers with its own SETTINGS and an ACK of ours.
+    const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+    const steps: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const client = connect(socket.path);
+      let got = Buffer.alloc(0);
+      let stage: 'head' | 'frames' = 'head';
+      const timer = setTimeout(() => reject(new Error(`no HTTP/2 exchange: ${steps.join(', ')} ${got.toString('latin1')}`)), 10_000);
+      client.on('data', (data: Buffer) => {
+        got = Buffer.concat([got, data]);
+        if (stage === 'head' && got.includes('\r\n\r\n')) {
+          steps.push(got.toString('latin1', 0, got.indexOf('\r\n')));
+          got = got.subarray(got.indexOf('\r\n\r\n') + 4);
+          stage = 'frames';
+          client.write(Buffer.concat([Buffer.from(PREFACE), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])])); // preface, empty SETTINGS
+        }
+        while (stage === 'frames' && got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
+          const [type, flags] = [got[3], got[4]];
+          got = got.subarray(9 + got.readUIntBE(0, 3));
+          if (type === 4 && flags === 0 && !steps.includes('settings')) steps.push('settings');
+          if (type === 4 && flags === 1) {
+            steps.push('settings ack');
+            clearTimeout(timer);
+            client.destroy();
+            resolve();
+            return;
+          }
+        }
+      });
+      client.write('POST /v1.41/grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
+    });
+    expect(steps).toEqual(['HTTP/1.1 101 Switching Protocols', 'settings', 'settings ack']);
+  });
+
+  it('push and pull progress stream through the socket (a local registry): the image pulled back is the one pushed', async () => {
+    const registry = await startRegistry();
+    try {
+      const ref = `${registry.address}/dj-socket-pull:1`;
+      const id = buildImage({ tag: ref });
+      const pushed = await viaAsync(['push', ref]);
+      expect(pushed).toMatch(/: Pushed$/m);
+      expect(pushed).toMatch(/digest: sha256:[0-9a-f]{64}/);
+      dockerSync(['rmi', ref]);
+      expect(dockerSync(['image', 'inspect', id], { allowFailure: true })).toBe('');
+      // Not quiet: the CLI prints the engine's progress stream as it comes.
+      const pulled = await viaAsync(['pull', ref]);
+      expect(pulled).toMatch(/: Pull complete$/m);
+      expect(pulled).toMatch(/^Status: Downloaded newer image for /m);
+      expect(dockerSync(['image', 'inspect', '--format', '{{.Id}}', ref])).toBe(id);
+    } finally {
+      registry.stop();
+    }
   });
 
   it('after all of it the socket still answers, and reported no problem', async () => {
