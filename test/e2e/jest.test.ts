@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dockerSync, resetEngine, runContainer, BASE_IMAGE } from '../support/docker.js';
 import { CLEANUP_WAIT_MS, exitCode, linkPackage, output, removeDir, sessionDirs, sigintTwice, summaryCount, waitFor } from './support/fixtures.js';
-import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
+import { interruptTwiceWhileWatchdogStopped, runWithStraggler, signalWithStreamOpen } from './support/socket-teardown.js';
 import {
   expectBystandersUntouched,
   expectRunCleaned,
@@ -64,6 +64,24 @@ describe('the session socket at teardown', () => {
     });
     expectBystandersUntouched(bystanders);
   });
+});
+
+describe('the runner dies with the session socket in use', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
+    'in band (-i), %s to the group while a docker events stream is open through the socket: the plain objects go, the stream is ended',
+    async (signal) => {
+      const run = startJest('jest-cjs', { env: { DJ_FIXTURE_PLAIN: '1', DJ_FIXTURE_HANG: '1' }, args: ['-i'] });
+      await signalWithStreamOpen(signal, {
+        fixture: run.fixture,
+        stateDir: run.stateDir,
+        // In band the files run one after the other: the one that hangs is the one with the plain objects.
+        ready: () => waitFor(() => run.created().some((c) => c.kind === 'ready' && c.id === 'containers'), 150_000),
+        leftOver: () => leftOver(run.created()),
+        plainContainers: () => run.created().filter((c) => c.kind === 'container' && c.how === 'plain').map((c) => c.id),
+      });
+      expectBystandersUntouched(bystanders);
+    },
+  );
 });
 
 describe('a normal run', () => {

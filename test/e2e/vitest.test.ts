@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { containerState, resetEngine } from '../support/docker.js';
 import { CLEANUP_WAIT_MS, exitCode, FIXTURES, linkPackage, output, sessionDirs, sigintTwice, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
-import { interruptTwiceWhileWatchdogStopped, runWithStraggler } from './support/socket-teardown.js';
+import { interruptTwiceWhileWatchdogStopped, runWithStraggler, signalWithStreamOpen } from './support/socket-teardown.js';
 import {
   expectBystandersUntouched,
   expectRunCleaned,
@@ -74,6 +74,25 @@ describe('the session socket at teardown', () => {
     removeLeftovers(run.created());
     expect(sessionDirs(run.stateDir)).toEqual([]);
   });
+});
+
+describe('the runner dies with the session socket in use', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
+    'Vitest 4, %s to the group while a docker events stream is open through the socket: the plain objects go, the stream is ended',
+    async (signal) => {
+      const run = startVitest('vitest-plugin', { env: { DJ_FIXTURE_PLAIN: '1', DJ_FIXTURE_HANG: '1' } });
+      await signalWithStreamOpen(signal, {
+        fixture: run.fixture,
+        stateDir: run.stateDir,
+        ready: () => ready(run),
+        leftOver: () => leftOver(run.created()),
+        // With DJ_FIXTURE_PLAIN the plain container is the last one the fixture made.
+        plainContainers: () => run.created().flatMap((c) => c.containers.slice(-1)),
+      });
+      expectBystandersUntouched(bystanders);
+      removeLeftovers(run.created());
+    },
+  );
 });
 
 describe('a normal run', () => {

@@ -4,11 +4,12 @@
  * two SIGINTs while teardown waits for a stopped watchdog (DJ_FIXTURE_GO). The runner's test
  * starts the run through a callback; these assert what the engine and the records show.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { dockerSync } from '../../support/docker.js';
+import { dockerEnv, dockerSync } from '../../support/docker.js';
 import { isRunning, watchdogOf } from '../../support/processes.js';
 import { CLEANUP_WAIT_MS, exitCode, output, readJsonLines, sessionDirs, sigintTwice, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
@@ -78,4 +79,59 @@ export async function interruptTwiceWhileWatchdogStopped<R extends Interruptible
   }
   expect(await waitFor(() => !isRunning(watchdog!), CLEANUP_WAIT_MS)).toBe(true);
   return run;
+}
+
+/**
+ * A signal to the runner's process group while the session socket is in use: the fixture's
+ * tests have made plain objects (DJ_FIXTURE_PLAIN: no label, no track(), no adoption, so only
+ * the socket makes them the session's) and hang; a `docker events` stream is open through the
+ * socket from a process of its own session, as a background client would be (the group's signal
+ * does not reach it). The stream is live (it shows the tests' creates) when the signal comes.
+ * Then the objects go (the signal cleaner, or after SIGKILL the watchdog), the stream's
+ * connection is ended by the socket's close (the docker CLI exits), and the socket's file is
+ * gone. Resolves with the run's end.
+ */
+export async function signalWithStreamOpen(
+  signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL',
+  run: { readonly fixture: RunningFixture; readonly stateDir: string; ready(): Promise<boolean>; leftOver(): readonly unknown[]; plainContainers(): readonly string[] },
+): Promise<FixtureResult> {
+  expect(await run.ready(), JSON.stringify(run.fixture.output())).toBe(true);
+  const [id] = sessionDirs(run.stateDir);
+  const socket = join(run.stateDir, 'sessions', id ?? '', 'socket', 'docker.sock');
+  expect(existsSync(socket)).toBe(true);
+  const plain = run.plainContainers();
+  expect(plain.length).toBeGreaterThan(0);
+  expect(run.leftOver().length).toBeGreaterThan(0);
+
+  // Replays the run's events from its start, then follows: its output proves it goes through the socket, live.
+  const since = String(Math.floor(Date.now() / 1000) - 600);
+  const events = spawn('docker', ['events', '--since', since, '--format', '{{.Type}} {{.Action}} {{.Actor.ID}}'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...dockerEnv(), DOCKER_HOST: `unix://${socket}` },
+  });
+  let streamed = '';
+  events.stdout.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+  events.stderr.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+  let streamEnded = false;
+  events.on('close', () => (streamEnded = true));
+  try {
+    expect(await waitFor(() => plain.every((container) => streamed.includes(`container create ${container}`)), 60_000, 50), streamed).toBe(true);
+    expect(streamEnded).toBe(false);
+
+    run.fixture.killGroup(signal);
+    const result = await run.fixture.exited;
+    expect(exitCode(result), output(result)).toBe(128 + constants.signals[signal]);
+
+    expect(await waitFor(() => run.leftOver().length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
+    expect(run.leftOver()).toEqual([]);
+    // The socket's close ended the stream's connection: the CLI left.
+    expect(await waitFor(() => streamEnded, CLEANUP_WAIT_MS, 100), streamed).toBe(true);
+    expect(existsSync(socket)).toBe(false);
+    // The watchdog (SIGKILL) or the signal cleaner removes the session's record once it is clean.
+    expect(await waitFor(() => sessionDirs(run.stateDir).length === 0, 2 * CLEANUP_WAIT_MS, 250)).toBe(true);
+    return result;
+  } finally {
+    if (!streamEnded) events.kill('SIGKILL');
+  }
 }
