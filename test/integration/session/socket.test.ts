@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { openSession as OpenSession } from '../../../src/session/open.js';
-import { BASE_IMAGE, dockerEnv, dockerSync, resetEngine } from '../../support/docker.js';
+import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
 import { watchdogOf } from '../../support/processes.js';
 
@@ -320,6 +320,68 @@ describe('a session with the socket (the default)', () => {
     expect(result.incomplete).toBeFalsy();
     expect(all()).toEqual(untouched);
     expect([exists('volume', 'implicit-existing'), exists('volume', 'djvols_kept')]).toEqual([true, true]);
+  });
+
+  it('a TCP engine with mutual TLS (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH): the socket relays to it over TLS, the tests use plain docker with no TLS settings, teardown removes what they made', async () => {
+    const certs = mkdtempSync(join(tmpdir(), 'dj-socket-tls-'));
+    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=dj-test-ca']);
+    writeFileSync(join(certs, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    writeFileSync(join(certs, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+    // DOCKER_CERT_PATH holds the client's files under the docker CLI's names: ca.pem, cert.pem, key.pem.
+    for (const [name, cert, key] of [['server', 'server.pem', 'server-key.pem'], ['client', 'cert.pem', 'key.pem']] as const) {
+      openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', `${name}.csr`, '-subj', `/CN=dj-test-${name}`]);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', `${name}.ext`]);
+    }
+    // The engine as a remote one with --tlsverify looks: TLS that requires a client certificate
+    // signed by the CA, in front of the private engine's socket. In a process of its own: the
+    // test's synchronous docker calls block this one's event loop. It prints its port, then the
+    // certificate name of each connection.
+    const code = `
+      const { readFileSync } = require('node:fs'); const { join } = require('node:path');
+      const net = require('node:net'); const tls = require('node:tls');
+      const [certs, engine] = process.argv.slice(1);
+      const pem = (name) => readFileSync(join(certs, name));
+      const server = tls.createServer({ key: pem('server-key.pem'), cert: pem('server.pem'), ca: pem('ca.pem'), requestCert: true, rejectUnauthorized: true }, (client) => {
+        console.log('PEER ' + client.getPeerCertificate().subject.CN);
+        const upstream = net.connect(engine);
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      });
+      server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
+      process.stdin.on('end', () => process.exit(0)).resume();`;
+    const proxy = spawn(process.execPath, ['-e', code, certs, privateHost().replace('unix://', '')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let said = '';
+    proxy.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    for (let waited = 0; !/^PORT \d+$/m.test(said) && waited < 30_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    const peers = () => [...said.matchAll(/^PEER (.*)$/gm)].map((match) => match[1]);
+    try {
+      const host = `tcp://127.0.0.1:${/^PORT (\d+)$/m.exec(said)?.[1]}`;
+      const testEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs };
+      const before = { ...testEnv };
+      const session = await openSession(OPTIONS, { env: testEnv });
+      expect(session.warnings).toEqual([]);
+      const restore = session.exportEnv(testEnv);
+      expect(testEnv.DOCKER_HOST).toBe(`unix://${session.socket}`);
+      for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) expect(key in testEnv).toBe(false);
+      // Bounded: a synchronous call that hangs would hold the test past its own timeout.
+      const run = execFileSync('docker', ['run', '-d', BASE_IMAGE, 'sleep', '3600'], { env: testEnv, timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+      expect(JSON.parse(dockerSync(['inspect', '--format', '{{json .Config.Labels}}', run]))).toEqual({ [SESSION]: session.id });
+      const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+      const result = await session.teardown();
+      expect(result.containers.removed.map((c) => c.id)).toEqual([run]);
+      expect([exists('container', run), exists('container', foreign)]).toEqual([false, true]);
+      // Every connection to the engine, the socket's relay and the session's own calls, came with the client certificate.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(peers().length).toBeGreaterThan(0);
+      expect(new Set(peers())).toEqual(new Set(['dj-test-client']));
+      restore();
+      expect(testEnv).toEqual(before);
+    } finally {
+      proxy.stdin.end();
+      rmSync(certs, { recursive: true, force: true });
+    }
   });
 
   it("the user's own TESTCONTAINERS_RYUK_DISABLED wins: Ryuk stays on when the run asks for it", async () => {
