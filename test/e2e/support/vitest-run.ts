@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { REPO_ROOT } from '../../support/engine.js';
 import { buildImage, containerState, dockerSync, imageExists, runContainer, BASE_IMAGE } from '../../support/docker.js';
 import { BIN, exists, FIXTURES, readJsonLines, removeDir, startFixture, tempStateDir, waitFor, type Kind, type RunningFixture } from './fixtures.js';
@@ -80,6 +80,13 @@ export function startVitest(name: string, options: RunOptions = {}): VitestRun {
     // session socket, which labels everything with the session).
     DJ_FIXTURE_ENGINE_HOST: process.env.DOCKER_HOST,
     ...options.env,
+  });
+  // A test that fails or times out must not leave Vitest running (it runs in its own group): a
+  // hanging fixture's workers would go on holding the session socket and its objects.
+  let exited = false;
+  void fixture.exited.then(() => (exited = true));
+  onTestFinished(() => {
+    if (!exited) fixture.killGroup('SIGKILL');
   });
   const created = (): Created[] => readJsonLines<Created>(record);
   return { fixture, stateDir, readyFile, created };
