@@ -66,6 +66,46 @@ describe('the session socket at teardown', () => {
   });
 });
 
+describe('two runs at once on one engine, as one user (one state directory)', () => {
+  it('each with its own socket; each teardown removes only its own plain objects; a container made directly mid-run stays', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'dj-e2e-two-runs-'));
+    const stateDir = join(work, 'state');
+    const [goA, goB] = [join(work, 'go-a'), join(work, 'go-b')];
+    // No adoption: both runs would adopt each other's `dj.fixture.adopt=yes` container (adoption's
+    // known limitation). Through its own socket, each run's container is labelled all the same.
+    const shared = { DJ_FIXTURE_PLAIN: '1', DOCKER_JANITOR_STATE_DIR: stateDir, ...options({ adopt: { labels: [] } }) };
+    try {
+      const a = startJest('jest-cjs', { env: { ...shared, DJ_FIXTURE_GO: goA } });
+      const b = startJest('jest-cjs', { env: { ...shared, DJ_FIXTURE_GO: goB } });
+      expect(await a.ready(2), JSON.stringify(a.fixture.output())).toBe(true);
+      expect(await b.ready(2), JSON.stringify(b.fixture.output())).toBe(true);
+      expect(sessionDirs(stateDir)).toHaveLength(2);
+      const plain = (run: typeof a) => run.created().filter((c) => c.how === 'plain');
+      expect(plain(a).map((c) => c.kind)).toEqual(['container', 'network', 'volume']);
+      expect(plain(b).map((c) => c.kind)).toEqual(['container', 'network', 'volume']);
+      // Another terminal, mid-run, directly on the engine.
+      const foreign = runContainer(BASE_IMAGE);
+
+      writeFileSync(goA, '');
+      const doneA = await a.fixture.exited;
+      expect(exitCode(doneA), output(doneA)).toBe(0);
+      expect(leftOver(a.created())).toEqual([]);
+      // B's objects, made through B's socket, are all still there, and B's run goes on.
+      expect(leftOver(b.created())).toEqual(sessionObjects(b.created()));
+      expect(exists({ kind: 'container', id: foreign })).toBe(true);
+
+      writeFileSync(goB, '');
+      const doneB = await b.fixture.exited;
+      expect(exitCode(doneB), output(doneB)).toBe(0);
+      expect(leftOver(b.created())).toEqual([]);
+      expect(exists({ kind: 'container', id: foreign })).toBe(true);
+      expectBystandersUntouched(bystanders);
+    } finally {
+      removeDir(work);
+    }
+  });
+});
+
 describe('the runner dies with the session socket in use', () => {
   it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
     'in band (-i), %s to the group while a docker events stream is open through the socket: the plain objects go, the stream is ended',
