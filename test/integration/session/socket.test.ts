@@ -13,9 +13,9 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { openSession as OpenSession } from '../../../src/session/open.js';
-import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine } from '../../support/docker.js';
+import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine, startExtraEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
-import { watchdogOf } from '../../support/processes.js';
+import { isRunning, watchdogOf } from '../../support/processes.js';
 
 const PYTHON = '/usr/bin/python3';
 const COMPOSE = '/usr/bin/docker-compose';
@@ -381,6 +381,66 @@ describe('a session with the socket (the default)', () => {
     } finally {
       proxy.stdin.end();
       rmSync(certs, { recursive: true, force: true });
+    }
+  });
+
+  it('the engine goes away mid-stream during the run: each client gets a clean end or error, the socket and the session stay up, and once the engine is back the socket relays again and teardown removes what was made through it', async () => {
+    // An engine of this test's own, so that stopping it harms no other test.
+    const extra = startExtraEngine();
+    const soon = async (done: () => boolean, what: () => string) => {
+      for (let waited = 0; !done() && waited < 60_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(done(), what()).toBe(true);
+    };
+    try {
+      const testEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: extra.host };
+      const session = await openSession(OPTIONS, { env: testEnv });
+      expect(session.warnings).toEqual([]);
+      session.exportEnv(testEnv);
+      const watchdog = watchdogOf(session.dir);
+      expect(watchdog).toBeTypeOf('number');
+      const cli = (args: string[]) => spawnSync('docker', args, { env: testEnv, encoding: 'utf8', timeout: 60_000 });
+      // A stream through the socket, live: it shows a create made through the socket.
+      const events = spawn('docker', ['events', '--since', String(Math.floor(Date.now() / 1000) - 60), '--format', '{{.Type}} {{.Action}} {{.Actor.ID}}'], { env: testEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let streamed = '';
+      let ended = false;
+      events.stdout.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+      events.stderr.on('data', (chunk: Buffer) => (streamed += chunk.toString()));
+      events.on('close', () => (ended = true));
+      expect(cli(['volume', 'create', 'engine-away-before']).status).toBe(0);
+      await soon(() => streamed.includes('volume create engine-away-before'), () => streamed);
+
+      extra.stop();
+      // The stream's connection ended with the engine's; the docker CLI left.
+      await soon(() => ended, () => streamed);
+      // A request while the engine is away: a clean error from the socket, to that client.
+      const ping = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        request({ socketPath: session.socket!, path: '/_ping' }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(ping.status).toBe(502);
+      expect((JSON.parse(ping.body) as { message: string }).message).toMatch(/^docker-janitor session socket: /);
+      const refused = cli(['volume', 'ls']);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/docker-janitor session socket: /);
+      // Neither the socket nor the session went down.
+      expect(existsSync(session.socket!)).toBe(true);
+      expect(isRunning(watchdog!)).toBe(true);
+
+      extra.start();
+      const after = cli(['volume', 'create', 'engine-away-after']);
+      expect(after.status, after.stderr).toBe(0);
+      expect(JSON.parse(extra.docker(['volume', 'inspect', '--format', '{{json .Labels}}', 'engine-away-after']))).toEqual({ [SESSION]: session.id });
+      expect(watchdogOf(session.dir)).toBe(watchdog);
+      const result = await session.teardown();
+      expect(result.incomplete).toBeFalsy();
+      expect(extra.docker(['volume', 'ls', '-q']).split('\n').filter(Boolean)).toEqual([]);
+    } finally {
+      extra.dispose();
     }
   });
 
