@@ -554,6 +554,33 @@ describe('the runner dies with the socket in use', () => {
     expect(exists('container', foreign)).toBe(true);
   });
 
+  it("the runner and its watchdog both killed: what was made through the socket stays, labelled; the next run's sweep (docker-janitor sweep) removes it, and the session directory with the socket file", async () => {
+    const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'fixtures/programs/socket-runner.mjs'), 'hold'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    for (let waited = 0; !/^READY /m.test(out) && waited < 60_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    const made = JSON.parse(/^READY (.*)$/m.exec(out)?.[1] ?? 'null') as { dir: string; socket: string; containers: string[]; network: string; volume: string };
+    expect(made).not.toBeNull();
+    const watchdog = watchdogOf(made.dir);
+    expect(watchdog).toBeTypeOf('number');
+    // Stopped first, so that it neither cleans nor is restarted when the runner goes; then both killed.
+    process.kill(watchdog!, 'SIGSTOP');
+    child.kill('SIGKILL');
+    await exited;
+    process.kill(watchdog!, 'SIGKILL');
+    for (let waited = 0; isRunning(watchdog!) && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(left(made)).toEqual([true, true, true, true]);
+    expect(existsSync(made.socket)).toBe(true);
+
+    const swept = spawnSync(process.execPath, [join(REPO_ROOT, 'dist/cli/bin.js'), 'sweep'], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(swept.status, `${swept.stdout}\n${swept.stderr}`).toBe(0);
+    expect(left(made)).toEqual([false, false, false, false]);
+    expect(existsSync(made.dir)).toBe(false);
+    expect(exists('container', foreign)).toBe(true);
+  });
+
   it.each(['SIGINT', 'SIGTERM'])('%s: the signal handler removes what was created through the socket, and the run ends with the signal', async (signal) => {
     const foreign = dockerSync(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
     const { exit, made } = await runner(`signal:${signal}`);
