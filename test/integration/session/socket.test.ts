@@ -8,6 +8,7 @@
 import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -442,6 +443,41 @@ describe('a session with the socket (the default)', () => {
     } finally {
       extra.dispose();
     }
+  });
+
+  it('bad input to the session socket gets a clean error on its own connection; the watchdog and the session go on (a container made through it afterwards is labelled and removed at teardown)', async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const session = await openSession(OPTIONS, { env: testEnv });
+    session.exportEnv(testEnv);
+    // The first request through the socket also waits for the watchdog to serve it.
+    expect(inEnv(testEnv)(['version', '--format', '{{.Server.Version}}'])).not.toBe('');
+    const watchdog = watchdogOf(session.dir);
+    expect(watchdog).toBeTypeOf('number');
+    /** The answer to `text` on a fresh connection, read until the socket closes it (or, with `leaveAfterMs`, until the client leaves). */
+    const raw = (text: string, leaveAfterMs?: number) =>
+      new Promise<string>((resolve) => {
+        const client = connect(session.socket!);
+        let answer = '';
+        client.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+        client.on('close', () => resolve(answer));
+        client.on('error', () => resolve(answer));
+        client.write(text);
+        if (leaveAfterMs !== undefined) setTimeout(() => client.destroy(), leaveAfterMs);
+      });
+    const garbage = await raw('THIS IS NOT HTTP\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(garbage).toContain('"message":"docker-janitor session socket: malformed request line');
+    const oversized = await raw(`POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: ${17 * 1024 * 1024}\r\n\r\n{"Image":`);
+    expect(oversized).toMatch(/^HTTP\/1\.1 413 /);
+    expect(await raw('POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 500\r\n\r\n{"Image":"dj-', 100)).toBe('');
+    expect(all().containers).toEqual([]);
+
+    const id = inEnv(testEnv)(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    expect(JSON.parse(dockerSync(['inspect', '--format', '{{json .Config.Labels}}', id]))).toEqual({ [SESSION]: session.id });
+    expect(watchdogOf(session.dir)).toBe(watchdog);
+    const result = await session.teardown();
+    expect(result.warnings ?? []).toEqual([]);
+    expect(result.containers.removed.map((c) => c.id)).toEqual([id]);
   });
 
   it("the user's own TESTCONTAINERS_RYUK_DISABLED wins: Ryuk stays on when the run asks for it", async () => {
