@@ -13,7 +13,10 @@
 //     loaded, then teardown), each in a fresh process (bench/lib/finish-child.mjs), socket on
 //     (served, idle) and off alternated;
 //   - the window a create in flight adds: POST /containers/create through the served socket,
-//     answer times (the close waits at most this long for a create the engine already has).
+//     answer times (the close waits at most this long for a create the engine already has);
+//   - what the socket adds to setup (issue 8: at most 100 ms): openSession() with socket: false,
+//     against openSession() with the socket until a GET /_ping through it is answered (the
+//     watchdog serving), alternated, paired differences.
 //
 //   npm run build && node bench/closing.mjs [--rounds N] [--creates N]
 import { execFileSync } from 'node:child_process';
@@ -116,6 +119,22 @@ for (let i = 0; i < creates; i++) {
 const removed = await session.teardown();
 loads.push(os.loadavg()[0]);
 
+// Setup with and without the socket, alternated; teardown untimed.
+const setup = { off: [], on: [] };
+for (let i = 0; i < rounds; i++) {
+  for (const mode of i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
+    const started = performance.now();
+    const opened = await openSession({ images: 'off', socket: mode === 'on', signals: false, sweepDeadSessions: false }, { env: engine.env });
+    if (mode === 'on') {
+      const ping = await waitUntilServing(opened.socket, { timeoutMs: 20_000 });
+      if (!ping.ok) throw new Error(`the socket did not serve: ${ping.reason}`);
+    }
+    setup[mode].push(performance.now() - started);
+    await opened.teardown();
+  }
+}
+loads.push(os.loadavg()[0]);
+
 const lines = [];
 lines.push(`# Closing the session socket at teardown`);
 lines.push('');
@@ -140,5 +159,10 @@ lines.push(
 lines.push('');
 lines.push(
   `POST /containers/create through the served socket, ${creates} in a row: p50 ${ms(quantile(createTimes, 0.5))}, p90 ${ms(quantile(createTimes, 0.9))}, max ${ms(Math.max(...createTimes))} (the close waits this long at most for a create the engine already has; ${removed.containers.removed.length} containers removed by the teardown after).`,
+);
+lines.push('');
+const setupDiff = setup.on.map((value, i) => value - setup.off[i]);
+lines.push(
+  `Setup, ${rounds} sessions per mode, alternated: openSession() with socket: false p50 ${ms(quantile(setup.off, 0.5))}; with the socket, until a GET /_ping through it is answered, p50 ${ms(quantile(setup.on, 0.5))}; on − off, paired p50 ${ms(quantile(setupDiff, 0.5))}, p90 ${ms(quantile(setupDiff, 0.9))} (target: at most 100 ms).`,
 );
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -537,27 +537,6 @@ describe('a session with the socket (the default)', () => {
     expect(cliOnly.warnings[0]).toMatch(/^No session socket: the engine docker context "dj-no-such-context" is reached only through the docker CLI/);
     cliOnly.cleanupSync(); // no teardown against a context that does not exist
   });
-
-  it('setup with the socket adds little: openSession timed with and without it', async () => {
-    const time = async (socket: boolean) => {
-      const start = performance.now();
-      const session = await openSession({ ...OPTIONS, socket }, { env });
-      const ms = performance.now() - start;
-      await session.teardown();
-      return ms;
-    };
-    // Interleaved, so that a change of the machine's load during the test weighs on both alike.
-    const samples = { off: [] as number[], on: [] as number[] };
-    for (let i = 0; i < 7; i++) {
-      samples.off.push(await time(false));
-      samples.on.push(await time(true));
-    }
-    const median = (values: number[]) => values.sort((x, y) => x - y)[3]!;
-    const without = median(samples.off);
-    const withSocket = median(samples.on);
-    console.log(`openSession median: socket off ${without.toFixed(1)} ms, socket on ${withSocket.toFixed(1)} ms`);
-    expect(withSocket - without).toBeLessThan(100);
-  });
 });
 
 describe('the runner dies with the socket in use', () => {
