@@ -33,7 +33,11 @@ export type ImageScope =
   | { readonly kind: 'ids'; readonly ids: ReadonlySet<string> }
   | {
       readonly kind: 'session';
-      readonly mode: 'before-and-own' | 'made-during';
+      /**
+       * `before-and-own`: the images that existed at setup and the session's own; `own`: only
+       * the session's own (made through its socket, or labelled with it).
+       */
+      readonly mode: 'before-and-own' | 'own';
       /** Every image ID at setup; undefined when setup could not list them (then only labelled images). */
       readonly before: ReadonlySet<string> | undefined;
       /** `[key, value]` of the session label. */
@@ -150,13 +154,12 @@ export function inScope(image: ImageInfo, scope: ImageScope | undefined): boolea
   if (scope.kind === 'ids') return scope.ids.has(image.id);
   const owner = ownerOf(image, scope);
   if (owner === 'own') return true;
+  if (scope.mode === 'own') return false;
   // Another session's image (built through its socket, or with its labels) that existed at
   // setup: that run may still be going and use it between its tests (concurrent runs never
   // lose each other's images); likewise an image someone made FROM one of this session's.
-  // `made-during` takes other processes' images on purpose.
-  if (owner === 'other' && scope.mode === 'before-and-own') return false;
-  if (!scope.before) return false;
-  return scope.mode === 'before-and-own' ? scope.before.has(image.id) : !scope.before.has(image.id);
+  if (owner === 'other') return false;
+  return scope.before?.has(image.id) === true;
 }
 
 /** Tags a user gave (every tag but our temporary references). */

@@ -32,7 +32,7 @@ export function renderSessions(sessions: readonly SessionEntry[], options: Sessi
       count(holds?.containers),
       count(holds?.networks),
       count(holds?.volumes),
-      holds ? (holds.images === undefined ? '–' : String(holds.images)) : '?',
+      holds ? String(holds.images) : '?',
     ]);
   }
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];

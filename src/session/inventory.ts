@@ -1,12 +1,14 @@
 /**
  * `docker-janitor sessions`: the sessions recorded on this machine, their state, and what each
- * still holds on its engine (objects with its label; dangling images new since it started
- * when it recorded the images present at its start). Read-only: nothing is removed here.
+ * still holds on its engine (objects with its label; its own dangling images: made through its
+ * socket, or labelled with it). Read-only: nothing is removed here.
  */
 import { basename } from 'node:path';
 import { isDockerError, isEngineFailure, type DockerErrorCode } from '../docker/errors.js';
-import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesBefore, readSessionRecordChecked, type SessionRecord } from './store.js';
+import { inScope } from '../cleaner/plan.js';
+import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesMade, readSessionRecordChecked, type SessionRecord } from './store.js';
 import { engineFor, PROBE_TIMEOUT_MS, unexpected } from './sweep.js';
+import { BUILD_SESSION_LABEL } from './image-labels.js';
 import { SESSION_LABEL } from './names.js';
 
 export type SessionState = 'running' | 'dead' | 'kept' | 'closed';
@@ -15,8 +17,8 @@ export interface SessionHoldings {
   readonly containers: readonly string[];
   readonly networks: readonly string[];
   readonly volumes: readonly string[];
-  /** Dangling images that appeared since the session started; undefined when it did not record the images before. */
-  readonly images?: number;
+  /** Its own dangling images: made through its socket (recorded), or labelled with it. */
+  readonly images: number;
 }
 
 export interface SessionEntry {
@@ -91,7 +93,7 @@ export async function listSessions(root: string, options: InventoryOptions = {})
         engine: record.docker.host ?? (record.docker.context ? `context ${record.docker.context}` : undefined),
       };
       try {
-        return { ...entry, holds: await holdings(record, readImagesBefore(dir), options) };
+        return { ...entry, holds: await holdings(record, readImagesMade(dir), options) };
       } catch (error) {
         // One record that cannot be asked about never stops the listing: its line says why.
         if (!isDockerError(error)) return { ...entry, error: unexpected(error) };
@@ -103,20 +105,17 @@ export async function listSessions(root: string, options: InventoryOptions = {})
   );
 }
 
-async function holdings(record: SessionRecord, imagesBefore: Set<string> | undefined, options: InventoryOptions): Promise<SessionHoldings> {
+async function holdings(record: SessionRecord, made: ReadonlySet<string>, options: InventoryOptions): Promise<SessionHoldings> {
   const timeoutMs = options.timeoutMs ?? Math.min(PROBE_TIMEOUT_MS, record.docker.timeoutMs ?? PROBE_TIMEOUT_MS);
   const engine = engineFor(record, { timeoutMs, ...(options.env ? { env: options.env } : {}), ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}) });
   const label = [`${SESSION_LABEL}=${record.id}`];
-  const [containers, networks, volumes, dangling] = await Promise.all([
+  // What `images: 'session'` would take at its teardown (cleaner/plan.ts).
+  const own = { kind: 'session', mode: 'own', before: undefined, label: [SESSION_LABEL, record.id], build: { session: BUILD_SESSION_LABEL, made } } as const;
+  const [containers, networks, volumes, images] = await Promise.all([
     engine.listContainers({ labels: label }).then((list) => list.map((container) => container.id)),
     engine.listNetworks(label),
     engine.listVolumes(label),
-    imagesBefore ? engine.listImages({ dangling: true }).then((list) => list.map((image) => image.id)) : Promise.resolve(undefined),
+    engine.listImages({ dangling: true }).then((list) => list.filter((image) => inScope(image, own)).length),
   ]).finally(() => engine.close());
-  return {
-    containers,
-    networks,
-    volumes,
-    ...(dangling && imagesBefore ? { images: dangling.filter((id) => !imagesBefore.has(id)).length } : {}),
-  };
+  return { containers, networks, volumes, images };
 }

@@ -148,7 +148,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // negotiates the API version, then the listing) while setup writes the record, binds the
   // session socket and spawns the watchdog (a fork of this process: milliseconds of this thread).
   const imagesBefore =
-    options.images === 'session' || options.images === 'before-and-own'
+    options.images === 'before-and-own'
       ? engine.listImages({ all: true }).then(
           (images): ImagesBefore => ({ ok: true, ids: images.map((image) => image.id) }),
           (error: unknown): ImagesBefore => ({ ok: false, error }),

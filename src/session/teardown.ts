@@ -140,13 +140,14 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
 /**
  * The images the session may touch. `before-and-own` (default): the images that existed at setup
  * (every image, tagged too: a tag rebuilt during the run leaves its old image dangling) and the
- * images labelled with this session; never an image another process made during the run.
+ * session's own; `session`: only its own (made through its socket, or labelled with it). Never
+ * an image another process made during the run.
  */
 function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined, made: Set<string>): ImageScope {
   if (mode === 'all') return { kind: 'all' };
   return {
     kind: 'session',
-    mode: mode === 'session' ? 'made-during' : 'before-and-own',
+    mode: mode === 'session' ? 'own' : 'before-and-own',
     before,
     label: [SESSION_LABEL, sessionId],
     build: { session: BUILD_SESSION_LABEL, made },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSession } from '../../../src/session/open.js';
-import { BASE_IMAGE, containerState, dockerEnv, resetEngine, runContainer } from '../../support/docker.js';
+import { BASE_IMAGE, buildImage, containerState, dockerEnv, resetEngine, runContainer } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
 
 const BIN = join(REPO_ROOT, 'dist/cli/bin.js');
@@ -46,6 +46,9 @@ describe('docker-janitor sessions', () => {
     expect(teardown.containers.kept).toHaveLength(2);
     const running = await openSession({ ...options, images: 'session' }, { env });
     const live = runContainer(BASE_IMAGE, ['--label', `docker-janitor.session=${running.id}`]);
+    // Dangling images: one of the running session's own (labelled), one of nobody's.
+    buildImage({ labels: { 'docker-janitor.session': running.id } });
+    buildImage();
 
     const json = cli(['sessions', '--json']);
     expect({ code: json.code, stderr: json.stderr }).toEqual({ code: 0, stderr: '' });
@@ -54,15 +57,16 @@ describe('docker-janitor sessions', () => {
     const byId = new Map(listed.sessions.map((session) => [session.id, session]));
     expect(byId.get(kept.id)).toMatchObject({ state: 'kept', pid: process.pid, holds: { networks: [], volumes: [] } });
     expect(byId.get(kept.id)?.holds?.containers.sort()).toEqual([...containers].sort());
-    expect(byId.get(kept.id)?.holds?.images).toBeUndefined(); // images: 'off' recorded nothing
-    expect(byId.get(running.id)).toMatchObject({ state: 'running', pid: process.pid, holds: { containers: [live], images: 0 } });
+    expect(byId.get(kept.id)?.holds?.images).toBe(0);
+    // Its own dangling image only: the other one is nobody's.
+    expect(byId.get(running.id)).toMatchObject({ state: 'running', pid: process.pid, holds: { containers: [live], images: 1 } });
     expect(Date.parse(byId.get(kept.id)?.startedAt ?? '')).toBeLessThanOrEqual(Date.now());
     for (const id of containers) expect(containerState(id)).toBe('exited'); // listing removed nothing
 
     const text = cli(['sessions']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`${kept.id}\\s+kept\\s+${process.pid}\\s+\\d+s ago\\s+2\\s+0\\s+0\\s+–`));
-    expect(text.stdout).toMatch(new RegExp(`${running.id}\\s+running\\s+${process.pid}\\s+\\d+s ago\\s+1\\s+0\\s+0\\s+0`));
+    expect(text.stdout).toMatch(new RegExp(`${kept.id}\\s+kept\\s+${process.pid}\\s+\\d+s ago\\s+2\\s+0\\s+0\\s+0`));
+    expect(text.stdout).toMatch(new RegExp(`${running.id}\\s+running\\s+${process.pid}\\s+\\d+s ago\\s+1\\s+0\\s+0\\s+1`));
     expect(text.stdout).toContain(`inspect: docker ps -a --filter label=docker-janitor.session=${kept.id}`);
     expect(text.stdout).toContain(`remove:  npx docker-janitor sweep --session ${kept.id}`);
     expect(text.stdout).not.toContain(`sweep --session ${running.id}`);

@@ -132,13 +132,15 @@ describe('teardown', () => {
     expect(result.hasProblems).toBe(false);
   });
 
-  it("images: 'session' only removes dangling images made during the session", async () => {
+  it("images: 'session' removes only the session's own dangling images: not those from before it, nor another process's made during it", async () => {
     const before = buildImage();
     const session = await openSession({ images: 'session', watchdog: false }, { env });
-    const during = buildImage();
+    const theirs = buildImage();
+    const own = buildImage({ labels: { 'docker-janitor.session': session.id } });
     await session.teardown();
     expect(imageExists(before)).toBe(true);
-    expect(imageExists(during)).toBe(false);
+    expect(imageExists(theirs)).toBe(true);
+    expect(imageExists(own)).toBe(false);
   });
 
   it("images: 'off' leaves images alone", async () => {

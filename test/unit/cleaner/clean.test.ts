@@ -313,14 +313,15 @@ describe('cleanImages: scope', () => {
     expect(engine.has(old)).toBe(true);
   });
 
-  it('made-during (images: session): images that did not exist at setup, plus labelled ones', async () => {
+  it("own (images: 'session'): only the session's own images, not those from before it nor another process's made during the run", async () => {
     const engine = new FakeEngine();
     const old = engine.addImage();
     const before = new Set(engine.images.keys());
     const fresh = engine.addImage();
-    const result = await clean(engine, {}, { scope: { kind: 'session', mode: 'made-during', before, label } });
-    expect(ids(result.removed)).toEqual([fresh]);
-    expect(engine.has(old)).toBe(true);
+    const own = engine.addImage({ labels: { [label[0]]: label[1] } });
+    const result = await clean(engine, {}, { scope: { kind: 'session', mode: 'own', before, label } });
+    expect(ids(result.removed)).toEqual([own]);
+    expect(engine.has(old) && engine.has(fresh)).toBe(true);
   });
 
   it("before-and-own: a socket build's image on another process's untagged image (a cached step) goes without it (noprune); its own build's steps go with it", async () => {

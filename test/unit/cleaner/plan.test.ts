@@ -366,10 +366,10 @@ describe('planImageCleanup: scope', () => {
     expect([old, otherRunBefore].map((item) => inScope(item, scope))).toEqual([true, false]);
   });
 
-  it('made-during (images: session): images that did not exist at setup, and its own', () => {
-    const scope = { kind: 'session', mode: 'made-during', before, label } as const;
-    expect([old, fresh, own, otherRun].map((item) => inScope(item, scope))).toEqual([false, true, true, true]);
-    expect(inScope(fresh, { ...scope, before: undefined })).toBe(false);
+  it("own (images: 'session'): only its own images; neither those from before it nor what others made during the run", () => {
+    const scope = { kind: 'session', mode: 'own', before, label } as const;
+    expect([old, fresh, own, otherRun, leftover].map((item) => inScope(item, scope))).toEqual([false, false, true, false, true]);
+    expect([old, fresh, own].map((item) => inScope(item, { ...scope, before: undefined }))).toEqual([false, false, true]);
   });
 
   describe('images made through a session socket (build label, recorded IDs)', () => {
@@ -444,10 +444,12 @@ describe('planImageCleanup: scope', () => {
       });
     });
 
-    it('made-during: an unrecorded image made during the run is taken as any other made during the run', () => {
+    it('own: the images it recorded; never one with its build label it did not record, nor another session\'s', () => {
+      const recorded = built('s1');
       const derived = built('s1');
-      const scope = { kind: 'session', mode: 'made-during', before: new Set<string>(), label, build: { session: 'docker-janitor.build-session', made: new Set<string>() } } as const;
-      expect(inScope(derived, scope)).toBe(true);
+      const theirs = built('s2');
+      const scope = { kind: 'session', mode: 'own', before: new Set<string>(), label, build: { session: 'docker-janitor.build-session', made: new Set([recorded.id, theirs.id]) } } as const;
+      expect([recorded, derived, theirs].map((item) => inScope(item, scope))).toEqual([true, false, false]);
     });
   });
 

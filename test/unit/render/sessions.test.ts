@@ -33,14 +33,14 @@ describe('formatAge', () => {
 describe('renderSessions', () => {
   it('a table, a warning per engine that did not answer, and how to inspect and remove what is left', () => {
     const sessions: SessionEntry[] = [
-      { id: 'mwwv8wx1-4451b600', state: 'kept', pid: 4242, hostname: 'ci', startedAt: now - 3 * 3_600_000, engine: undefined, holds: { containers: ['a', 'b'], networks: ['n'], volumes: [] } },
+      { id: 'mwwv8wx1-4451b600', state: 'kept', pid: 4242, hostname: 'ci', startedAt: now - 3 * 3_600_000, engine: undefined, holds: { containers: ['a', 'b'], networks: ['n'], volumes: [], images: 0 } },
       { id: 'mwwz0000-00000001', state: 'running', pid: 77, hostname: 'ci', startedAt: now - 42_000, engine: undefined, holds: { containers: ['c'], networks: [], volumes: [], images: 2 } },
       { id: 'mwwz0000-00000002', state: 'dead', pid: 78, hostname: 'ci', startedAt: now - 600_000, engine: 'unix:///gone.sock', error: 'Cannot connect to the Docker daemon at unix:///gone.sock' },
     ];
     expect(renderSessions(sessions, { color: false, stateDir: '/tmp/docker-janitor', now })).toMatchInlineSnapshot(`
       "🧹 Test sessions recorded on this machine (/tmp/docker-janitor)
         ID                 STATE    PID   STARTED  CONTAINERS  NETWORKS  VOLUMES  IMAGES
-        mwwv8wx1-4451b600  kept     4242  3h ago   2           1         0        –
+        mwwv8wx1-4451b600  kept     4242  3h ago   2           1         0        0
         mwwz0000-00000001  running  77    42s ago  1           0         0        2
         mwwz0000-00000002  dead     78    10m ago  ?           ?         ?        ?
       ⚠ Session mwwz0000-00000002: could not ask its engine: Cannot connect to the Docker daemon at unix:///gone.sock
