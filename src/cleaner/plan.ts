@@ -23,9 +23,9 @@ export interface PlanOptions {
  *  - `ids`: exactly these image IDs.
  *  - `session`: decided from what the session recorded at setup (`before`: every image ID then,
  *    tagged ones too) and its label: `before-and-own` takes the images that existed before the
- *    session plus those labelled with the session's ID (never an image another process made
- *    during the run); `made-during` takes the images that did not exist at setup (the older
- *    `images: 'session'`), plus the labelled ones.
+ *    session plus the session's own (never an image another process made during the run);
+ *    `own` (`images: 'session'`) takes only the session's own: made through its socket and
+ *    recorded, or labelled with its ID.
  * Images whose only tags are temporary references (a removal left unfinished) are always in scope.
  */
 export type ImageScope =
