@@ -114,8 +114,9 @@ export const janitorOptionsSchema = z.strictObject({
   /**
    * Which dangling images the cleaner may remove at teardown:
    *  - `before-and-own` (default): those that existed before the session started, plus the
-   *    run's own (made through the session socket, or labelled `docker-janitor.session=<id>`); images other processes make during
-   *    the run are left alone, so concurrent runs never lose each other's images;
+   *    run's own (made through the session socket, or labelled `docker-janitor.session=<id>`);
+   *    images other processes make during the run are left alone, so concurrent runs never lose
+   *    each other's images;
    *  - `all`: every unused dangling image on the engine (explicit opt-in: on a shared engine it
    *    can remove the fresh untagged image another run just built);
    *  - `session`: only the run's own (made through the session socket, or labelled
