@@ -38,6 +38,7 @@ export interface JsonObjectLayout {
   readonly members: JsonMember[];
 }
 
+const SPACE = 0x20;
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -71,18 +72,25 @@ export function objectLayoutAt(text: string, brace: number, objects = false): Js
   const open = brace + 1;
   let i = open;
   const members: JsonMember[] = [];
+  // Whitespace is skipped with a call only where there is some (compact JSON has none): the
+  // socket's code mostly runs unoptimized, where each call costs (see isPlainKey).
   for (;;) {
-    i = skipWs(text, i);
+    if (text.charCodeAt(i) <= SPACE) i = skipWs(text, i);
     if (i >= text.length || text.charCodeAt(i) === CLOSE_BRACE) break;
-    if (text.charCodeAt(i) === COMMA) i = skipWs(text, i + 1);
+    if (text.charCodeAt(i) === COMMA) {
+      i++;
+      if (text.charCodeAt(i) <= SPACE) i = skipWs(text, i);
+    }
     const start = i;
     const keyEnd = skipString(text, i);
     // Without a backslash, a (valid) JSON string is its own characters between the quotes.
     const raw = text.slice(i + 1, keyEnd - 1);
     const plain = isPlainKey(raw);
     const key = plain || !raw.includes('\\') ? raw : (JSON.parse(text.slice(i, keyEnd)) as string);
-    i = skipWs(text, keyEnd);
-    i = skipWs(text, i + 1); // ':'
+    i = keyEnd;
+    if (text.charCodeAt(i) <= SPACE) i = skipWs(text, i);
+    i++; // ':'
+    if (text.charCodeAt(i) <= SPACE) i = skipWs(text, i);
     const valueStart = i;
     if (objects && text.charCodeAt(i) === OPEN_BRACE) {
       const object = objectLayoutAt(text, i);
@@ -227,10 +235,10 @@ function skipValue(text: string, i: number): number {
     }
     return i;
   }
-  // number, true, false, null
+  // number, true, false, null (in valid JSON, nothing at or below a space but whitespace ends one)
   for (; i < text.length; i++) {
     const d = text.charCodeAt(i);
-    if (isWs(d) || d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET) break;
+    if (d <= SPACE || d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET) break;
   }
   return i;
 }
