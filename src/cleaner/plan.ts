@@ -50,6 +50,14 @@ export type ImageScope =
        * (dockerd copies labels into child images): never the session's.
        */
       readonly build?: { readonly session: string; readonly made: ReadonlySet<string> };
+      /**
+       * False when the session had a socket: the socket sets the session label empty on every
+       * image it makes, so an image carrying `label` was made outside it, committed from one of
+       * the run's containers (dockerd copies a container's labels into its commit) or built FROM
+       * such an image, by whoever did that (attack/108: another terminal's untagged commit was
+       * removed). Such an image is then nobody's. Default true: the label makes an image the run's.
+       */
+      readonly labelOwns?: boolean;
     };
 
 export interface PlanInput {
@@ -144,7 +152,10 @@ function ownerOf(image: ImageInfo, scope: Extract<ImageScope, { kind: 'session' 
   if (scope.build && Object.hasOwn(labels, scope.build.session) && labels[scope.build.session] !== '') {
     return labels[scope.build.session] === value && scope.build.made.has(image.id) ? 'own' : 'other';
   }
-  if (Object.hasOwn(labels, key) && labels[key] !== '') return labels[key] === value ? 'own' : 'other';
+  if (Object.hasOwn(labels, key) && labels[key] !== '') {
+    if (labels[key] !== value) return 'other';
+    return scope.labelOwns === false ? 'none' : 'own';
+  }
   return 'none';
 }
 

@@ -5,6 +5,7 @@
  * signal path (which runs it in a child process, see `clean-now.ts`).
  */
 import type { Engine, ObjectKind, ObjectRemoval } from '../docker/engine.js';
+import type { ContainerInfo } from '../docker/types.js';
 import { adoptionEnabled, selectAdopted, type AdoptOptions } from './adopt.js';
 import type { FailedResource, ResourceKind, ResourceOutcomes, ResourceRef } from './result.js';
 import type { TrackedEntry } from './store.js';
@@ -32,6 +33,11 @@ export interface SessionObjectsReport {
   readonly networks: ResourceOutcomes;
   readonly volumes: ResourceOutcomes;
   readonly warnings: string[];
+  /**
+   * Containers found by the session label but left alone, one line each: the label may be their
+   * image's (inheritedLabel). Not a failure: the session is not kept for them.
+   */
+  readonly notes?: readonly string[];
 }
 
 const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
@@ -39,7 +45,8 @@ const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
 /** The session's objects, found and then removed (or stopped and kept). */
 export async function removeSessionObjects(engine: Engine, targets: SessionTargets, now = Date.now()): Promise<SessionObjectsReport> {
   const warnings: string[] = [];
-  const ids = await findSessionObjects(engine, targets, warnings, now);
+  const notes: string[] = [];
+  const ids = await findSessionObjects(engine, targets, warnings, notes, now);
   const containers = [...ids.container];
   const networks = [...ids.network];
   const volumes = [...ids.volume];
@@ -47,7 +54,7 @@ export async function removeSessionObjects(engine: Engine, targets: SessionTarge
 
   if (targets.dryRun) {
     const would = (kind: ResourceKind, list: string[]): ResourceOutcomes => ({ ...EMPTY, removed: list.map((id) => ({ kind, id })) });
-    return { containers: would('container', containers), networks: would('network', networks), volumes: would('volume', volumes), warnings };
+    return { containers: would('container', containers), networks: would('network', networks), volumes: would('volume', volumes), warnings, notes };
   }
 
   if (targets.keep) {
@@ -60,6 +67,7 @@ export async function removeSessionObjects(engine: Engine, targets: SessionTarge
       networks: { ...EMPTY, kept: keptOf('network', networks) },
       volumes: { ...EMPTY, kept: keptOf('volume', volumes) },
       warnings,
+      notes,
     };
   }
 
@@ -73,6 +81,7 @@ export async function removeSessionObjects(engine: Engine, targets: SessionTarge
     networks: outcomesOf('network', networks, networkAnswers),
     volumes: outcomesOf('volume', volumes, volumeAnswers),
     warnings,
+    notes,
   };
 }
 
@@ -85,7 +94,7 @@ export function ambiguousTracked(id: string, kinds: readonly ObjectKind[]): stri
 }
 
 /** Label listings, the adoption replay and the tracked IDs, asked in parallel. */
-async function findSessionObjects(engine: Engine, targets: SessionTargets, warnings: string[], now: number): Promise<Record<ObjectKind, Set<string>>> {
+async function findSessionObjects(engine: Engine, targets: SessionTargets, warnings: string[], notes: string[], now: number): Promise<Record<ObjectKind, Set<string>>> {
   const label = [`${SESSION_LABEL}=${targets.sessionId}`];
   const adopt = targets.adopt && adoptionEnabled(targets.adopt.filters) ? targets.adopt : undefined;
   const listing = <T>(what: string, promise: Promise<T>, fallback: T): Promise<T> =>
@@ -100,11 +109,15 @@ async function findSessionObjects(engine: Engine, targets: SessionTargets, warni
     engine.listVolumes(label),
     adopt ? listing('create events', engine.containerCreateEvents({ sinceMs: adopt.sinceMs, untilMs: now }), []) : [],
   ]);
+  const inherited = await inheritedLabel(engine, targets.sessionId, containers);
   const ids: Record<ObjectKind, Set<string>> = {
-    container: new Set(containers.map((container) => container.id)),
+    container: new Set(containers.filter((container) => !inherited.has(container.imageId)).map((container) => container.id)),
     network: new Set(networks),
     volume: new Set(volumes),
   };
+  for (const container of containers) {
+    if (inherited.has(container.imageId)) notes.push(inheritedLabelNote(container.id, targets.sessionId));
+  }
   if (adopt) for (const id of selectAdopted(events, adopt.filters)) ids.container.add(id);
 
   const unknown: string[] = [];
@@ -134,6 +147,30 @@ async function findSessionObjects(engine: Engine, targets: SessionTargets, warni
     }
   }
   return ids;
+}
+
+/**
+ * The images, among those of the labelled `containers`, that carry the session's own container
+ * label. dockerd copies a container's labels into an image committed from it, and an image's
+ * labels into every container made from it, whoever makes them: another terminal that commits
+ * one of the run's containers straight to the engine (not through the session socket, which sets
+ * the label empty on what it commits) and runs its own container from that image gets a
+ * container labelled with this session (attack/108: teardown removed it, with force and its
+ * anonymous volume). A container of such an image may not be the run's, so the label alone does
+ * not take it: only tracking or adoption does. Images made through the socket, or as the README
+ * says (labels on containers, networks and volumes, never on a build), never carry it. One
+ * listing, only when there are labelled containers; the labels are checked here as well.
+ */
+async function inheritedLabel(engine: Engine, sessionId: string, containers: readonly ContainerInfo[]): Promise<Set<string>> {
+  if (containers.length === 0) return new Set();
+  const images = await engine.listImages({ all: true, labels: [`${SESSION_LABEL}=${sessionId}`] });
+  const used = new Set(containers.map((container) => container.imageId));
+  return new Set(images.filter((image) => used.has(image.id) && image.labels[SESSION_LABEL] === sessionId).map((image) => image.id));
+}
+
+/** Pure: the note for a labelled container left alone because its image carries the label too. */
+export function inheritedLabelNote(id: string, sessionId: string): string {
+  return `Left container ${id.slice(0, 12)}: it carries session ${sessionId}'s label, but so does its image (committed from one of the run's containers outside the session socket?), so the label may be the image's and the container someone else's; track() it to have it removed.`;
 }
 
 function outcomesOf(kind: ResourceKind, ids: readonly string[], answers: ReadonlyMap<string, ObjectRemoval>): ResourceOutcomes {

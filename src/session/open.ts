@@ -348,6 +348,7 @@ async function startSession({ options, env, ownEnv, engine, imagesBefore, warnin
             failed: teardownContext.failed === true,
             warnings: [...ended, ...closing.warnings],
             mayGainObjects: closing.mayGainObjects,
+            socket: socketPath !== undefined,
           }),
         );
         // A signal cleanup that ran meanwhile closed the session already.
@@ -360,7 +361,7 @@ async function startSession({ options, env, ownEnv, engine, imagesBefore, warnin
       return teardownPromise;
     },
     cleanObjects() {
-      return withEngine((own) => teardownSession(own, { record, dir, options, objectsOnly: true }));
+      return withEngine((own) => teardownSession(own, { record, dir, options, objectsOnly: true, socket: socketPath !== undefined }));
     },
     cleanupSync() {
       if (closed) return { outcome: 'complete' };

@@ -127,6 +127,8 @@ export async function sweepSession(engine: Engine, sessionId: string, dir: strin
     });
     report.warnings.push(...refusedTrackedWarning(sessionId, tracked.refused));
     const complete = sweptEverything({ ...report, warnings: report.warnings.filter((warning) => !warning.startsWith('Ignored ')) });
+    // Containers left because their label may be their image's: said, never a reason to keep the session.
+    report.warnings.push(...(report.notes ?? []));
     if (dir && !options.dryRun) {
       if (complete) {
         markClosed(dir);

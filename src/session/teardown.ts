@@ -38,6 +38,11 @@ export interface TeardownContext {
    * had not answered when it closed): the session is kept as incomplete, for a later sweep.
    */
   readonly mayGainObjects?: boolean;
+  /**
+   * The tests had the session socket: the session label alone then never makes an image the
+   * run's (plan.ts `labelOwns`).
+   */
+  readonly socket?: boolean;
 }
 
 const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };
@@ -54,7 +59,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   let dockerUnavailable: string | undefined;
   let objectsDone = false;
   const tracked = readTrackedChecked(context.dir);
-  const scope = cleanImagesToo ? imageScope(options.images, record.id, readImagesBefore(context.dir), readImagesMade(context.dir)) : undefined;
+  const scope = cleanImagesToo ? imageScope(options.images, record.id, readImagesBefore(context.dir), readImagesMade(context.dir), context.socket !== true) : undefined;
   // The first image pass runs with the session's own listing and removals (settled, never thrown here).
   const imagesStarted = performance.now();
   const firstPass = scope ? settle(cleanImages(engine, options, { scope })) : undefined;
@@ -72,7 +77,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
       },
     });
     objectsDone = objects.warnings.length === 0;
-    warnings.push(...objects.warnings);
+    warnings.push(...objects.warnings, ...(objects.notes ?? []));
   } catch (error) {
     if (!isDockerError(error)) throw error;
     // Missing, refusing, hung (a timeout) or not an engine at all: nothing more can be asked of it.
@@ -143,7 +148,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
  * session's own; `session`: only its own (made through its socket, or labelled with it). Never
  * an image another process made during the run.
  */
-function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined, made: Set<string>): ImageScope {
+function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined, made: Set<string>, labelOwns: boolean): ImageScope {
   if (mode === 'all') return { kind: 'all' };
   return {
     kind: 'session',
@@ -151,6 +156,7 @@ function imageScope(mode: JanitorOptions['images'], sessionId: string, before: S
     before,
     label: [SESSION_LABEL, sessionId],
     build: { session: BUILD_SESSION_LABEL, made },
+    ...(labelOwns ? {} : { labelOwns: false }),
   };
 }
 

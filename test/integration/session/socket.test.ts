@@ -171,6 +171,29 @@ describe('a session with the socket (the default)', () => {
     expect(result.images?.removed.map((i) => i.id)).not.toContain(userBuild);
   });
 
+  it("another terminal commits one of the run's containers straight to the engine and runs its own container from it: that container, its volume's data and the untagged commit stay (attack/108)", async () => {
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    const session = await openSession({ ...OPTIONS, images: 'before-and-own' }, { env: testEnv });
+    session.exportEnv(testEnv);
+    const docker = inEnv(testEnv);
+    const testContainer = docker(['run', '-d', BASE_IMAGE, 'sleep', '3000']);
+    // Another terminal: dockerd copies the container's labels into the commit, and the commit's into its containers.
+    const commit = dockerSync(['commit', testContainer]);
+    expect(JSON.parse(dockerSync(['image', 'inspect', '--format', '{{json .Config.Labels}}', commit]))).toEqual({ [SESSION]: session.id });
+    // A second one nobody uses: untagged, labelled with the session, made during the run.
+    const spare = dockerSync(['commit', testContainer]);
+    const userDb = dockerSync(['run', '-d', '-v', '/data', commit, 'sleep', '3000']);
+    dockerSync(['exec', userDb, 'sh', '-c', 'echo precious > /data/f']);
+
+    const result = await session.teardown();
+    expect(result.incomplete).toBeFalsy();
+    expect(result.containers.removed.map((c) => c.id)).toEqual([testContainer]);
+    expect(result.warnings).toEqual([expect.stringMatching(new RegExp(`^Left container ${userDb.slice(0, 12)}: `))]);
+    expect(dockerSync(['exec', userDb, 'cat', '/data/f'])).toBe('precious');
+    expect(exists('image', spare)).toBe(true);
+    expect(result.images?.removed.map((i) => i.id)).not.toContain(spare);
+  });
+
   it("builds reuse the engine's cache: another terminal's untagged image made during the run, under a build's cached step or a commit, stays; the run's own builds leave none of their intermediate images", async () => {
     const images = () => dockerSync(['images', '-aq', '--no-trunc']).split('\n').filter(Boolean).sort();
     const untouched = images();

@@ -372,6 +372,16 @@ describe('planImageCleanup: scope', () => {
     expect([old, fresh, own].map((item) => inScope(item, { ...scope, before: undefined }))).toEqual([false, false, true]);
   });
 
+  it("with the session socket (labelOwns false), the session label alone makes no image the run's: another terminal's commit of one of its containers (attack/108)", () => {
+    const scope = { kind: 'session', mode: 'before-and-own', before, label, labelOwns: false } as const;
+    // `own` carries the label as a commit of a session container made straight to the engine does.
+    expect([old, fresh, own, otherRun, leftover].map((item) => inScope(item, scope))).toEqual([true, false, false, false, true]);
+    // Nobody's: an image from before the session with it is still the before set's.
+    expect(inScope(own, { ...scope, before: new Set([own.id]) })).toBe(true);
+    // images: 'session' (own): only the run's own, so not it either.
+    expect(inScope(own, { ...scope, mode: 'own' })).toBe(false);
+  });
+
   describe('images made through a session socket (build label, recorded IDs)', () => {
     const built = (session: string, extra: Record<string, string> = {}) =>
       image({ labels: { 'docker-janitor.session': '', 'docker-janitor.build-session': session, ...extra } });

@@ -1,6 +1,6 @@
 /** Finding and removing a session's objects, over the in-memory engine: no daemon, no root. */
 import { describe, expect, it } from 'vitest';
-import { removeSessionObjects, type SessionTargets } from '../../../src/session/objects.js';
+import { inheritedLabelNote, removeSessionObjects, type SessionTargets } from '../../../src/session/objects.js';
 import { FakeEngine } from '../../support/fake-engine.js';
 
 const SESSION = 'mwwv8wx1-4451b600';
@@ -30,6 +30,32 @@ describe('removeSessionObjects', () => {
     const order = engine.calls.map((call) => call.method).filter((method) => method.startsWith('remove'));
     expect(order.indexOf('removeContainers')).toBeLessThan(order.indexOf('removeVolumes'));
     expect(report.warnings).toEqual([]);
+  });
+
+  it("leaves a labelled container whose image carries the session's label too (another terminal's commit of a session container, run by them: attack/108), unless tracked", async () => {
+    const { engine, ours } = engineWithSession();
+    // dockerd copies a container's labels into its commit, and an image's labels into its containers.
+    const commit = engine.addImage({ labels: LABEL });
+    const theirs = engine.addContainer(commit, 'running', LABEL);
+    const report = await removeSessionObjects(engine, base);
+    expect(report.containers.removed.map((ref) => ref.id)).toEqual([ours]);
+    expect(engine.containers.has(theirs)).toBe(true);
+    expect(report.notes).toEqual([inheritedLabelNote(theirs, SESSION)]);
+    // A note, not a warning: the session is not kept (and retried) for it.
+    expect(report.warnings).toEqual([]);
+    // Tracked by the tests: theirs after all, removed.
+    const tracked = await removeSessionObjects(engine, { ...base, tracked: [{ id: theirs, kind: 'container' }] });
+    expect(tracked.containers.removed.map((ref) => ref.id)).toEqual([theirs]);
+    // Another session's label on the image (or an empty one, as the socket sets on what it makes) changes nothing.
+    const built = engine.addImage({ labels: { 'docker-janitor.session': '' } });
+    const fromBuilt = engine.addContainer(built, 'running', LABEL);
+    expect((await removeSessionObjects(engine, base)).containers.removed.map((ref) => ref.id)).toEqual([fromBuilt]);
+  });
+
+  it('lists the images only when there are labelled containers', async () => {
+    const engine = new FakeEngine();
+    await removeSessionObjects(engine, base);
+    expect(engine.calls.map((call) => call.method)).not.toContain('listImages');
   });
 
   it('takes tracked IDs, and finds the kind of those tracked without one', async () => {

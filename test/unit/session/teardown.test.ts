@@ -56,7 +56,12 @@ it('a clean teardown has no problems', async () => {
 
 describe('images while the session containers are removed', () => {
   const LABEL = { 'docker-janitor.session': 's1' };
-  const methods = (engine: FakeEngine) => engine.calls.map((call) => call.method);
+  /**
+   * The calls, the image listing of the session's objects (images labelled with the session:
+   * objects.ts inheritedLabel) named apart from the cleaner's listings.
+   */
+  const methods = (engine: FakeEngine) =>
+    engine.calls.map((call) => (call.method === 'listImages' && (call.args[0] as { labels?: unknown } | undefined)?.labels ? 'listLabelledImages' : call.method));
 
   it('removes the images no container uses before the container removal has answered', async () => {
     const engine = new FakeEngine();
@@ -146,7 +151,7 @@ describe('images while the session containers are removed', () => {
     engine.addContainer(used, 'exited', LABEL);
     let listings = 0;
     engine.hooks.beforeCall = (call, e) => {
-      if (call.method === 'listImages' && ++listings === 2) e.down = new DockerApiError('GET /images/json', 500, 'boom');
+      if (call.method === 'listImages' && !(call.args[0] as { labels?: unknown } | undefined)?.labels && ++listings === 2) e.down = new DockerApiError('GET /images/json', 500, 'boom');
     };
     const result = await teardownSession(engine, context());
     expect(result.images?.removed.map((item) => item.id)).toEqual([free]);
@@ -165,5 +170,31 @@ describe('usedBy', () => {
     const images = result([skip('i1', [full]), skip('i2', [full.slice(0, 12)]), skip('i3', ['b'.repeat(64)]), skip('i4', [full], 'tagged'), skip('i5', [''])]);
     expect([...usedBy(images, [full])].sort()).toEqual(['i1', 'i2']);
     expect([...usedBy(images, [])]).toEqual([]);
+  });
+});
+
+describe("another terminal's commit of one of the run's containers (attack/108)", () => {
+  const LABEL = { 'docker-janitor.session': 's1' };
+
+  it('with the session socket: its image and a container run from it stay; one line says so; the session is complete', async () => {
+    const engine = new FakeEngine();
+    const base = engine.addImage({ tags: ['base:1'] });
+    const ours = engine.addContainer(base, 'running', LABEL);
+    // dockerd copies the container's labels into the commit, and the commit's into its containers.
+    const commit = engine.addImage({ labels: LABEL });
+    const spare = engine.addImage({ labels: LABEL });
+    const theirs = engine.addContainer(commit, 'running', LABEL);
+    const result = await teardownSession(engine, { ...context({ images: 'before-and-own' }), socket: true });
+    expect(result.containers.removed.map((ref) => ref.id)).toEqual([ours]);
+    expect(engine.containers.has(theirs) && engine.has(commit) && engine.has(spare)).toBe(true);
+    expect(result.warnings).toEqual([expect.stringMatching(/^Left container /)]);
+    expect(result.incomplete).toBe(false);
+  });
+
+  it('without the socket, a labelled image is the run\'s, as before', async () => {
+    const engine = new FakeEngine();
+    const labelled = engine.addImage({ labels: LABEL });
+    const result = await teardownSession(engine, context({ images: 'before-and-own' }));
+    expect(result.images?.removed.map((item) => item.id)).toEqual([labelled]);
   });
 });

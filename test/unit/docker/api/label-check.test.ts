@@ -43,6 +43,8 @@ beforeAll(async () => {
         { Id: id('d'), Names: ['/nolabels'], ImageID: `sha256:${id('9')}`, State: 'exited', Labels: null },
       ]);
     }
+    // The session's containers' image carries no session label; another image does (the local check, not the filter, decides).
+    if (bare === '/images/json') return send([{ Id: `sha256:${id('9')}`, RepoTags: ['base:1'], Labels: null }, { Id: `sha256:${id('8')}`, RepoTags: null, Labels: { [LABEL]: MINE } }]);
     if (bare === '/networks') return send([{ Id: id('e'), Labels: { [LABEL]: MINE } }, { Id: id('f'), Labels: {} }, { Id: id('0') }]);
     if (bare === '/volumes') return send({ Volumes: [{ Name: 'mine-data', Labels: { [LABEL]: MINE } }, { Name: 'prod-data', Labels: null }] });
     response.writeHead(404, { 'Content-Type': 'application/json' });
