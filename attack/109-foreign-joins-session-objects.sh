@@ -29,6 +29,7 @@ echo "a5-ns's network: $(docker exec a5-ns ip -o addr 2>&1 | awk '{print $2,$4}'
 echo "a5-net: $(docker network inspect -f '{{.Name}} containers={{len .Containers}}' a5-net 2>&1)"
 echo "session dir: $(ls "$state/sessions" 2>&1)"
 docker rm -f a5-conn a5-ns a5-vf a5-vol >/dev/null 2>&1
-sleep 1; docker network rm a5-net >/dev/null 2>&1; docker volume rm a5-vol >/dev/null 2>&1
+# the session was kept (incomplete): a sweep of it removes what is left of the run's
+echo "sweep: $(DOCKER_JANITOR_STATE_DIR=$state node "$REPO/dist/cli/bin.js" sweep --session "$(ls "$state/sessions" | head -1)" 2>&1 | tail -1)"
 docker volume prune -f >/dev/null
 rm -rf "$state" "$out"

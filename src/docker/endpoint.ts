@@ -71,9 +71,14 @@ export function resolveEndpoint(inputs: EndpointInputs): ResolvedEndpoint {
   const { env } = inputs;
   const configDir = env.DOCKER_CONFIG || join(inputs.homeDir, '.docker');
 
-  if (inputs.host) return fromHost(inputs.host, 'option', envTls(inputs, configDir));
+  // Spaces around a host are dropped, as the docker CLI drops them (docker/cli opts.ParseHost,
+  // strings.TrimSpace): `unix:///var/run/docker.sock ` from a .env file works with docker, and a
+  // session socket relaying to the path with the space would fail every request of the tests.
+  const host = trimGoSpace(inputs.host ?? '');
+  if (host) return fromHost(host, 'option', envTls(inputs, configDir));
+  const envHost = trimGoSpace(env.DOCKER_HOST ?? '');
   // The option's context beats DOCKER_HOST, as `docker --context x` beats it.
-  if (!inputs.context && env.DOCKER_HOST) return fromHost(env.DOCKER_HOST, 'DOCKER_HOST', envTls(inputs, configDir));
+  if (!inputs.context && envHost) return fromHost(envHost, 'DOCKER_HOST', envTls(inputs, configDir));
 
   const context = inputs.context || env.DOCKER_CONTEXT || currentContext(inputs, configDir);
   if (context && context !== 'default') return fromContext(inputs, configDir, context);
@@ -82,6 +87,11 @@ export function resolveEndpoint(inputs: EndpointInputs): ResolvedEndpoint {
   const found = tried.find((path) => inputs.isSocket(path));
   if (found) return { kind: 'unix', url: `unix://${found}`, socketPath: found, source: 'default socket' };
   return { kind: 'none', tried };
+}
+
+/** Go's `strings.TrimSpace`: Unicode White_Space at both ends (not U+FEFF, which JavaScript's trim() also drops). Pure. */
+export function trimGoSpace(text: string): string {
+  return text.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
 }
 
 /** A short description for messages: `unix:///var/run/docker.sock`, `docker context "x" (ssh://…)`. */

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { endpointFromOptions, type EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
-import { describeEndpoint } from '../docker/endpoint.js';
+import { describeEndpoint, trimGoSpace } from '../docker/endpoint.js';
 import { DockerEndpointError, isDockerError } from '../docker/errors.js';
 import { parseJanitorOptions } from '../options/simple.js';
 import type { JanitorOptions, JanitorOptionsInput } from '../options/schema.js';
@@ -118,7 +118,8 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     hostname: hostname(),
     startedAt: Date.now(),
     docker: {
-      host: options.docker.host ?? (options.docker.context ? undefined : env.DOCKER_HOST || undefined),
+      // Trimmed as the docker CLI and resolveEndpoint trim it: a trailing newline is no control character to refuse.
+      host: options.docker.host ?? (options.docker.context ? undefined : trimGoSpace(env.DOCKER_HOST ?? '') || undefined),
       context: options.docker.context ?? (env.DOCKER_HOST ? undefined : env.DOCKER_CONTEXT || undefined),
       transport: options.docker.transport,
       timeoutMs: options.docker.timeoutMs,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFromOptions } from '../../../src/docker/create.js';
-import { defaultSocketPaths, describeEndpoint, hostUrlProblem, resolveEndpoint, type EndpointInputs } from '../../../src/docker/endpoint.js';
+import { defaultSocketPaths, describeEndpoint, hostUrlProblem, resolveEndpoint, trimGoSpace, type EndpointInputs } from '../../../src/docker/endpoint.js';
 import { DockerEndpointError, DockerNotFoundError, DockerUnreachableError } from '../../../src/docker/errors.js';
 
 let home: string;
@@ -107,6 +107,16 @@ describe('resolveEndpoint', () => {
     writeContext(config, 'remote', 'ssh://me@box');
     expect(resolveEndpoint(inputs({ env: { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'remote' } }))).toMatchObject({ kind: 'cli-only', context: 'remote', url: 'ssh://me@box' });
     expect(resolveEndpoint(inputs({ env: { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'missing' } }))).toMatchObject({ kind: 'cli-only', context: 'missing' });
+  });
+
+  it('spaces around a host are dropped, as the docker CLI drops them (opts.ParseHost): a socket path never gets a trailing space', () => {
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'unix:///var/run/docker.sock \n' } }))).toEqual({ kind: 'unix', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock', source: 'DOCKER_HOST' });
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: ' \ttcp://10.0.0.1:2375\u00a0' } }))).toMatchObject({ kind: 'tcp', host: '10.0.0.1', port: 2375 });
+    expect(resolveEndpoint(inputs({ host: ' unix:///opt/a.sock ' }))).toMatchObject({ kind: 'unix', socketPath: '/opt/a.sock', source: 'option' });
+    // Only around it: a control character inside is still refused.
+    expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://host\t:2375 ' } }))).toMatchObject({ kind: 'invalid', reason: 'it contains a control character' });
+    // Go's TrimSpace keeps U+FEFF, which JavaScript's trim() would drop.
+    expect(trimGoSpace('\ufeffx \u3000')).toBe('\ufeffx');
   });
 
   it('unix:// alone is docker\'s default socket, from DOCKER_HOST as from the option (as the docker CLI takes it)', () => {
