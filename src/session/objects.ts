@@ -26,6 +26,13 @@ export interface SessionTargets {
   readonly adopt?: { readonly filters: AdoptOptions; readonly sinceMs: number };
   /** Told the containers found (full IDs), before anything is removed or stopped. */
   readonly onContainers?: (ids: readonly string[]) => void;
+  /**
+   * Take a labelled container even when its image carries the session label too
+   * ({@link inheritedLabel}). For a session without the socket, whose tests label by hand and
+   * may label a build too: their containers go, as before. Default false: such a container is
+   * left, with a note (a session with the socket, or one a sweep cannot tell).
+   */
+  readonly takeImageLabelled?: boolean;
 }
 
 export interface SessionObjectsReport {
@@ -109,7 +116,7 @@ async function findSessionObjects(engine: Engine, targets: SessionTargets, warni
     engine.listVolumes(label),
     adopt ? listing('create events', engine.containerCreateEvents({ sinceMs: adopt.sinceMs, untilMs: now }), []) : [],
   ]);
-  const inherited = await inheritedLabel(engine, targets.sessionId, containers);
+  const inherited = targets.takeImageLabelled ? new Set<string>() : await inheritedLabel(engine, targets.sessionId, containers);
   const ids: Record<ObjectKind, Set<string>> = {
     container: new Set(containers.filter((container) => !inherited.has(container.imageId)).map((container) => container.id)),
     network: new Set(networks),

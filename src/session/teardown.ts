@@ -40,7 +40,8 @@ export interface TeardownContext {
   readonly mayGainObjects?: boolean;
   /**
    * The tests had the session socket: the session label alone then never makes an image the
-   * run's (plan.ts `labelOwns`).
+   * run's (plan.ts `labelOwns`), nor takes a container whose image carries it too (objects.ts
+   * `takeImageLabelled`). Default false: the label takes both, as for tests that label by hand.
    */
   readonly socket?: boolean;
 }
@@ -72,6 +73,8 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
       keep,
       dryRun: options.dryRun,
       adopt: { filters: record.adopt, sinceMs: record.startedAt },
+      // Without the socket the tests label by hand, builds too perhaps: the label takes as before.
+      takeImageLabelled: context.socket !== true,
       onContainers: (ids) => {
         sessionContainers = ids;
       },

@@ -56,6 +56,8 @@ try {
     keep: false,
     // Adopted containers too: without a watchdog nobody recorded them as they appeared.
     adopt: { filters: record.adopt, sinceMs: record.startedAt },
+    // No channel: no session socket, the tests label by hand (teardown does the same).
+    takeImageLabelled: channelFd === undefined,
   });
   complete = sweptEverything(report);
 } catch {

@@ -152,7 +152,10 @@ async function watchSession(sessionDir: string): Promise<void> {
     // A scope of its own per sweep: an engine that stopped answering fails the rest of the
     // scope's calls at once (its circuit breaker), and the next sweep asks afresh.
     const own = engine.scope();
-    const report = await removeSessionObjects(own, { sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false }).finally(() => own.close());
+    // Handed no socket: the tests label by hand, as teardown takes it.
+    const report = await removeSessionObjects(own, { sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false, takeImageLabelled: socketFd === undefined }).finally(() =>
+      own.close(),
+    );
     log(
       `swept: ${report.containers.removed.length} container(s), ${report.networks.removed.length} network(s), ${report.volumes.removed.length} volume(s); failed ${report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length}`,
     );

@@ -43,6 +43,8 @@ describe('removeSessionObjects', () => {
     expect(report.notes).toEqual([inheritedLabelNote(theirs, SESSION)]);
     // A note, not a warning: the session is not kept (and retried) for it.
     expect(report.warnings).toEqual([]);
+    // Without the socket (tests that label by hand, builds too perhaps), the label takes it, as before.
+    expect((await removeSessionObjects(engine, { ...base, takeImageLabelled: true, dryRun: true })).containers.removed.map((ref) => ref.id)).toEqual([theirs]);
     // Tracked by the tests: theirs after all, removed.
     const tracked = await removeSessionObjects(engine, { ...base, tracked: [{ id: theirs, kind: 'container' }] });
     expect(tracked.containers.removed.map((ref) => ref.id)).toEqual([theirs]);

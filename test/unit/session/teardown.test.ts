@@ -191,10 +191,14 @@ describe("another terminal's commit of one of the run's containers (attack/108)"
     expect(result.incomplete).toBe(false);
   });
 
-  it('without the socket, a labelled image is the run\'s, as before', async () => {
+  it("without the socket (tests that label by hand), a labelled image and a labelled container from it are the run's, as before", async () => {
     const engine = new FakeEngine();
     const labelled = engine.addImage({ labels: LABEL });
+    const built = engine.addImage({ labels: LABEL });
+    const fromBuilt = engine.addContainer(built, 'running', LABEL);
     const result = await teardownSession(engine, context({ images: 'before-and-own' }));
-    expect(result.images?.removed.map((item) => item.id)).toEqual([labelled]);
+    expect(result.containers.removed.map((ref) => ref.id)).toEqual([fromBuilt]);
+    expect(result.images?.removed.map((item) => item.id).sort()).toEqual([labelled, built].sort());
+    expect(result.warnings).toEqual([]);
   });
 });
