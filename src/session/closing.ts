@@ -47,7 +47,7 @@ export async function closeSessionSocket(socketPath: string, channel: WatchdogCh
 export function closingOutcome(closing: SocketClosing, sessionId: string, endSaid = false): { readonly warnings: string[]; readonly mayGainObjects: boolean } {
   if (closing.kind === 'unserved') return { warnings: [], mayGainObjects: false };
   const { answer } = closing;
-  const later = (what: string) => `the session is kept so that the watchdog, the next run or \`docker-janitor sweep --session ${sessionId}\` removes ${what}`;
+  const later = (what: string) => `the session is kept so that the next run or \`docker-janitor sweep --session ${sessionId}\` removes ${what} (the watchdog tries once more when the runner ends)`;
   if (answer.kind === 'timeout') {
     return {
       warnings: [

@@ -141,7 +141,7 @@ describe('teardown closes the session socket before it lists', () => {
     const result = await session.teardown();
     await clientDone;
     expect(result.warnings).toEqual([
-      `1 create request sent through the session socket had no answer from the engine within 2.0 s when it closed; the engine may still complete it; the session is kept so that the watchdog, the next run or \`docker-janitor sweep --session ${session.id}\` removes what it makes.`,
+      `1 create request sent through the session socket had no answer from the engine within 2.0 s when it closed; the engine may still complete it; the session is kept so that the next run or \`docker-janitor sweep --session ${session.id}\` removes what it makes (the watchdog tries once more when the runner ends).`,
     ]);
     expect(result.incomplete).toBe(true);
     expect(existsSync(session.dir)).toBe(true);

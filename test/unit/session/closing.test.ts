@@ -77,14 +77,14 @@ describe('closingOutcome', () => {
   it('creates cut off, or no answer: one line, and the session kept for a later sweep', () => {
     expect(closingOutcome({ kind: 'asked', answer: { kind: 'closed', report: report(1), ms: 2000 } }, 'abc')).toEqual({
       warnings: [
-        '1 create request sent through the session socket had no answer from the engine within 2.0 s when it closed; the engine may still complete it; the session is kept so that the watchdog, the next run or `docker-janitor sweep --session abc` removes what it makes.',
+        '1 create request sent through the session socket had no answer from the engine within 2.0 s when it closed; the engine may still complete it; the session is kept so that the next run or `docker-janitor sweep --session abc` removes what it makes (the watchdog tries once more when the runner ends).',
       ],
       mayGainObjects: true,
     });
-    expect(closingOutcome({ kind: 'asked', answer: { kind: 'closed', report: report(3), ms: 2000 } }, 'abc').warnings[0]).toMatch(/^3 create requests .* complete them; .* removes what they make\.$/);
+    expect(closingOutcome({ kind: 'asked', answer: { kind: 'closed', report: report(3), ms: 2000 } }, 'abc').warnings[0]).toMatch(/^3 create requests .* complete them; .* removes what they make \(the watchdog tries once more when the runner ends\)\.$/);
     expect(closingOutcome({ kind: 'asked', answer: { kind: 'timeout', ms: 3000 } }, 'abc')).toEqual({
       warnings: [
-        "The session's watchdog did not confirm within 3.0 s that the session socket is closed: a client still connected to it could create objects after they were listed; the session is kept so that the watchdog, the next run or `docker-janitor sweep --session abc` removes them.",
+        "The session's watchdog did not confirm within 3.0 s that the session socket is closed: a client still connected to it could create objects after they were listed; the session is kept so that the next run or `docker-janitor sweep --session abc` removes them (the watchdog tries once more when the runner ends).",
       ],
       mayGainObjects: true,
     });
