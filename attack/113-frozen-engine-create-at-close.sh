@@ -8,18 +8,14 @@ engine_up || exit 1
 THAW=${THAW:-8}
 hold_session '{"docker":{"timeoutMs":3000}}'
 T="unix://$sock"
-sid=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
+sid=$(held id)
 docker run -d --name a5f-foreign $BB sleep 600 >/dev/null
 DOCKER_HOST=$T docker run -d $BB sleep 600 >/dev/null
 kill -STOP "$(engine_pid)"
 (DOCKER_HOST=$T timeout 60 docker run -d --name a5f-late $BB sleep 600 > /tmp/a5/113-client 2>&1; echo "client exit $?" >> /tmp/a5/113-client) &
 client=$!
 sleep 1
-t0=$(date +%s.%N)
-kill -USR2 "$holder"
-( sleep "$THAW"; kill -CONT "$(engine_pid)" ) &
-wait "$holder"
-echo "teardown after $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s: $(tail -1 "$out" | cut -c1-600)"
+teardown_thawed
 wait "$client"; echo "client: $(cat /tmp/a5/113-client | tr '\n' ' ')"
 sleep 2
 echo "a5f-late: $(docker inspect -f '{{.State.Status}} {{json .Config.Labels}}' a5f-late 2>&1)"

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 THAW=${THAW:-12}
 hold_session '{"docker":{"timeoutMs":3000}}'
-sid=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
+sid=$(held id)
 kill -STOP "$(engine_pid)"
 python3 - "$sock" > /tmp/a5/117-client 2>&1 <<'PY' &
 import socket, sys, json
@@ -21,11 +21,7 @@ except Exception as e:
 PY
 client=$!
 sleep 1
-t0=$(date +%s.%N)
-kill -USR2 "$holder"
-( sleep "$THAW"; kill -CONT "$(engine_pid)" ) &
-wait "$holder"
-echo "teardown after $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s: $(tail -1 "$out" | cut -c1-700)"
+teardown_thawed
 wait "$client"; echo "$(cat /tmp/a5/117-client)"
 sleep 3
 echo "a5-inflight: $(docker inspect -f '{{.State.Status}} {{json .Config.Labels}}' a5-inflight 2>&1)"

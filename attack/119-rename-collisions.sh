@@ -8,8 +8,8 @@ source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{}'
 T="unix://$sock"
-dir=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).dir')
-sid=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
+dir=$(held dir)
+sid=$(held id)
 DOCKER_HOST=$T docker run -d --name a5r-db $BB sleep 600 >/dev/null
 docker run -d --name a5r-theirs $BB sleep 600 >/dev/null
 docker rename a5r-db a5r-old; docker rename a5r-theirs a5r-db

@@ -33,3 +33,16 @@ hold_session() {
   for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
   sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
 }
+
+# A field of the held session's first line (hold_session): `held id`, `held dir`.
+held() { head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0))[process.argv[1]]' "$1"; }
+
+# Tears the held session down (SIGUSR2) while the engine is frozen, thaws the engine after $THAW
+# seconds, and says how long the teardown took and its last line.
+teardown_thawed() {
+  local t0; t0=$(date +%s.%N)
+  kill -USR2 "$holder"
+  ( sleep "$THAW"; kill -CONT "$(engine_pid)" ) &
+  wait "$holder"
+  echo "teardown after $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s: $(tail -1 "$out" | cut -c1-700)"
+}

@@ -5,7 +5,7 @@
  * engine: what its test made with plain docker commands is gone afterwards, what existed before
  * is untouched.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BASE_IMAGE, dockerSync, resetEngine } from '../support/docker.js';
@@ -21,14 +21,7 @@ const janitorImports = (source: string) => source.split('\n').filter((line) => /
 beforeAll(() => {
   linkPackage();
   // scripts/demo.sh resolves `docker-janitor` for the example the same way: a link to this checkout.
-  const modules = join(REPO_ROOT, 'examples/node_modules');
-  mkdirSync(modules, { recursive: true });
-  const link = join(modules, 'docker-janitor');
-  try {
-    lstatSync(link);
-  } catch {
-    symlinkSync(REPO_ROOT, link, 'dir');
-  }
+  linkPackage(join(REPO_ROOT, 'examples'));
   resetEngine();
 });
 

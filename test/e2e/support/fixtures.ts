@@ -14,12 +14,12 @@ import { containerState, dockerEnv, dockerSync, imageExists } from '../../suppor
 export const FIXTURES = join(REPO_ROOT, 'fixtures');
 export const BIN = join(REPO_ROOT, 'node_modules/.bin');
 
-/** Link the package into fixtures/node_modules (idempotent). dist/ must be built. */
-export function linkPackage(): void {
+/** Link the package into `<parent>/node_modules` (default: the fixtures'; idempotent). dist/ must be built. */
+export function linkPackage(parent = FIXTURES): void {
   if (!existsSync(join(REPO_ROOT, 'dist/index.js'))) {
     throw new Error('dist/ is not built: run `npm run build` (npm test does it) before the e2e tests');
   }
-  const modules = join(FIXTURES, 'node_modules');
+  const modules = join(parent, 'node_modules');
   mkdirSync(modules, { recursive: true });
   const link = join(modules, 'docker-janitor');
   try {

@@ -275,83 +275,22 @@ describe('streams and hijacked connections through the socket', () => {
   });
 
   it("BuildKit's POST /session with Upgrade: h2c: 101, then HTTP/2 both ways over the tunnel", async () => {
-    // No buildx here to drive it: speak the first HTTP/2 steps by hand. After the 101 the daemon
-    // is the HTTP/2 client: it sends the preface and SETTINGS; our SETTINGS must reach it, and
-    // its ACK must come back.
-    const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+    // After the 101 the daemon is the HTTP/2 client: it sends the preface and SETTINGS; our
+    // SETTINGS must reach it, and its ACK must come back.
     const uuid = randomBytes(12).toString('hex');
-    const steps: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const client = connect(socket.path);
-      let got = Buffer.alloc(0);
-      let stage: 'head' | 'preface' | 'frames' = 'head';
-      const timer = setTimeout(() => reject(new Error(`no HTTP/2 exchange: ${steps.join(', ')} ${got.toString('latin1')}`)), 10_000);
-      client.on('data', (data: Buffer) => {
-        got = Buffer.concat([got, data]);
-        if (stage === 'head' && got.includes('\r\n\r\n')) {
-          steps.push(got.toString('latin1', 0, got.indexOf('\r\n')));
-          got = got.subarray(got.indexOf('\r\n\r\n') + 4);
-          stage = 'preface';
-        }
-        if (stage === 'preface' && got.length >= PREFACE.length) {
-          steps.push(got.subarray(0, PREFACE.length).toString() === PREFACE ? 'preface' : 'no preface');
-          got = got.subarray(PREFACE.length);
-          stage = 'frames';
-          client.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])); // empty SETTINGS
-        }
-        while (stage === 'frames' && got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
-          const [type, flags] = [got[3], got[4]];
-          got = got.subarray(9 + got.readUIntBE(0, 3));
-          if (type === 4 && flags === 1) {
-            steps.push('settings ack');
-            clearTimeout(timer);
-            client.destroy();
-            resolve();
-            return;
-          }
-        }
-      });
-      client.write(
-        'POST /v1.41/session HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n' +
-          `X-Docker-Expose-Session-Uuid: ${uuid}\r\nX-Docker-Expose-Session-Name: dj\r\nX-Docker-Expose-Session-Sharedkey: dj\r\n\r\n`,
-      );
-    });
-    expect(steps).toEqual(['HTTP/1.1 101 Switching Protocols', 'preface', 'settings ack']);
+    const steps = await h2cExchange(
+      socket.path,
+      'POST /v1.41/session HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n' +
+        `X-Docker-Expose-Session-Uuid: ${uuid}\r\nX-Docker-Expose-Session-Name: dj\r\nX-Docker-Expose-Session-Sharedkey: dj\r\n\r\n`,
+      true,
+    );
+    expect(steps).toEqual(['HTTP/1.1 101 Switching Protocols', 'preface', 'settings', 'settings ack']);
   });
 
   it("BuildKit's POST /grpc with Upgrade: h2c: 101, then the engine serves HTTP/2 over the tunnel (our SETTINGS acknowledged)", async () => {
     // On /grpc the engine is the HTTP/2 server: the client sends the preface and SETTINGS, and
     // the engine answers with its own SETTINGS and an ACK of ours.
-    const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
-    const steps: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const client = connect(socket.path);
-      let got = Buffer.alloc(0);
-      let stage: 'head' | 'frames' = 'head';
-      const timer = setTimeout(() => reject(new Error(`no HTTP/2 exchange: ${steps.join(', ')} ${got.toString('latin1')}`)), 10_000);
-      client.on('data', (data: Buffer) => {
-        got = Buffer.concat([got, data]);
-        if (stage === 'head' && got.includes('\r\n\r\n')) {
-          steps.push(got.toString('latin1', 0, got.indexOf('\r\n')));
-          got = got.subarray(got.indexOf('\r\n\r\n') + 4);
-          stage = 'frames';
-          client.write(Buffer.concat([Buffer.from(PREFACE), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])])); // preface, empty SETTINGS
-        }
-        while (stage === 'frames' && got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
-          const [type, flags] = [got[3], got[4]];
-          got = got.subarray(9 + got.readUIntBE(0, 3));
-          if (type === 4 && flags === 0 && !steps.includes('settings')) steps.push('settings');
-          if (type === 4 && flags === 1) {
-            steps.push('settings ack');
-            clearTimeout(timer);
-            client.destroy();
-            resolve();
-            return;
-          }
-        }
-      });
-      client.write('POST /v1.41/grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
-    });
+    const steps = await h2cExchange(socket.path, 'POST /v1.41/grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n', false);
     expect(steps).toEqual(['HTTP/1.1 101 Switching Protocols', 'settings', 'settings ack']);
   });
 
@@ -380,3 +319,50 @@ describe('streams and hijacked connections through the socket', () => {
     expect(socket.problems()).toEqual([]);
   });
 });
+
+/**
+ * BuildKit's first HTTP/2 steps after `Upgrade: h2c`, spoken by hand through the socket at `path`
+ * (no buildx here to drive them): `request`, its 101, then the preface (`daemonIsClient`: the
+ * daemon sends it and we check it; otherwise we send it), our empty SETTINGS, and the frames back
+ * until the daemon acknowledges ours. The steps seen, in order.
+ */
+async function h2cExchange(path: string, request: string, daemonIsClient: boolean): Promise<string[]> {
+  const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+  const SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
+  const steps: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const client = connect(path);
+    let got = Buffer.alloc(0);
+    let stage: 'head' | 'preface' | 'frames' = 'head';
+    const timer = setTimeout(() => reject(new Error(`no HTTP/2 exchange: ${steps.join(', ')} ${got.toString('latin1')}`)), 10_000);
+    client.on('data', (data: Buffer) => {
+      got = Buffer.concat([got, data]);
+      if (stage === 'head' && got.includes('\r\n\r\n')) {
+        steps.push(got.toString('latin1', 0, got.indexOf('\r\n')));
+        got = got.subarray(got.indexOf('\r\n\r\n') + 4);
+        stage = daemonIsClient ? 'preface' : 'frames';
+        if (!daemonIsClient) client.write(Buffer.concat([Buffer.from(PREFACE), SETTINGS]));
+      }
+      if (stage === 'preface' && got.length >= PREFACE.length) {
+        steps.push(got.subarray(0, PREFACE.length).toString() === PREFACE ? 'preface' : 'no preface');
+        got = got.subarray(PREFACE.length);
+        stage = 'frames';
+        client.write(SETTINGS);
+      }
+      while (stage === 'frames' && got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
+        const [type, flags] = [got[3], got[4]];
+        got = got.subarray(9 + got.readUIntBE(0, 3));
+        if (type === 4 && flags === 0 && !steps.includes('settings')) steps.push('settings');
+        if (type === 4 && flags === 1) {
+          steps.push('settings ack');
+          clearTimeout(timer);
+          client.destroy();
+          resolve();
+          return;
+        }
+      }
+    });
+    client.write(request);
+  });
+  return steps;
+}
