@@ -89,9 +89,13 @@ export function resolveEndpoint(inputs: EndpointInputs): ResolvedEndpoint {
   return { kind: 'none', tried };
 }
 
-/** Go's `strings.TrimSpace`: Unicode White_Space at both ends (not U+FEFF, which JavaScript's trim() also drops). Pure. */
+/** Unicode White_Space as Go's `unicode.IsSpace` has it (not U+FEFF, which JavaScript's trim() also drops). */
+const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const GO_SPACE_AROUND = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, 'g');
+
+/** Go's `strings.TrimSpace`: Go's white space at both ends. Pure. */
 export function trimGoSpace(text: string): string {
-  return text.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
+  return text.replace(GO_SPACE_AROUND, '');
 }
 
 /** A short description for messages: `unix:///var/run/docker.sock`, `docker context "x" (ssh://…)`. */

@@ -44,7 +44,7 @@ export interface SessionObjectsReport {
    * Containers found by the session label but left alone, one line each: the label may be their
    * image's (inheritedLabel). Not a failure: the session is not kept for them.
    */
-  readonly notes?: readonly string[];
+  readonly notes: readonly string[];
 }
 
 const EMPTY: ResourceOutcomes = { removed: [], kept: [], failed: [] };

@@ -128,7 +128,7 @@ export async function sweepSession(engine: Engine, sessionId: string, dir: strin
     report.warnings.push(...refusedTrackedWarning(sessionId, tracked.refused));
     const complete = sweptEverything({ ...report, warnings: report.warnings.filter((warning) => !warning.startsWith('Ignored ')) });
     // Containers left because their label may be their image's: said, never a reason to keep the session.
-    report.warnings.push(...(report.notes ?? []));
+    report.warnings.push(...report.notes);
     if (dir && !options.dryRun) {
       if (complete) {
         markClosed(dir);
@@ -289,7 +289,7 @@ export function unexpected(error: unknown): string {
 
 function nothingLeft(): SessionObjectsReport {
   const empty = { removed: [], kept: [], failed: [] };
-  return { containers: empty, networks: empty, volumes: empty, warnings: [] };
+  return { containers: empty, networks: empty, volumes: empty, warnings: [], notes: [] };
 }
 
 /** Run `tasks` at most `limit` at a time; start none once `stop()` says so. */

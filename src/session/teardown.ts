@@ -55,7 +55,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   const cleanImagesToo = options.images !== 'off' && !context.objectsOnly;
   const keep = options.keepOnFailure && context.failed === true;
 
-  let objects: SessionObjectsReport = { containers: EMPTY, networks: EMPTY, volumes: EMPTY, warnings: [] };
+  let objects: SessionObjectsReport = { containers: EMPTY, networks: EMPTY, volumes: EMPTY, warnings: [], notes: [] };
   let reachable = true;
   let dockerUnavailable: string | undefined;
   let objectsDone = false;
@@ -80,7 +80,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
       },
     });
     objectsDone = objects.warnings.length === 0;
-    warnings.push(...objects.warnings, ...(objects.notes ?? []));
+    warnings.push(...objects.warnings, ...objects.notes);
   } catch (error) {
     if (!isDockerError(error)) throw error;
     // Missing, refusing, hung (a timeout) or not an engine at all: nothing more can be asked of it.
@@ -159,7 +159,7 @@ function imageScope(mode: JanitorOptions['images'], sessionId: string, before: S
     before,
     label: [SESSION_LABEL, sessionId],
     build: { session: BUILD_SESSION_LABEL, made },
-    ...(labelOwns ? {} : { labelOwns: false }),
+    labelOwns,
   };
 }
 

@@ -159,7 +159,7 @@ async function watchSession(sessionDir: string): Promise<void> {
     log(
       `swept: ${report.containers.removed.length} container(s), ${report.networks.removed.length} network(s), ${report.volumes.removed.length} volume(s); failed ${report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length}`,
     );
-    for (const note of report.notes ?? []) log(note);
+    for (const note of report.notes) log(note);
     return sweptEverything(report);
   };
 

@@ -136,7 +136,7 @@ describe('renderJobSummary', () => {
   });
 
   it('sweep: one row per session, and a line when there was nothing', () => {
-    const report = { containers: { removed: [{ kind: 'container' as const, id: hex('aa') }], kept: [], failed: [] }, networks: none, volumes: none, warnings: [] };
+    const report = { containers: { removed: [{ kind: 'container' as const, id: hex('aa') }], kept: [], failed: [] }, networks: none, volumes: none, warnings: [], notes: [] };
     expect(renderJobSummary({ kind: 'sweep', dryRun: false, sessions: [{ sessionId: 'abc-1', report }, { sessionId: 'abc-2', error: 'Cannot connect' }] }))
       .toMatchInlineSnapshot(`
         "
