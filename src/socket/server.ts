@@ -16,7 +16,7 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type OnReadOpts, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { checkPrivateDir } from '../private/dir.js';
-import { listImageParents } from './image-list.js';
+import { listImageParents, type ImageParents } from './image-list.js';
 import { relayConnection, type RelayedConnection } from './connection.js';
 import { DEFAULT_IN_FLIGHT_MS, type CloseReport } from './close-report.js';
 import type { ImplicitVolume } from './implicit-volumes.js';
@@ -99,7 +99,7 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   const volumes = volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream));
   const volumeCreates = new Set<Promise<VolumeCreation>>();
   // The image listings in flight: the one after a build records the images it made (connection.ts).
-  const imageListings = new Set<Promise<unknown>>();
+  const imageListings = new Set<Promise<ImageParents | undefined>>();
   // The images recorded as made through this socket, for a build answered from the cache.
   const made = new Set<string>();
   const onImageMade = options.onImageMade
@@ -108,23 +108,13 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
         options.onImageMade?.(id);
       }
     : undefined;
-  const listImages = () => {
-    const listing = listImageParents(volumes, IMAGE_LIST_TIMEOUT_MS);
-    imageListings.add(listing);
-    void listing.then(() => imageListings.delete(listing));
-    return listing;
-  };
+  const listImages = () => inFlight(imageListings, listImageParents(volumes, IMAGE_LIST_TIMEOUT_MS));
   const relay = {
     labels: options.labels,
     imageLabels: options.imageLabels ?? (() => ({})),
     ...(onImageMade ? { onImageMade, listImages, madeHere: (id: string) => made.has(id) } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    createVolume: (volume: ImplicitVolume) => {
-      const creation = createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS);
-      volumeCreates.add(creation);
-      void creation.then(() => volumeCreates.delete(creation));
-      return creation;
-    },
+    createVolume: (volume: ImplicitVolume) => inFlight(volumeCreates, createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS)),
     connectUpstream: (onread?: OnReadOpts) => connectUpstream(options.upstream, onread),
     ...(options.onProblem ? { onProblem: options.onProblem } : {}),
   };
@@ -200,6 +190,13 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
       return closing;
     },
   };
+}
+
+/** `promise` (one that never rejects), kept in `set` until it settles: close waits for what is in flight. */
+function inFlight<T>(set: Set<Promise<T>>, promise: Promise<T>): Promise<T> {
+  set.add(promise);
+  void promise.then(() => set.delete(promise));
+  return promise;
 }
 
 /** True when `promise` settles within `ms`, false otherwise. */
