@@ -3,35 +3,24 @@
  * once (`endpoint.ts`), then the transport. `auto` takes the Engine API for a unix socket or TCP
  * and the docker CLI for `ssh://` and other CLI-only endpoints, or when a docker path is given.
  */
-import { statSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { createApiEngine } from './api/engine.js';
 import type { RequestRecord } from './api/http.js';
 import { createCliEngine } from './cli-engine.js';
 import type { Engine, Transport } from './engine.js';
-import { describeEndpoint, resolveEndpoint, type EndpointInputs, type ResolvedEndpoint } from './endpoint.js';
+import { describeEndpoint, type ResolvedEndpoint } from './endpoint.js';
+import { endpointFromOptions, type EndpointOptions } from './endpoint-here.js';
 import { DockerEndpointError, DockerNotFoundError, DockerNotInstalledError, DockerUnreachableError } from './errors.js';
 
 export type TransportChoice = 'auto' | Transport;
 
-export interface EngineOptions {
+export interface EngineOptions extends EndpointOptions {
   readonly transport?: TransportChoice | undefined;
-  /** `docker.host` / `--host`. */
-  readonly host?: string | undefined;
-  /** `docker.context` / `--context`. */
-  readonly context?: string | undefined;
   /** `docker.path` / `--docker-path`: the docker CLI to run (makes `auto` choose the CLI). */
   readonly path?: string | undefined;
   readonly timeoutMs?: number | undefined;
-  /** Default: `process.env`. */
-  readonly env?: NodeJS.ProcessEnv | undefined;
   /** Records of what goes out, for tests: API requests and CLI argument arrays. */
   readonly onRequest?: ((request: RequestRecord) => void) | undefined;
   readonly onCommand?: ((args: readonly string[]) => void) | undefined;
-  /** For tests: where `~` is, and the file system reads of the resolution. */
-  readonly homeDir?: string | undefined;
-  readonly readFile?: EndpointInputs['readFile'] | undefined;
-  readonly isSocket?: EndpointInputs['isSocket'] | undefined;
 }
 
 export interface ChosenEngine {
@@ -40,19 +29,6 @@ export interface ChosenEngine {
   readonly transport: Transport;
   /** One line for warnings: `unix:///var/run/docker.sock (api)`. */
   readonly description: string;
-}
-
-/** The endpoint these options resolve to (what {@link engineFromOptions} talks to). */
-export function endpointFromOptions(options: EngineOptions = {}): ResolvedEndpoint {
-  const env = options.env ?? process.env;
-  return resolveEndpoint({
-    host: options.host,
-    context: options.context,
-    env,
-    homeDir: options.homeDir ?? env.HOME ?? homedir(),
-    readFile: options.readFile ?? readTextFile,
-    isSocket: options.isSocket ?? isSocketFile,
-  });
 }
 
 export function engineFromOptions(options: EngineOptions = {}): ChosenEngine {
@@ -127,20 +103,4 @@ function notFoundWhenNoCli(engine: Engine, tried: readonly string[]): Engine {
     containerCreateEvents: wrap(engine.containerCreateEvents),
     scope: () => notFoundWhenNoCli(engine.scope(), tried),
   };
-}
-
-function readTextFile(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function isSocketFile(path: string): boolean {
-  try {
-    return statSync(path).isSocket();
-  } catch {
-    return false;
-  }
 }

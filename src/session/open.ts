@@ -5,7 +5,8 @@
  * the handle whose `teardown()` cleans everything at the end.
  */
 import { hostname } from 'node:os';
-import { endpointFromOptions, type EngineOptions } from '../docker/create.js';
+import type { EngineOptions } from '../docker/create.js';
+import { endpointFromOptions } from '../docker/endpoint-here.js';
 import type { Engine } from '../docker/engine.js';
 import { describeEndpoint, trimGoSpace } from '../docker/endpoint.js';
 import { DockerEndpointError, isDockerError } from '../docker/errors.js';
@@ -36,7 +37,8 @@ import {
   writeSessionRecord,
   type SessionRecord,
 } from './store.js';
-import { endpointFor, engineFor } from './sweep.js';
+import { endpointFor } from './endpoint.js';
+import { engineFor } from './sweep.js';
 import { teardownSession } from './teardown.js';
 import { SESSION_DIR_ENV, SESSION_ENV, SESSION_LABEL } from './names.js';
 

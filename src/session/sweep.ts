@@ -11,8 +11,7 @@
  * each record's directory). The rest are swept a few at a time.
  */
 import { basename } from 'node:path';
-import { endpointFromOptions, engineFromOptions, type EngineOptions } from '../docker/create.js';
-import type { ResolvedEndpoint } from '../docker/endpoint.js';
+import { engineFromOptions, type EngineOptions } from '../docker/create.js';
 import type { Engine } from '../docker/engine.js';
 import { isDockerError, isEngineFailure, type DockerErrorCode } from '../docker/errors.js';
 import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
@@ -88,14 +87,6 @@ export interface SweepOptions {
  * The engine a recorded session used, reached the way it was at setup (host, context,
  * transport), with the sweeping process's own docker CLI when the CLI is needed.
  */
-/** The endpoint a record's engine resolves to in `env` (the session socket's upstream). */
-export function endpointFor(record: Pick<SessionRecord, 'docker'>, env: NodeJS.ProcessEnv = process.env): ResolvedEndpoint {
-  return endpointFromOptions({
-    ...(record.docker.host ? { host: record.docker.host } : record.docker.context ? { context: record.docker.context } : {}),
-    env,
-  });
-}
-
 export function engineFor(record: Pick<SessionRecord, 'docker'>, options: SweepOptions = {}): Engine {
   const timeoutMs = options.timeoutMs ?? record.docker.timeoutMs;
   return engineFromOptions({
