@@ -24,7 +24,7 @@ tail -1 "$out"
 sleep 6
 echo "6 s after teardown, dial-stdio processes still running:"
 pgrep -af 'system dial-stdio' | grep "$FAKE_SSH_ENGINE" || echo "(none)"
-echo "watchdog still running?"; pgrep -af "watchdog/main.js" | grep "$state" || echo "(no)"
+echo "watchdog still running?"; pgrep -af "watchdog/main.cjs" | grep "$state" || echo "(no)"
 kill $ev 2>/dev/null
 echo "containers left:"; docker ps -a --format '{{.Names}} {{.Labels}}'
 # cleanup of what this script started

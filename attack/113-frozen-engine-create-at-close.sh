@@ -19,7 +19,7 @@ teardown_thawed
 wait "$client"; echo "client: $(cat /tmp/a5/113-client | tr '\n' ' ')"
 sleep 2
 echo "a5f-late: $(docker inspect -f '{{.State.Status}} {{json .Config.Labels}}' a5f-late 2>&1)"
-echo "session dir: $(ls "$state/sessions" 2>/dev/null) watchdog alive: $(pgrep -f "watchdog/main.js.*$sid" || echo no)"
+echo "session dir: $(ls "$state/sessions" 2>/dev/null) watchdog alive: $(pgrep -f "watchdog/main.cjs.*$sid" || echo no)"
 for t in $(seq 1 20); do [ "$(docker ps -aq --filter label=docker-janitor.session=$sid | wc -l)" = 0 ] && { echo "run's containers gone after ${t}s"; break; }; sleep 1; done
 echo "left: $(docker ps -aq --filter label=docker-janitor.session=$sid | wc -l); watchdog log: $(tail -3 "$state"/sessions/*/watchdog.log 2>/dev/null | cut -c1-200)"
 echo "sweep: $(DOCKER_JANITOR_STATE_DIR=$state node "$REPO/dist/cli/bin.js" sweep 2>&1 | tail -1)"

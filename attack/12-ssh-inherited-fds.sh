@@ -12,7 +12,7 @@ sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).sock
 DOCKER_HOST=unix://$sock docker events --filter event=nothing-ever >/dev/null 2>&1 &
 ev=$!
 sleep 2
-wd=$(pgrep -f "watchdog/main.js.*--session-dir $state" | head -1)
+wd=$(pgrep -f "watchdog/main.cjs.*--session-dir $state" | head -1)
 echo "watchdog $wd fds:"; ls -l /proc/$wd/fd | awk 'NR>1{print "  "$9" -> "$11}'
 for p in $(pgrep -f "docker -H $FAKE_SSH_ENGINE system dial-stdio"); do
   echo "ssh stand-in (dial-stdio) $p fds:"; ls -l /proc/$p/fd | awk 'NR>1{print "  "$9" -> "$11}'

@@ -20,7 +20,7 @@ kill -USR2 $holder; wait $holder
 echo "teardown took $(( ($(date +%s%N)-t0)/1000000 )) ms: $(tail -1 "$out" | cut -c1-330)"
 wait $client; echo "the client: $(head -c 200 /tmp/a3-hang.out)"
 sleep ${WAIT:-3}
-echo "ssh stand-ins left ${WAIT:-3} s later: $(pgrep -fc 'relaybin/ssh'); watchdog left: $(pgrep -fc "watchdog/main.js.*$state")"
+echo "ssh stand-ins left ${WAIT:-3} s later: $(pgrep -fc 'relaybin/ssh'); watchdog left: $(pgrep -fc "watchdog/main.cjs.*$state")"
 ps -o pid,ppid,pgid,etimes,args -p "$(pgrep -d, -f relaybin/ssh)" 2>/dev/null | sed "s/^/   /"
 for p in $(pgrep -f relaybin/ssh); do kill -9 $p; done
 rm -rf "$state" "$out" /tmp/a3-hang.out

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{"images":"off"}'
 DOCKER_HOST=unix://$sock docker ps -q >/dev/null   # the watchdog is serving
-wd=$(pgrep -f "watchdog/main.js.*--session-dir $state" | head -1)
+wd=$(pgrep -f "watchdog/main.cjs.*--session-dir $state" | head -1)
 echo "watchdog pid $wd"; kill -STOP "$wd"
 DOCKER_HOST=unix://$sock timeout 60 docker run -d --label a3=frozen "$BB" sleep 300 > /tmp/a3-frozen-run.out 2>&1 &
 runner=$!

@@ -9,7 +9,7 @@ state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
 DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" '{"images":"off"}' > "$out" &
 holder=$!
 wd=""
-for _ in $(seq 400); do wd=$(pgrep -f "watchdog/main.js.*--session-dir $state" | head -1); [ -n "$wd" ] && break; sleep 0.005; done
+for _ in $(seq 400); do wd=$(pgrep -f "watchdog/main.cjs.*--session-dir $state" | head -1); [ -n "$wd" ] && break; sleep 0.005; done
 kill -STOP "$wd"
 for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
 sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')

@@ -11,7 +11,7 @@ for target in pid group; do
   for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
   sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
   DOCKER_HOST=unix://$sock docker run -d --label a3=sig "$BB" sleep 300 >/dev/null
-  wd=$(pgrep -f "watchdog/main.js.*--session-dir $state" | head -1)
+  wd=$(pgrep -f "watchdog/main.cjs.*--session-dir $state" | head -1)
   kill -STOP "$wd"
   t0=$(date +%s%N)
   kill -USR2 $holder; sleep 0.5

@@ -19,7 +19,7 @@ try() {
   DOCKER_HOST=unix://$sock timeout 10 docker ps -q >/dev/null 2>&1; local rc=$?
   echo "   docker ps through the socket: exit $rc after $(( ($(date +%s%N)-t0)/1000000 )) ms (124 = killed by timeout 10)"
   echo "   watchdog.log: $(cat $state/sessions/*/watchdog.log 2>/dev/null | cut -c1-160)"
-  echo "   watchdog running: $(pgrep -f "watchdog/main.js.*--session-dir $state" >/dev/null && echo yes || echo no)"
+  echo "   watchdog running: $(pgrep -f "watchdog/main.cjs.*--session-dir $state" >/dev/null && echo yes || echo no)"
   kill -USR2 $holder; wait $holder
   rm -rf "$state" "$out"
 }

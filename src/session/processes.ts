@@ -23,7 +23,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { openChannel, type WatchdogChannel } from './channel.js';
 
-export const WATCHDOG_SCRIPT = fileURLToPath(new URL('../watchdog/main.js', import.meta.url));
+export const WATCHDOG_SCRIPT = fileURLToPath(new URL('../watchdog/main.cjs', import.meta.url));
 export const CLEAN_NOW_SCRIPT = fileURLToPath(new URL('../watchdog/clean-now.js', import.meta.url));
 
 export interface WatchdogTask {

@@ -27,18 +27,25 @@
 import { closeSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { adoptionEnabled, selectAdopted } from '../session/adopt.js';
 import { serveChannel } from '../session/channel.js';
-import { removeSessionObjects } from '../session/objects.js';
-import { appendImageMade, appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir } from '../session/store.js';
-import { endpointFor, engineFor, sweepDeadSessions, sweptEverything } from '../session/sweep.js';
+import { endpointFor } from '../session/endpoint.js';
 import { imageLabelsFor } from '../session/image-labels.js';
-import { SESSION_LABEL } from '../session/tracking.cjs';
+import { SESSION_LABEL } from '../session/names.js';
+import { appendImageMade, appendTracked, isClosed, isIncomplete, isOwnerAlive, markClosed, markIncomplete, readSessionRecordChecked, readTracked, removeSessionDir, type SessionRecord } from '../session/store.js';
 import { claimSocket } from '../socket/claim.js';
 import { NOTHING_CLOSED } from '../socket/close-report.js';
 import { startSessionSocket, type SessionSocket } from '../socket/server.js';
 import { upstreamFor } from '../socket/upstream.js';
 import { appendLog } from './log.js';
+
+/**
+ * The modules that reach the engine (the sweeps, adoption, execa): more than half of this
+ * process's start-up. They load once the session socket serves, so that the tests' first calls,
+ * waiting in the socket's queue, do not wait for them; and at once after that, not when a sweep
+ * needs them, so that a package replaced on disk during the run cannot leave a crashed run
+ * unswept. The bundle (scripts/bundle-watchdog.mjs) keeps this import as it is.
+ */
+const engineModules = () => import('./engine-modules.js');
 
 const POLL_MS = 200;
 const RESWEEP_AFTER_MS = [1_500, 5_000];
@@ -85,9 +92,15 @@ const nap = (ms: number) =>
   });
 const logTo = (file: string) => (message: string) => appendLog(file, message);
 
+/** Settled once this process serves the session socket, or knows it will not: the rest waits for it. */
+let socketStarted!: () => void;
+const socketSettled = new Promise<void>((resolve) => (socketStarted = resolve));
+
 async function backgroundSweep(root: string): Promise<void> {
   const log = logTo(join(root, 'background-sweep.log'));
+  await socketSettled;
   try {
+    const { sweepDeadSessions } = await engineModules();
     const report = await sweepDeadSessions(root, {
       dockerPath,
       respectBackoff: true,
@@ -109,10 +122,10 @@ async function watchSession(sessionDir: string): Promise<void> {
   const read = readSessionRecordChecked(sessionDir);
   if (!read.ok) {
     log(`refusing to watch ${sessionDir}: ${read.reason}`);
+    socketStarted();
     return;
   }
   const record = read.record;
-  const engine = engineFor(record, { dockerPath });
   const serving = serveSocket(record, sessionDir, log);
   let runnerGone = false;
   if (channelFd !== undefined && Number.isInteger(channelFd)) {
@@ -136,7 +149,14 @@ async function watchSession(sessionDir: string): Promise<void> {
     }
   }
   const socket = await serving;
+  socketStarted();
   if (socket) onStop.push(() => void socket.close());
+  const { engineFor, sweptEverything, removeSessionObjects, adoptionEnabled, selectAdopted } = await engineModules().catch((error: unknown) => {
+    // The package changed on disk since setup: this process ends, and the runner starts another.
+    log(`cannot load the watchdog's modules: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  });
+  const engine = engineFor(record, { dockerPath });
   const events = adoptionEnabled(record.adopt)
     ? engine.watchContainerCreates(record.startedAt, (event) => {
         const ids = selectAdopted([event], record.adopt);
@@ -206,7 +226,7 @@ async function watchSession(sessionDir: string): Promise<void> {
 }
 
 /** Serves the session socket handed over by setup, if any. Never throws: a failure is logged. */
-async function serveSocket(record: Parameters<typeof endpointFor>[0] & { id: string }, sessionDir: string, log: (message: string) => void): Promise<SessionSocket | undefined> {
+async function serveSocket(record: SessionRecord, sessionDir: string, log: (message: string) => void): Promise<SessionSocket | undefined> {
   if (socketFd === undefined || !Number.isInteger(socketFd) || !socketPath) return undefined;
   // Teardown may have begun while this process started: then it never serves, and teardown
   // does not wait for it (claim.ts).
@@ -257,5 +277,6 @@ function closeFd(fd: number): void {
   }
 }
 
-await Promise.all([sweepRoot ? backgroundSweep(sweepRoot) : undefined, dir ? watchSession(dir) : undefined]);
-process.exit(0);
+if (!dir) socketStarted();
+// No top-level await: the bundle is CommonJS (Node starts it without its ESM loader).
+void Promise.all([sweepRoot ? backgroundSweep(sweepRoot) : undefined, dir ? watchSession(dir) : undefined]).then(() => process.exit(0));

@@ -7,7 +7,7 @@ export function watchdogOf(sessionDir: string): number | undefined {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((arg) => arg.endsWith('watchdog/main.js')) && argv[argv.indexOf('--session-dir') + 1] === sessionDir) return Number(entry);
+      if (argv.some((arg) => arg.endsWith('watchdog/main.cjs')) && argv[argv.indexOf('--session-dir') + 1] === sessionDir) return Number(entry);
     } catch {
       // gone meanwhile
     }

@@ -1,5 +1,5 @@
 /**
- * The session socket wired into sessions (built package: its watchdog, dist/watchdog/main.js,
+ * The session socket wired into sessions (built package: its watchdog, dist/watchdog/main.cjs,
  * serves the socket). A test that knows nothing of docker-janitor, through DOCKER_HOST: docker
  * CLI, python3-docker and docker-compose 1.29 leave nothing after teardown; what is created
  * directly on the engine (another terminal, another run) is never touched; the watchdog cleans
