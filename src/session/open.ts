@@ -122,7 +122,8 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     docker: {
       // Trimmed as the docker CLI and resolveEndpoint trim it: a trailing newline is no control character to refuse.
       host: options.docker.host ?? (options.docker.context ? undefined : trimGoSpace(env.DOCKER_HOST ?? '') || undefined),
-      context: options.docker.context ?? (env.DOCKER_HOST ? undefined : env.DOCKER_CONTEXT || undefined),
+      // A blank DOCKER_HOST is no host, for the record as for resolveEndpoint: DOCKER_CONTEXT then says where the engine is.
+      context: options.docker.context ?? (trimGoSpace(env.DOCKER_HOST ?? '') ? undefined : env.DOCKER_CONTEXT || undefined),
       transport: options.docker.transport,
       timeoutMs: options.docker.timeoutMs,
     },

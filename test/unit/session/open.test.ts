@@ -1,9 +1,12 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEndpointError } from '../../../src/docker/errors.js';
+import { endpointFor } from '../../../src/session/endpoint.js';
 import { openSession } from '../../../src/session/open.js';
+import { readSessionRecordChecked } from '../../../src/session/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -58,6 +61,21 @@ describe('a session that cannot start leaves no record behind', () => {
     const state = fresh();
     const session = await openSession({ watchdog: false, sweepDeadSessions: false, socket: false, images: 'off' }, { env: { DOCKER_HOST: 'unix:///tmp/José Smith/docker.sock', DOCKER_JANITOR_STATE_DIR: state } });
     expect(records(state)).toEqual([session.id]);
+  });
+
+  it('a blank DOCKER_HOST (spaces, a newline) is no host: the record names DOCKER_CONTEXT, the engine setup used', async () => {
+    const state = fresh();
+    const home = fresh();
+    const contextMeta = join(home, '.docker/contexts/meta', createHash('sha256').update('remote').digest('hex'));
+    mkdirSync(contextMeta, { recursive: true });
+    writeFileSync(join(contextMeta, 'meta.json'), JSON.stringify({ Name: 'remote', Endpoints: { docker: { Host: 'unix:///tmp/remote-engine.sock' } } }));
+    const env = { DOCKER_HOST: ' \n', DOCKER_CONTEXT: 'remote', HOME: home, DOCKER_JANITOR_STATE_DIR: state };
+    const session = await openSession({ watchdog: false, sweepDeadSessions: false, socket: false, images: 'off' }, { env });
+    const read = readSessionRecordChecked(session.dir);
+    expect(read.ok && read.record.docker).toMatchObject({ host: undefined, context: 'remote' });
+    // What a sweep from another shell (no DOCKER_* at all) reaches: the engine setup used.
+    expect(read.ok && endpointFor(read.record, { HOME: home })).toMatchObject({ kind: 'unix', socketPath: '/tmp/remote-engine.sock' });
+    expect(session.engine.endpoint).toBe('docker context "remote" (unix:///tmp/remote-engine.sock)');
   });
 
   it('an engine that cannot be made: nothing is recorded', async () => {
