@@ -77,10 +77,16 @@ describe('the session socket at teardown', () => {
 });
 
 describe('the runner dies with the session socket in use', () => {
-  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)(
-    'Vitest 4, %s to the group while a docker events stream is open through the socket: the plain objects go, the stream is ended',
-    async (signal) => {
-      const run = startVitest('vitest-plugin', { env: { DJ_FIXTURE_PLAIN: '1', DJ_FIXTURE_HANG: '1' } });
+  it.each([
+    [4, 'SIGINT'],
+    [4, 'SIGTERM'],
+    [4, 'SIGKILL'],
+    [3, 'SIGINT'],
+    [3, 'SIGKILL'],
+  ] as const)(
+    'Vitest %i, %s to the group while a docker events stream is open through the socket: the plain objects go, the stream is ended',
+    async (version, signal) => {
+      const run = startVitest('vitest-plugin', { version, env: { DJ_FIXTURE_PLAIN: '1', DJ_FIXTURE_HANG: '1' } });
       await signalWithStreamOpen(signal, {
         fixture: run.fixture,
         stateDir: run.stateDir,
