@@ -15,7 +15,10 @@
  *   run);
  * - startup: startSessionSocket() until the first /_ping answers through it.
  *
- *   node bench/socket.mjs [--requests N] [--creates N] [--cp-mib N] [--cp-rounds N] [--compare DIST] [--json]
+ *   node bench/socket.mjs [--requests N] [--creates N] [--cp-mib N] [--cp-rounds N] [--compare DIST] [--only cp] [--cp-way in|out|both] [--json]
+ *
+ * `--only cp` measures the copies alone (no startup, no requests); `--cp-way in` or `out` copies
+ * one way only (a copy in is then checked with `sha256sum` inside the container, untimed).
  *
  * Needs dist/ (npm run build) and root for the private dockerd. Targets (issue 8): <= 0.3 ms added
  * at p50, >= 80% of direct cp throughput, <= 100 ms startup.
@@ -40,6 +43,8 @@ const { values } = parseArgs({
     'cp-rounds': { type: 'string', default: '7' },
     compare: { type: 'string' },
     'startup-rounds': { type: 'string', default: '20' },
+    only: { type: 'string' },
+    'cp-way': { type: 'string', default: 'both' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -49,6 +54,12 @@ const CP_MIB = Number(values['cp-mib']);
 const CP_ROUNDS = Number(values['cp-rounds']);
 const STARTUP_ROUNDS = Number(values['startup-rounds']);
 const COMPARE = values.compare === undefined ? undefined : resolve(values.compare, 'socket/index.js');
+const ONLY_CP = values.only === 'cp';
+if (values.only !== undefined && !ONLY_CP) throw new Error(`--only: ${values.only} (only 'cp' is known)`);
+const CP_WAY = values['cp-way'];
+if (!['in', 'out', 'both'].includes(CP_WAY)) throw new Error(`--cp-way: ${CP_WAY} (in, out or both)`);
+const COPY_IN = CP_WAY !== 'out';
+const COPY_OUT = CP_WAY !== 'in';
 if (COMPARE !== undefined && !existsSync(COMPARE)) throw new Error(`--compare: ${COMPARE} does not exist (give a built dist/ directory)`);
 
 const { startSessionSocket } = await import('../dist/socket/index.js');
@@ -57,11 +68,16 @@ const signed = (value) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
 
 const { engine, dir, cleanup } = socketBench('socket');
 
-/** CPU time (user + system, ms) process `pid` used so far; undefined where /proc does not say. */
-function cpuMs(pid) {
+/**
+ * CPU time (user + system, ms) process `pid` used so far: its own (`self`), that of the children
+ * it waited for (`children`), or both (`all`); undefined where /proc does not say.
+ */
+function cpuMs(pid, which = 'self') {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []).map(Number);
+    const own = (fields[11] ?? NaN) + (fields[12] ?? NaN);
+    const children = (fields[13] ?? NaN) + (fields[14] ?? NaN);
+    const ticks = which === 'self' ? own : which === 'children' ? children : own + children;
     // USER_HZ is 100 on every Linux that Node runs on.
     return Number.isFinite(ticks) ? ticks * 10 : undefined;
   } catch {
@@ -75,30 +91,32 @@ try {
   const results = {};
 
   // ---- startup ----------------------------------------------------------------------------
-  const startups = [];
-  for (let i = 0; i < STARTUP_ROUNDS; i++) {
-    const path = join(dir, `startup-${i}.sock`);
-    const agent = new http.Agent({ keepAlive: false });
-    const start = performance.now();
-    const socket = await startSessionSocket({ path, upstream: { socketPath: engine.socket }, labels: LABELS });
-    await request(agent, path, 'GET', '/_ping');
-    startups.push(performance.now() - start);
-    await socket.close();
+  if (!ONLY_CP) {
+    const startups = [];
+    for (let i = 0; i < STARTUP_ROUNDS; i++) {
+      const path = join(dir, `startup-${i}.sock`);
+      const agent = new http.Agent({ keepAlive: false });
+      const start = performance.now();
+      const socket = await startSessionSocket({ path, upstream: { socketPath: engine.socket }, labels: LABELS });
+      await request(agent, path, 'GET', '/_ping');
+      startups.push(performance.now() - start);
+      await socket.close();
+    }
+    const processStartups = [];
+    for (let i = 0; i < Math.min(STARTUP_ROUNDS, 5); i++) {
+      const path = join(dir, `process-${i}.sock`);
+      const start = performance.now();
+      const hosted = await hostSocket(engine, path);
+      await request(new http.Agent({ keepAlive: false }), path, 'GET', '/_ping');
+      processStartups.push(performance.now() - start);
+      await hosted.close();
+    }
+    results.startup = {
+      p50: quantile(startups, 0.5),
+      max: Math.max(...startups),
+      process: { p50: quantile(processStartups, 0.5), max: Math.max(...processStartups) },
+    };
   }
-  const processStartups = [];
-  for (let i = 0; i < Math.min(STARTUP_ROUNDS, 5); i++) {
-    const path = join(dir, `process-${i}.sock`);
-    const start = performance.now();
-    const hosted = await hostSocket(engine, path);
-    await request(new http.Agent({ keepAlive: false }), path, 'GET', '/_ping');
-    processStartups.push(performance.now() - start);
-    await hosted.close();
-  }
-  results.startup = {
-    p50: quantile(startups, 0.5),
-    max: Math.max(...startups),
-    process: { p50: quantile(processStartups, 0.5), max: Math.max(...processStartups) },
-  };
 
   // ---- latency ----------------------------------------------------------------------------
   const proxyPath = join(dir, 'docker.sock');
@@ -114,24 +132,26 @@ try {
     socket: [proxied, proxyPath],
     baseline: [baselineAgent, baselinePath],
   };
-  const latency = async (name, count, method, path, body, after, expectStatus) => {
-    const send = (side) => request(latencySides[side][0], latencySides[side][1], method, path, body, expectStatus);
-    results[name] = await interleaved(count, Math.min(100, count), send, after, baseline !== undefined);
-  };
-  await latency('ping', REQUESTS, 'GET', '/_ping', undefined, async () => {});
-  const created = [];
-  await latency('create', CREATES, 'POST', '/containers/create', { Image: BASE_IMAGE, Cmd: ['true'], Labels: { bench: '1' } }, async (text) => {
-    created.push(JSON.parse(text).Id);
-  });
-  // The rewrite path without the engine's container work (and its noise): a create of an image
-  // that does not exist is collected, labelled and forwarded like any other, and answered 404.
-  await latency('createMissing', REQUESTS, 'POST', '/containers/create', { Image: 'dj-bench-missing:none', Cmd: ['true'], Labels: { bench: '1' } }, async () => {}, 404);
-  // The same with the body the docker CLI sends (`docker create IMAGE true`, CLI 28.2): 1.7 KB
-  // with every host config member, which the implicit-volume check reads through.
-  await latency('createMissingCli', REQUESTS, 'POST', '/containers/create', { ...CLI_CREATE_BODY, Image: 'dj-bench-missing:none' }, async () => {}, 404);
-  const labelled = engine.docker(['ps', '-aq', '--filter', 'label=docker-janitor.session=bench']).split('\n').filter(Boolean).length;
-  results.create.labelledThroughSocket = labelled;
-  for (let i = 0; i < created.length; i += 100) engine.docker(['rm', '-f', ...created.slice(i, i + 100)]);
+  if (!ONLY_CP) {
+    const latency = async (name, count, method, path, body, after, expectStatus) => {
+      const send = (side) => request(latencySides[side][0], latencySides[side][1], method, path, body, expectStatus);
+      results[name] = await interleaved(count, Math.min(100, count), send, after, baseline !== undefined);
+    };
+    await latency('ping', REQUESTS, 'GET', '/_ping', undefined, async () => {});
+    const created = [];
+    await latency('create', CREATES, 'POST', '/containers/create', { Image: BASE_IMAGE, Cmd: ['true'], Labels: { bench: '1' } }, async (text) => {
+      created.push(JSON.parse(text).Id);
+    });
+    // The rewrite path without the engine's container work (and its noise): a create of an image
+    // that does not exist is collected, labelled and forwarded like any other, and answered 404.
+    await latency('createMissing', REQUESTS, 'POST', '/containers/create', { Image: 'dj-bench-missing:none', Cmd: ['true'], Labels: { bench: '1' } }, async () => {}, 404);
+    // The same with the body the docker CLI sends (`docker create IMAGE true`, CLI 28.2): 1.7 KB
+    // with every host config member, which the implicit-volume check reads through.
+    await latency('createMissingCli', REQUESTS, 'POST', '/containers/create', { ...CLI_CREATE_BODY, Image: 'dj-bench-missing:none' }, async () => {}, 404);
+    const labelled = engine.docker(['ps', '-aq', '--filter', 'label=docker-janitor.session=bench']).split('\n').filter(Boolean).length;
+    results.create.labelledThroughSocket = labelled;
+    for (let i = 0; i < created.length; i += 100) engine.docker(['rm', '-f', ...created.slice(i, i + 100)]);
+  }
 
   // ---- docker cp ----------------------------------------------------------------------------
   const file = join(dir, 'payload');
@@ -145,46 +165,58 @@ try {
   closeSync(fd);
   const sum = hash.digest('hex');
   const container = engine.docker(['run', '-d', BASE_IMAGE, 'sleep', '3600']);
-  const cp = async (host, args) => {
+  // dockerd with the children it waited for (20.10 untars and tars in a child of its own).
+  const enginePid = Number(readFileSync(join(engine.dir, 'docker.pid'), 'utf8').trim());
+  const delta = (before, after) => (before === undefined || after === undefined ? undefined : after - before);
+  /** One copy: its time, and the CPU time the socket's process (`pid`), dockerd and the docker CLI spent on it. */
+  const cp = async (host, args, pid) => {
     // Untimed: the previous copy's dirty pages go to disk now, not during this copy.
     execFileSync('sync');
+    // The CLI is this process's child: its CPU time shows in ours once it was waited for.
+    const before = [pid === undefined ? undefined : cpuMs(pid), cpuMs(enginePid, 'all'), cpuMs(process.pid, 'children')];
     const start = performance.now();
     await new Promise((resolve, reject) =>
       execFile('docker', ['cp', ...args], { env: { ...engine.env, DOCKER_HOST: host } }, (error) => (error ? reject(error) : resolve())),
     );
-    return performance.now() - start;
+    const ms = performance.now() - start;
+    const after = [pid === undefined ? undefined : cpuMs(pid), cpuMs(enginePid, 'all'), cpuMs(process.pid, 'children')];
+    return { ms, socket: delta(before[0], after[0]), engine: delta(before[1], after[1]), cli: delta(before[2], after[2]) };
   };
   const sides = [
     { name: 'direct', host: engine.host },
     { name: 'socket', host: `unix://${proxyPath}`, pid: socket.pid },
     ...(baseline ? [{ name: 'baseline', host: `unix://${baselinePath}`, pid: baseline.pid }] : []),
   ];
-  const times = Object.fromEntries(sides.map((side) => [side.name, { in: [], out: [], cpuIn: [], cpuOut: [] }]));
+  const copies = Object.fromEntries(sides.map((side) => [side.name, { in: [], out: [] }]));
   const out = join(dir, 'out');
+  // Copies out only: the file goes in once, direct and untimed.
+  if (!COPY_IN) await cp(engine.host, [file, `${container}:/payload`]);
   for (let round = 0; round < CP_ROUNDS; round++) {
     // Each side goes first in turn.
     for (let k = 0; k < sides.length; k++) {
       const side = sides[(round + k) % sides.length];
-      const t = times[side.name];
-      const before = side.pid === undefined ? undefined : cpuMs(side.pid);
-      t.in.push(await cp(side.host, [file, `${container}:/payload`]));
-      const middle = side.pid === undefined ? undefined : cpuMs(side.pid);
-      rmSync(out, { force: true });
-      t.out.push(await cp(side.host, [`${container}:/payload`, out]));
-      const after = side.pid === undefined ? undefined : cpuMs(side.pid);
-      if (before !== undefined && middle !== undefined && after !== undefined) {
-        t.cpuIn.push(middle - before);
-        t.cpuOut.push(after - middle);
+      const c = copies[side.name];
+      if (COPY_IN) c.in.push(await cp(side.host, [file, `${container}:/payload`], side.pid));
+      if (COPY_OUT) {
+        rmSync(out, { force: true });
+        c.out.push(await cp(side.host, [`${container}:/payload`, out], side.pid));
+        const got = createHash('sha256').update(readFileSync(out)).digest('hex');
+        if (got !== sum) throw new Error(`docker cp through ${side.name}: checksum mismatch`);
+      } else {
+        const got = engine.docker(['exec', container, 'sha256sum', '/payload']).split(/\s+/)[0];
+        if (got !== sum) throw new Error(`docker cp in through ${side.name}: checksum mismatch`);
       }
-      const got = createHash('sha256').update(readFileSync(out)).digest('hex');
-      if (got !== sum) throw new Error(`docker cp through ${side.name}: checksum mismatch`);
     }
   }
   const mibps = (t) => CP_MIB / (t / 1000);
+  const cpuOf = (list, key) => {
+    const values = list.map((copy) => copy[key]).filter((value) => value !== undefined);
+    return values.length ? quantile(values, 0.5) : undefined;
+  };
   const cpResult = (name, way) => {
-    const d = times.direct[way];
-    const s = times[name][way];
-    const cpu = times[name][way === 'in' ? 'cpuIn' : 'cpuOut'];
+    const d = copies.direct[way].map((copy) => copy.ms);
+    const s = copies[name][way].map((copy) => copy.ms);
+    const cpu = copies[name][way].map((copy) => copy.socket).filter((value) => value !== undefined);
     return {
       directMiBps: mibps(quantile(d, 0.5)),
       socketMiBps: mibps(quantile(s, 0.5)),
@@ -193,13 +225,19 @@ try {
       pairedRatio: quantile(s.map((value, i) => (d[i] ?? value) / value), 0.5),
       bestRatio: Math.min(...d) / Math.min(...s),
       cpuMs: cpu.length ? quantile(cpu, 0.5) : undefined,
+      cpuEach: cpu,
+      // The other two processes of the copy (medians), direct and through this socket.
+      engineCpuMs: { direct: cpuOf(copies.direct[way], 'engine'), socket: cpuOf(copies[name][way], 'engine') },
+      cliCpuMs: { direct: cpuOf(copies.direct[way], 'cli'), socket: cpuOf(copies[name][way], 'cli') },
       msDirect: d.map((v) => Math.round(v)),
       ms: s.map((v) => Math.round(v)),
     };
   };
-  results.cp = { mib: CP_MIB, rounds: CP_ROUNDS, in: cpResult('socket', 'in'), out: cpResult('socket', 'out') };
+  const ways = [...(COPY_IN ? ['in'] : []), ...(COPY_OUT ? ['out'] : [])];
+  const cpResults = (name) => Object.fromEntries(ways.map((way) => [way, cpResult(name, way)]));
+  results.cp = { mib: CP_MIB, rounds: CP_ROUNDS, ...cpResults('socket') };
   if (baseline) {
-    results.cp.baseline = { dist: values.compare, in: cpResult('baseline', 'in'), out: cpResult('baseline', 'out') };
+    results.cp.baseline = { dist: values.compare, ...cpResults('baseline') };
     await baseline.close();
   }
   await socket.close();
@@ -222,10 +260,12 @@ try {
   ];
   const pct = (ratio) => `${(ratio * 100).toFixed(0)}%`;
   const cpLines = (label, r) =>
-    ['in', 'out'].flatMap((way) => [
+    ways.flatMap((way) => [
       `| docker cp ${CP_MIB} MiB ${way}${label} (median of ${CP_ROUNDS}) | ${r[way].directMiBps.toFixed(0)} MiB/s | ${r[way].socketMiBps.toFixed(0)} MiB/s | ${pct(r[way].ratio)} | >= 80% |`,
       `| docker cp ${way}${label}: median of the rounds' ratios / best against best | | | ${pct(r[way].pairedRatio)} / ${pct(r[way].bestRatio)} | |`,
-      ...(r[way].cpuMs === undefined ? [] : [`| docker cp ${way}${label}: CPU time of the socket's process per copy (median) | | ${r[way].cpuMs.toFixed(0)} ms | | |`]),
+      ...(r[way].cpuMs === undefined ? [] : [`| docker cp ${way}${label}: CPU time of the socket's process per copy (median; each) | | ${r[way].cpuMs.toFixed(0)} ms (${r[way].cpuEach.join(', ')}) | | |`]),
+      `| docker cp ${way}${label}: CPU time of dockerd (with its children) / of the docker CLI per copy (median), direct and through | ${r[way].engineCpuMs.direct ?? '?'} / ${r[way].cliCpuMs.direct ?? '?'} ms | ${r[way].engineCpuMs.socket ?? '?'} / ${r[way].cliCpuMs.socket ?? '?'} ms | | |`,
+      `| docker cp ${way}${label}: each round's ms | ${r[way].msDirect.join(', ')} | ${r[way].ms.join(', ')} | | |`,
     ]);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -237,14 +277,18 @@ try {
       '',
       '| measure | direct | through the socket | added / ratio | target |',
       '|---|---|---|---|---|',
-      ...latencyLines('', results),
-      ...(baseline ? latencyLines(` (baseline: ${values.compare})`, Object.fromEntries(['ping', 'create', 'createMissing', 'createMissingCli'].map((name) => [name, results[name].baseline]))) : []),
+      ...(ONLY_CP ? [] : latencyLines('', results)),
+      ...(baseline && !ONLY_CP ? latencyLines(` (baseline: ${values.compare})`, Object.fromEntries(['ping', 'create', 'createMissing', 'createMissingCli'].map((name) => [name, results[name].baseline]))) : []),
       ...cpLines('', results.cp),
       ...(results.cp.baseline ? cpLines(` (baseline: ${values.compare})`, results.cp.baseline) : []),
-      `| startup to first /_ping (median of ${STARTUP_ROUNDS}, max) | | ${ms(results.startup.p50)} (max ${ms(results.startup.max)}) | | <= 100 ms |`,
-      `| a new node process hosting it, to first /_ping (median, max) | | ${ms(results.startup.process.p50)} (max ${ms(results.startup.process.max)}) | | |`,
-      '',
-      `Containers created through the socket${baseline ? 's' : ''} carrying the session label: ${results.create.labelledThroughSocket} of ${(baseline ? 2 : 1) * (CREATES + Math.min(100, CREATES))}.`,
+      ...(ONLY_CP
+        ? []
+        : [
+            `| startup to first /_ping (median of ${STARTUP_ROUNDS}, max) | | ${ms(results.startup.p50)} (max ${ms(results.startup.max)}) | | <= 100 ms |`,
+            `| a new node process hosting it, to first /_ping (median, max) | | ${ms(results.startup.process.p50)} (max ${ms(results.startup.process.max)}) | | |`,
+            '',
+            `Containers created through the socket${baseline ? 's' : ''} carrying the session label: ${results.create.labelledThroughSocket} of ${(baseline ? 2 : 1) * (CREATES + Math.min(100, CREATES))}.`,
+          ]),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }
