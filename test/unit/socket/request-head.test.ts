@@ -161,3 +161,127 @@ describe('ChunkedScanner', () => {
     expect(scan(Buffer.from('000000000001a\r\n'), [])).toEqual({ error: 'chunked body: bad chunk size "000000000001a"' });
   });
 });
+
+/**
+ * The line-by-line reading of a head that parseRequestHead used before its one-match-per-line
+ * reading of the common case (stop 16): the reference the randomised test holds it to.
+ */
+function lineByLineReading(data: Buffer): ReturnType<typeof parseRequestHead> {
+  const bad = (message: string, status: 400 | 431 | 501 = 400) => ({ kind: 'bad' as const, status, message });
+  const show = (text: string) => JSON.stringify(text.slice(0, 200));
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+  const trim = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
+  const stray = (from: number, to: number) => {
+    for (let i = data.indexOf(0x0a, from); i !== -1 && i < to; i = data.indexOf(0x0a, i + 1)) {
+      if (i === from || data[i - 1] !== 0x0d) return 'a line of the request head ends with a bare LF (only CR LF is accepted)';
+    }
+    for (let i = data.indexOf(0x0d, from); i !== -1 && i < to; i = data.indexOf(0x0d, i + 1)) {
+      if (i + 1 < to ? data[i + 1] !== 0x0a : to < data.length) return 'a bare CR in the request head (only CR LF is accepted)';
+    }
+    return undefined;
+  };
+  let offset = 0;
+  for (let n = 0; n < 2 && data.length >= offset + 2 && data[offset] === 0x0d && data[offset + 1] === 0x0a; n++) offset += 2;
+  const end = data.indexOf('\r\n\r\n', offset, 'latin1');
+  if (end === -1) {
+    if (data.length > MAX_HEAD_BYTES) return bad('request head too large', 431);
+    const lf = stray(offset, data.length);
+    return lf === undefined ? { kind: 'incomplete' } : bad(lf);
+  }
+  if (end + 4 > MAX_HEAD_BYTES) return bad('request head too large', 431);
+  const strayEnd = stray(offset, end + 4);
+  if (strayEnd !== undefined) return bad(strayEnd);
+  const lines = data.toString('latin1', offset, end).split('\r\n');
+  const requestLine = lines[0] ?? '';
+  const parts = requestLine.split(' ');
+  const [method, target, version] = parts;
+  if (parts.length !== 3 || !method || !TOKEN.test(method) || !target || !/^HTTP\/1\.[01]$/.test(version ?? '')) return bad(`malformed request line: ${show(requestLine)}`);
+  if (!target.startsWith('/')) return bad('the request target must be a path');
+  if (CONTROL.test(target)) return bad(`a control character in the request target: ${show(target)}`);
+  const headers: Array<readonly [string, string]> = [];
+  const lengths: string[] = [];
+  const encodings: string[] = [];
+  let expectContinue = false;
+  for (const line of lines.slice(1)) {
+    if (line.startsWith(' ') || line.startsWith('\t')) return bad(`a header line continued on the next line (obs-fold): ${show(line)}`);
+    const colon = line.indexOf(':');
+    const name = colon === -1 ? '' : line.slice(0, colon);
+    if (!TOKEN.test(name)) return bad(`malformed header line: ${show(line)}`);
+    const value = trim(line.slice(colon + 1));
+    if (CONTROL.test(value)) return bad(`a control character in the value of header ${name}`);
+    headers.push([name, value]);
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') lengths.push(value);
+    else if (lower === 'transfer-encoding') encodings.push(value);
+    else if (lower === 'expect' && value.toLowerCase() === '100-continue') expectContinue = true;
+  }
+  let body: { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } = { kind: 'none' };
+  if (encodings.length > 0) {
+    if (lengths.length > 0) return bad('both Content-Length and Transfer-Encoding');
+    if (version === 'HTTP/1.0') return bad('Transfer-Encoding on an HTTP/1.0 request');
+    if (encodings.length > 1 || encodings[0] !== 'chunked') return bad(`unsupported Transfer-Encoding: ${show(encodings.join(', '))} (only exactly "chunked")`, 501);
+    body = { kind: 'chunked' };
+  } else if (lengths.length > 0) {
+    const [first] = lengths as [string];
+    if (lengths.length > 1 || !/^(?:0|[1-9][0-9]{0,14})$/.test(first)) return bad(`invalid Content-Length: ${show(lengths.join(', '))}`);
+    const length = Number(first);
+    if (length > 0) body = { kind: 'length', length };
+  }
+  return { kind: 'head', head: { method, target, version: version as string, headers, body, expectContinue, size: end + 4 } };
+}
+
+describe('parseRequestHead against the line-by-line reading', () => {
+  it('reads random heads, well formed and not, exactly as the line-by-line reading does', () => {
+    const random = rng(16);
+    const tricky = [' ', '\t', '\r', '\n', '\r\n', ':', '\x00', '\x01', '\x1f', '\x7f', '\x80', '\xff', '_', '-', '"', '/', '?', '%', 'a', 'Z', '0', '9', ';', ','];
+    const mutate = (text: string) => {
+      let out = text;
+      for (let n = random.int(0, 2); n > 0; n--) {
+        const at = random.int(0, out.length);
+        const cut = random.int(0, 1);
+        out = out.slice(0, at) + random.pick(tricky) + out.slice(at + cut);
+      }
+      return out;
+    };
+    const names = ['Host', 'Content-Length', 'content-length', 'CONTENT-LENGTH', 'Transfer-Encoding', 'transfer-encoding', 'Expect', 'EXPECT', 'User-Agent', 'Content-Type', 'X-Registry-Auth', 'Connection', 'Upgrade'];
+    const values = ['api.moby.localhost', '12', '0', '007', ' 12 ', '\t12\t', '1,2', 'chunked', 'Chunked', 'gzip', '100-continue', '100-Continue', 'Docker-Client/28.2.2 (linux)', 'application/json', '', ' ', 'a\tb', 'x'.repeat(30)];
+    let compared = 0;
+    const kinds: Record<string, number> = {};
+    for (let round = 0; round < 4000; round++) {
+      // Mostly well formed: the one-match reading takes those, the line-by-line one the rest.
+      const valid = random.next() < 0.5;
+      const method = valid ? random.pick(['GET', 'POST', 'HEAD', 'DELETE']) : random.pick(['GET', 'POST', 'post', 'G ET', '']);
+      const target = valid ? random.pick(['/_ping', '/v1.41/containers/create?name=a', '/containers/create', '/v1.41/build?t=x&labels=%7B%7D', '/a\tb', '/\x80']) : random.pick(['/_ping', '*', 'http://x/y', '/a b', '', '/a\x01']);
+      const version = valid ? random.pick(['HTTP/1.1', 'HTTP/1.0']) : random.pick(['HTTP/1.1', 'HTTP/2.0', 'http/1.1', 'HTTP/1.1 ']);
+      const lines = [`${method} ${target} ${version}`];
+      for (let n = random.int(0, 6); n > 0; n--) {
+        const name = valid ? random.pick(['Host', 'User-Agent', 'Content-Type', 'X-Registry-Auth', 'Connection', 'Upgrade', 'Content-Length', 'Expect']) : random.pick(names);
+        const value = valid && name === 'Content-Length' ? random.pick(['12', '0']) : random.pick(values);
+        lines.push(`${name}${valid ? random.pick([':', ': ', ':\t', ':  ']) : random.pick([':', ': ', ' :', ':\t', '::'])}${value}`);
+      }
+      const clean = valid || random.next() < 0.4;
+      const head = lines.map((line) => (clean ? line : random.next() < 0.3 ? mutate(line) : line)).join('\r\n');
+      const leading = valid ? random.pick(['', '', '\r\n']) : random.pick(['', '\r\n', '\r\n\r\n', '\r\n\r\n\r\n', '\n']);
+      const tail = valid ? random.pick(['\r\n\r\n', '\r\n\r\n{"Image":"b"}', '\r\n\r\nGET /_ping HTTP/1.1\r\n\r\n']) : random.pick(['\r\n\r\n', '\r\n', '\n\n', '\r\r\n\r\n', ' \r\n\r\n']);
+      const data = Buffer.from(`${leading}${head}${tail}`, 'latin1');
+      expect(parseRequestHead(data), JSON.stringify(data.toString('latin1'))).toEqual(lineByLineReading(data));
+      compared++;
+      const { kind } = parseRequestHead(data);
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+    expect(compared).toBe(4000);
+    // Both readings were exercised: heads read, refused, and waited for.
+    expect(kinds.head).toBeGreaterThan(1000);
+    expect(kinds.bad).toBeGreaterThan(1000);
+    expect(kinds.incomplete).toBeGreaterThan(100);
+  });
+
+  it('finds the end of a head past the first 4 KiB, as the line-by-line reading does', () => {
+    const long = `POST /containers/create HTTP/1.1\r\nX-Registry-Auth: ${'a'.repeat(5000)}\r\nContent-Length: 2\r\n\r\n{}`;
+    const data = Buffer.from(long, 'latin1');
+    expect(parseRequestHead(data)).toEqual(lineByLineReading(data));
+    expect(parseRequestHead(data)).toMatchObject({ kind: 'head', head: { body: { kind: 'length', length: 2 } } });
+    expect(parseRequestHead(data.subarray(0, 4500))).toEqual({ kind: 'incomplete' });
+  });
+});
