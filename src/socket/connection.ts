@@ -29,8 +29,8 @@ import { implicitVolumesOf, type ImplicitVolume } from './implicit-volumes.js';
 import type { ImageParents } from './image-list.js';
 import { CacheScan, madeImageId, newAncestors } from './made-image.js';
 import { sharedPool, UpstreamReads } from './read-buffers.js';
-import { parseRequestHead, renderRequestHead, type RequestHead } from './request-head.js';
-import { appendLabelChange, buildFormBody, mergeBuildLabels, mergeTextLabels, readBody, type Labels, type Rewrite } from './rewrite.js';
+import { parseRequestHead, renderRequestHead, renderRequestHeadText, type RequestHead } from './request-head.js';
+import { appendLabelChange, buildFormBody, labelEdit, labelledRequest, mergeBuildLabels, readBody, type Labels, type Rewrite } from './rewrite.js';
 import { isQuietBuild, routeOf } from './route.js';
 import type { VolumeCreation } from './volume-create.js';
 
@@ -226,12 +226,14 @@ export function relayConnection(client: Socket, options: RelayOptions): RelayedC
   };
 
   const sendCollected = (collect: Extract<Mode, { kind: 'collect' }>) => {
-    const body = collect.scanner ? collect.scanner.body() : Buffer.concat(collect.chunks, collect.size);
+    // A body that came in one read is used where it lies (nothing keeps it past this call).
+    const body = collect.scanner ? collect.scanner.body() : collect.chunks.length === 1 ? (collect.chunks[0] as Buffer) : Buffer.concat(collect.chunks, collect.size);
     // Decoded and parsed once, for the label merge and the implicit volumes alike.
     const read = readBody(body.toString('utf8'));
-    const merged = mergeTextLabels(read, options.labels);
-    if (!merged.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${merged.message}`);
-    const labelled = Buffer.concat([renderRequestHead(collect.head, { length: merged.value.length }), merged.value]);
+    const edit = labelEdit(read, options.labels);
+    if (!edit.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${edit.message}`);
+    // The head and the labelled body in one buffer, one write.
+    const labelled = labelledRequest((length) => renderRequestHeadText(collect.head, { length }), body, read.text, edit.value);
     const volumes = collect.container ? implicitVolumesOf(read.text, read.layout) : { ok: true as const, volumes: [] };
     if (!volumes.ok) return fail(400, `${collect.head.method} ${collect.head.target}: ${volumes.message}`);
     if (volumes.volumes.length === 0) {

@@ -2,6 +2,7 @@
  * The only change the session socket makes to traffic, as pure functions: which requests get
  * labels, and the rewritten body or request target. Everything else passes through untouched.
  */
+import { isAscii } from 'node:buffer';
 import { memberMatch, objectLayout, type JsonMember, type JsonObjectLayout } from './json-object.js';
 import { decodeQueryPart, routeOf } from './route.js';
 
@@ -52,50 +53,118 @@ export function readBody(text: string): ReadBody {
 }
 
 /** {@link mergeBodyLabels} of a body already read. */
-export function mergeTextLabels({ text, layout }: ReadBody, labels: Labels): Rewrite<Buffer> {
-  if (text.trim() === '') return { ok: true, value: Buffer.from(`{"Labels":${labelsJson(new Map(Object.entries(labels)))}}`) };
-  if (!layout) return { ok: false, message: 'the request body is not a JSON object' };
-  // A Map: a label named __proto__ is a label like any other.
-  const merged = new Map<string, string>();
-  const found: Array<{ member: JsonMember; index: number }> = [];
-  for (const [index, member] of layout.members.entries()) {
+export function mergeTextLabels(read: ReadBody, labels: Labels): Rewrite<Buffer> {
+  const edit = labelEdit(read, labels);
+  return edit.ok ? { ok: true, value: Buffer.from(editedText(read.text, edit.value), 'utf8') } : edit;
+}
+
+/**
+ * The body with the labels merged, as the parts of its text: the text between `keep[2i]` and
+ * `keep[2i + 1]`, with `insert` written in place where `at` says (before the `at`-th kept span).
+ */
+export interface LabelEdit {
+  readonly keep: readonly number[];
+  readonly insert: string;
+  readonly at: number;
+}
+
+/**
+ * How {@link mergeTextLabels} changes a body: every byte kept but the `Labels` members, replaced
+ * by one. Parts instead of a string, so that a request can be assembled from the body's own bytes
+ * ({@link labelledRequest}) without encoding the text again.
+ */
+export function labelEdit({ text, layout }: ReadBody, labels: Labels): Rewrite<LabelEdit> {
+  if (layout === undefined) {
+    if (text.trim() === '') return { ok: true, value: { keep: [], insert: `{"Labels":${ownLabelsJson(labels)}}`, at: 0 } };
+    return { ok: false, message: 'the request body is not a JSON object' };
+  }
+  // A Map: a label named __proto__ is a label like any other. Made only when the body has labels.
+  let merged: Map<string, string> | undefined;
+  let first: JsonMember | undefined;
+  const keep = [0];
+  const { members } = layout;
+  for (let index = 0; index < members.length; index++) {
+    const member = members[index] as JsonMember;
     const match = memberMatch(member, 'Labels');
     if (match === 'no') continue;
     if (match === 'ambiguous') return { ok: false, message: `the member name ${JSON.stringify(member.key)} is ambiguous (it may or may not be read as "Labels")` };
     const value: unknown = JSON.parse(text.slice(member.valueStart, member.end));
-    if (value === null) merged.clear();
+    if (value === null) merged?.clear();
     else {
       if (typeof value !== 'object' || Array.isArray(value)) return { ok: false, message: `"${member.key}" must be an object of strings` };
-      for (const [key, label] of Object.entries(value)) {
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const label: unknown = (value as Record<string, unknown>)[key];
         if (typeof label !== 'string') return { ok: false, message: `label "${key}" must be a string` };
-        merged.set(key, label);
+        (merged ??= new Map()).set(key, label);
       }
     }
-    found.push({ member, index });
+    // The first labels member is replaced in place; later ones are cut with the comma before them.
+    if (first === undefined) {
+      first = member;
+      keep.push(member.start, member.end);
+    } else {
+      const previous = members[index - 1];
+      keep.push(previous ? previous.end : member.start, member.end);
+    }
   }
-  for (const [key, label] of Object.entries(labels)) merged.set(key, label);
-  const labelsMember = `"Labels":${labelsJson(merged)}`;
-  const [first, ...later] = found;
+  keep.push(text.length);
+  const json = merged === undefined || merged.size === 0 ? ownLabelsJson(labels) : mergedLabelsJson(merged, labels);
   if (first === undefined) {
-    const comma = layout.members.length > 0 ? ',' : '';
-    return { ok: true, value: Buffer.from(`${text.slice(0, layout.open)}${labelsMember}${comma}${text.slice(layout.open)}`, 'utf8') };
+    const comma = members.length > 0 ? ',' : '';
+    return { ok: true, value: { keep: [0, layout.open, layout.open, text.length], insert: `"Labels":${json}${comma}`, at: 1 } };
   }
-  // The first labels member is replaced in place; later ones are cut with the comma before them.
-  let out = text.slice(0, first.member.start) + labelsMember;
-  let cursor = first.member.end;
-  for (const { member, index } of later) {
-    const previous = layout.members[index - 1];
-    const cutFrom = previous ? previous.end : member.start;
-    out += text.slice(cursor, cutFrom);
-    cursor = member.end;
+  return { ok: true, value: { keep, insert: `"Labels":${json}`, at: 1 } };
+}
+
+/** The text an edit makes. */
+function editedText(text: string, edit: LabelEdit): string {
+  let out = '';
+  for (let i = 0; i < edit.keep.length; i += 2) {
+    if (i / 2 === edit.at) out += edit.insert;
+    out += text.slice(edit.keep[i], edit.keep[i + 1]);
   }
-  out += text.slice(cursor);
-  return { ok: true, value: Buffer.from(out, 'utf8') };
+  if (edit.keep.length / 2 <= edit.at) out += edit.insert;
+  return out;
+}
+
+/**
+ * A labelled create request in one buffer: `head` (the head's text, one character per byte,
+ * given the body's length: `renderRequestHeadText`'s) and the body `bytes` (whose text `read` is)
+ * with the edit made, encoded as {@link mergeTextLabels} encodes it. The common case, an ASCII
+ * body and ASCII labels, is encoded in one call: there UTF-8 and latin1 are the same bytes.
+ */
+export function labelledRequest(head: (length: number) => string, bytes: Buffer, text: string, edit: LabelEdit): Buffer {
+  const body = editedText(text, edit);
+  if (isAscii(bytes) && !NOT_ASCII.test(edit.insert)) return Buffer.from(head(body.length) + body, 'latin1');
+  const encoded = Buffer.from(body, 'utf8');
+  return Buffer.concat([Buffer.from(head(encoded.length), 'latin1'), encoded]);
+}
+
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/** The JSON of the socket's own labels, made once per labels object. */
+const ownJson = new WeakMap<Labels, string>();
+function ownLabelsJson(labels: Labels): string {
+  let json = ownJson.get(labels);
+  if (json === undefined) {
+    json = labelsJson(new Map(Object.entries(labels)));
+    ownJson.set(labels, json);
+  }
+  return json;
+}
+
+/** `merged` (the body's labels) with `labels` set over them, as JSON. */
+function mergedLabelsJson(merged: Map<string, string>, labels: Labels): string {
+  for (const key in labels) if (Object.hasOwn(labels, key)) merged.set(key, labels[key] as string);
+  return labelsJson(merged);
 }
 
 /** A JSON object of string values, in insertion order. */
 export function labelsJson(labels: ReadonlyMap<string, string>): string {
-  return `{${[...labels].map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`;
+  let json = '{';
+  for (const [key, value] of labels) json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  return `${json}}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { goFieldMatch } from '../../../src/socket/json-object.js';
-import { appendLabelChange, buildFormBody, labelTarget, mergeBodyLabels, mergeBuildLabels } from '../../../src/socket/rewrite.js';
+import { parseRequestHead, renderRequestHead, renderRequestHeadText } from '../../../src/socket/request-head.js';
+import { appendLabelChange, buildFormBody, labelEdit, labelledRequest, labelTarget, mergeBodyLabels, mergeBuildLabels, readBody } from '../../../src/socket/rewrite.js';
 
 const SESSION = { 'docker-janitor.session': 's1' };
 const merge = (body: string) => {
@@ -126,6 +127,51 @@ describe('mergeBodyLabels', () => {
   it('the result parses to the merged object', () => {
     const out = merge('{"Image":"b","Labels":{"u":"1"},"Env":["A=1"]}') as string;
     expect(JSON.parse(out)).toEqual({ Image: 'b', Labels: { u: '1', 'docker-janitor.session': 's1' }, Env: ['A=1'] });
+  });
+});
+
+describe('labelledRequest: the head and the labelled body in one buffer', () => {
+  const bodies = [
+    '',
+    ' ',
+    '{}',
+    ' { } ',
+    '{"Image":"busybox", "Cmd":["sh"]}',
+    '{"Image":"b","Labels":{"user":"x","b":"2"},"Tty":false}',
+    '{"labels":{"a":"1","c":"x"},"Image":"i","LABELS":{"b":"2","c":"y"},"Tty":true}',
+    '{"Labels":{"a":"1"}, "x":1, "labels":{"b":"2"}}',
+    '{"Labels":{"a":"1"},"Labels":null,"Labels":{"b":"2"}}',
+    '{"Image":"i","Labelſ":{"u":"1"},"Labels":null,"labels":{"v":"2"}}',
+    '{ "HostConfig" : { "Memory" : 18446744073709551615 } ,\n "Image":"b\\"{x" }',
+    '{"Image":"bü","Labels":{"ключ":"значение"}}',
+    '{"Image":"b","Env":["A=\u00e9"],"Labels":{"a":"😀"}}',
+  ];
+  const head = parseRequestHead(Buffer.from('POST /v1.41/containers/create?name=x HTTP/1.1\r\nHost: api.moby.localhost\r\nContent-Length: 9\r\nX-Latin: caf\xe9\r\nExpect: 100-continue\r\n\r\n', 'latin1'));
+  if (head.kind !== 'head') throw new Error('the head did not parse');
+
+  it.each([SESSION, { 'docker-janitor.session': 'sé', 'ünicode': '😀' }])('is the rendered head and the merged body, byte for byte (labels %j)', (labels) => {
+    for (const text of [...bodies, ...bodies.map((body) => body.replace('"Image"', ' "Image"'))]) {
+      const bytes = Buffer.from(text, 'utf8');
+      const merged = mergeBodyLabels(bytes, labels);
+      if (!merged.ok) throw new Error(`${text}: ${merged.message}`);
+      const read = readBody(bytes.toString('utf8'));
+      const edit = labelEdit(read, labels);
+      if (!edit.ok) throw new Error(edit.message);
+      const out = labelledRequest((length) => renderRequestHeadText(head.head, { length }), bytes, read.text, edit.value);
+      expect(out.equals(Buffer.concat([renderRequestHead(head.head, { length: merged.value.length }), merged.value])), text).toBe(true);
+    }
+  });
+
+  it('encodes a body with bytes that are not UTF-8 as the merge does (each one as U+FFFD)', () => {
+    const bytes = Buffer.concat([Buffer.from('{"Image":"b'), Buffer.from([0x80, 0xff]), Buffer.from('"}')]);
+    const read = readBody(bytes.toString('utf8'));
+    const edit = labelEdit(read, SESSION);
+    if (!edit.ok) throw new Error(edit.message);
+    const out = labelledRequest((length) => renderRequestHeadText(head.head, { length }), bytes, read.text, edit.value);
+    const merged = mergeBodyLabels(bytes, SESSION);
+    if (!merged.ok) throw new Error(merged.message);
+    expect(out.subarray(out.length - merged.value.length).equals(merged.value)).toBe(true);
+    expect(out.toString('latin1')).toContain(`Content-Length: ${merged.value.length}\r\n\r\n`);
   });
 });
 
