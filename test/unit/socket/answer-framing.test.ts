@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AnswerFramer, type AnswerVerdict } from '../../../src/socket/answer-framing.js';
+import { AnswerFramer, answerHeaders, type AnswerVerdict } from '../../../src/socket/answer-framing.js';
+import { rng } from '../../support/rng.js';
 
 // Recorded from Docker 20.10.24 (API 1.41) for `docker run --name rec2 hb echo hi` (CLI 28.2.2).
 /** One connection: HEAD /_ping, POST /containers/create, POST /containers/{id}/wait. */
@@ -119,5 +120,50 @@ describe('AnswerFramer: a tapped answer', () => {
     framer.feed(Buffer.from(chunked('END\n') + '0\r\n\r\n'));
     expect(tail.length).toBe(64 * 1024);
     expect(tail.endsWith('END\n')).toBe(true);
+  });
+});
+
+/**
+ * How the framer read an answer's header lines before answerHeaders (stop 16): every line split
+ * off, every name lower-cased into a map. The reference the randomised test holds it to.
+ */
+function headersByMap(head: string): ReturnType<typeof answerHeaders> {
+  const headers = new Map<string, string[]>();
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) return { ok: false, message: `a malformed header line in an answer: ${JSON.stringify(line.slice(0, 80))}` };
+    const name = line.slice(0, colon).toLowerCase();
+    headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
+  }
+  return { ok: true, contentType: headers.get('content-type')?.[0], encodings: headers.get('transfer-encoding'), lengths: headers.get('content-length') };
+}
+
+describe('answerHeaders', () => {
+  it('reads the recorded answers and random ones exactly as a split into a map does', () => {
+    for (const answers of [RUN_MAIN, RUN_ATTACH, LOGS_142, ATTACH_404, EXEC_200]) {
+      for (const head of answers.split('\r\n\r\n').filter((part) => part.startsWith('HTTP/'))) expect(answerHeaders(head)).toEqual(headersByMap(head));
+    }
+    const random = rng(16);
+    const names = ['Content-Type', 'content-type', 'CONTENT-TYPE', 'Content-Length', 'content-length', 'Transfer-Encoding', 'transfer-encoding', 'Api-Version', 'Server', 'Date', 'Content-Typ', 'Content-Types', 'X', ''];
+    const values = ['application/json', ' application/vnd.docker.raw-stream ', '12', ' 12', '0', 'chunked', ' chunked\t', '', 'a:b', 'Docker/20.10.24+dfsg1 (linux)'];
+    const tricky = ['\r', '\n', ':', ' ', '\t', '\r\n', 'x'];
+    let malformed = 0;
+    for (let round = 0; round < 3000; round++) {
+      const lines = [random.pick(['HTTP/1.1 200 OK', 'HTTP/1.1 404 Not Found', 'HTTP/1.0 101 UPGRADED'])];
+      for (let n = random.int(0, 6); n > 0; n--) {
+        let line = `${random.pick(names)}${random.pick([':', ': ', ' :', '::', ''])}${random.pick(values)}`;
+        if (random.next() < 0.15) {
+          const at = random.int(0, line.length);
+          line = line.slice(0, at) + random.pick(tricky) + line.slice(at);
+        }
+        lines.push(line);
+      }
+      const head = lines.join('\r\n');
+      const expected = headersByMap(head);
+      if (!expected.ok) malformed++;
+      expect(answerHeaders(head), JSON.stringify(head)).toEqual(expected);
+    }
+    expect(malformed).toBeGreaterThan(300);
+    expect(malformed).toBeLessThan(2700);
   });
 });
