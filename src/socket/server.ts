@@ -24,6 +24,7 @@ import { socketPathProblem } from './path-limit.js';
 import type { Labels } from './rewrite.js';
 import { BUFFER_BYTES, connectUpstream, describeUpstream, type Upstream } from './upstream.js';
 import { createVolume, volumeAgent, type VolumeCreation } from './volume-create.js';
+import { warmUpSteps } from './warm-up.js';
 
 /** A create body larger than this is refused with 413 (Docker's own are a few KiB). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -181,6 +182,16 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
     volumes.destroy();
     return { dropped, answered, cutOff, ms: performance.now() - started };
   };
+  // The create path's first runs, before a client's (warm-up.ts): one step per turn of the event
+  // loop once the socket serves, none after it closed.
+  const steps = warmUpSteps(options.labels);
+  const warmUp = () => {
+    const step = steps.shift();
+    if (step === undefined || closing !== undefined) return;
+    step();
+    setImmediate(warmUp);
+  };
+  setImmediate(warmUp);
   return {
     path,
     upstream: describeUpstream(options.upstream),
