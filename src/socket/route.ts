@@ -106,13 +106,9 @@ export function decodeTargetPath(target: string): DecodedPath {
 
 /** gorilla/mux serves a path only when `path.Clean` leaves it as it is (a trailing slash kept). */
 export function isCleanPath(path: string): boolean {
-  if (!path.startsWith('/')) return false;
-  const segments = path.slice(1).split('/');
-  for (const [index, segment] of segments.entries()) {
-    if (segment === '.' || segment === '..') return false;
-    if (segment === '' && index !== segments.length - 1) return false;
-  }
-  return true;
+  // No empty segment but the last, no `.` or `..` segment: string searches instead of a split
+  // (the socket's code mostly runs before V8 optimizes it).
+  return path.startsWith('/') && !path.includes('//') && !path.includes('/./') && !path.includes('/../') && !path.endsWith('/.') && !path.endsWith('/..');
 }
 
 const quote = (target: string) => JSON.stringify(target.slice(0, 200));

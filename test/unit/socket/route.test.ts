@@ -97,6 +97,19 @@ describe('decodeTargetPath and isCleanPath', () => {
     for (const path of ['/', '/a', '/a/', '/a/b.c', '/v1.41./x', '/a/..b']) expect(isCleanPath(path), path).toBe(true);
     for (const path of ['', 'a', '//', '/a//b', '/a/.', '/a/./b', '/a/..', '/a/../b', '/.']) expect(isCleanPath(path), path).toBe(false);
   });
+
+  it('answers as a split into segments does, for every path of up to six of "/", "." and "a"', () => {
+    const bySegments = (path: string) => {
+      if (!path.startsWith('/')) return false;
+      const segments = path.slice(1).split('/');
+      return segments.every((segment, index) => segment !== '.' && segment !== '..' && (segment !== '' || index === segments.length - 1));
+    };
+    let paths = [''];
+    for (let length = 1; length <= 6; length++) {
+      paths = paths.flatMap((path) => ['/', '.', 'a'].map((c) => path + c));
+      for (const path of paths) expect(isCleanPath(path), path).toBe(bySegments(path));
+    }
+  });
 });
 
 describe('isQuietBuild: q as dockerd reads it (httputils.BoolValue on the first value)', () => {
