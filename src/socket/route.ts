@@ -71,6 +71,9 @@ export function routeOf(method: string, target: string): Route {
   return { kind: 'other' };
 }
 
+/** A control byte, which Go refuses anywhere in a request target. */
+const CONTROL_BYTE = /[\x00-\x1f\x7f]/;
+
 export type DecodedPath = { readonly ok: true; readonly path: string; readonly encodedSlash: boolean } | { readonly ok: false; readonly message: string };
 
 /**
@@ -79,10 +82,7 @@ export type DecodedPath = { readonly ok: true; readonly path: string; readonly e
  * byte). `+` stays `+`. An invalid escape or a control byte is an error, as it is for Go.
  */
 export function decodeTargetPath(target: string): DecodedPath {
-  for (let i = 0; i < target.length; i++) {
-    const c = target.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return { ok: false, message: `a control character in the request target: ${quote(target)}` };
-  }
+  if (CONTROL_BYTE.test(target)) return { ok: false, message: `a control character in the request target: ${quote(target)}` };
   const q = target.indexOf('?');
   const raw = q === -1 ? target : target.slice(0, q);
   if (!raw.includes('%')) return { ok: true, path: raw, encodedSlash: false };

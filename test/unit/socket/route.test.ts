@@ -93,6 +93,16 @@ describe('decodeTargetPath and isCleanPath', () => {
     expect(decodeTargetPath('/a\tb')).toMatchObject({ ok: false });
   });
 
+  it('refuses a control byte anywhere in the target, query included, and nothing else for it', () => {
+    for (let byte = 0; byte < 0x100; byte++) {
+      const c = String.fromCharCode(byte);
+      const control = byte < 0x20 || byte === 0x7f;
+      // (a % in the path starts an escape: invalid here for its own reason)
+      if (c !== '%') expect(decodeTargetPath(`/a${c}b?q=1`).ok, `byte ${byte}`).toBe(!control);
+      expect(decodeTargetPath(`/ab?q=${c}`).ok, `byte ${byte} in the query`).toBe(!control);
+    }
+  });
+
   it('is clean when path.Clean would not change it (a trailing slash kept, as mux keeps it)', () => {
     for (const path of ['/', '/a', '/a/', '/a/b.c', '/v1.41./x', '/a/..b']) expect(isCleanPath(path), path).toBe(true);
     for (const path of ['', 'a', '//', '/a//b', '/a/.', '/a/./b', '/a/..', '/a/../b', '/.']) expect(isCleanPath(path), path).toBe(false);
