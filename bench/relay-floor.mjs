@@ -11,29 +11,41 @@
  *   socket's request path without the engine's container work);
  * - a real container create (small body; the containers are removed at the end).
  * For each, p50 added against direct and the median of paired differences, and the CPU time each
- * relay's process spent per request (from /proc; 10 ms ticks, so over many requests).
+ * relay's process spent per request (from /proc; 10 ms ticks, so over many requests), user and
+ * system time apart. With --compare DIST, a socket served from another build's dist/ is one more
+ * side, interleaved with the others (before/after in one run). --cases picks the requests
+ * (ping, cli404, real; default all three).
  *
- *   npm run build && node bench/relay-floor.mjs [--requests N] [--creates N]
+ *   npm run build && node bench/relay-floor.mjs [--requests N] [--creates N] [--compare DIST] [--cases ping,cli404,real]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BASE_IMAGE, buildBaseImage } from './lib/engine.mjs';
 import { CLI_CREATE_BODY, hostSocket, quantile, request, socketBench } from './lib/socket.mjs';
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '1000' }, creates: { type: 'string', default: '300' } } });
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '1000' },
+    creates: { type: 'string', default: '300' },
+    compare: { type: 'string' },
+    cases: { type: 'string', default: 'ping,cli404,real' },
+  },
+});
 const REQUESTS = Number(values.requests);
 const CREATES = Number(values.creates);
+const COMPARE = values.compare === undefined ? undefined : resolve(values.compare, 'socket/index.js');
+const CASES = new Set(values.cases.split(','));
 const WARMUP = 100;
 
-/** CPU time (user + system, ms) process `pid` used so far. */
+/** CPU time (ms) process `pid` used so far, user and system. */
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
 
 /** A relay that copies bytes both ways and nothing else, in a Node process of its own. */
@@ -61,20 +73,23 @@ try {
   buildBaseImage(engine);
   const socketPath = join(dir, 'docker.sock');
   const copyPath = join(dir, 'copy.sock');
+  const baselinePath = join(dir, 'baseline.sock');
   const socket = await hostSocket(engine, socketPath);
+  const baseline = COMPARE === undefined ? undefined : await hostSocket(engine, baselinePath, COMPARE);
   const copy = await copyRelay(copyPath, engine.socket);
-  const sides = { direct: engine.socket, socket: socketPath, copy: copyPath };
+  const sides = { direct: engine.socket, socket: socketPath, ...(baseline ? { baseline: baselinePath } : {}), copy: copyPath };
   const names = Object.keys(sides);
+  const relays = names.filter((name) => name !== 'direct');
   const agents = Object.fromEntries(names.map((name) => [name, new http.Agent({ keepAlive: true, maxSockets: 1 })]));
-  const pids = { socket: socket.pid, copy: copy.pid };
+  const pids = { socket: socket.pid, ...(baseline ? { baseline: baseline.pid } : {}), copy: copy.pid };
   const made = [];
   const cases = [
-    ['GET /_ping', REQUESTS, 'GET', '/_ping', undefined, undefined],
-    ["create, the CLI's body (404)", REQUESTS, 'POST', '/containers/create', { ...CLI_CREATE_BODY, Image: 'dj-bench-missing:none' }, 404],
-    ['create (real)', CREATES, 'POST', '/containers/create', { Image: BASE_IMAGE, Cmd: ['true'] }, undefined],
-  ];
+    ['ping', 'GET /_ping', REQUESTS, 'GET', '/_ping', undefined, undefined],
+    ['cli404', "create, the CLI's body (404)", REQUESTS, 'POST', '/containers/create', { ...CLI_CREATE_BODY, Image: 'dj-bench-missing:none' }, 404],
+    ['real', 'create (real)', CREATES, 'POST', '/containers/create', { Image: BASE_IMAGE, Cmd: ['true'] }, undefined],
+  ].filter(([key]) => CASES.has(key));
   const rows = [];
-  for (const [label, count, method, path, body, status] of cases) {
+  for (const [, label, count, method, path, body, status] of cases) {
     const times = Object.fromEntries(names.map((name) => [name, []]));
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
     for (let i = 0; i < count + WARMUP; i++) {
@@ -87,25 +102,33 @@ try {
         if (i >= WARMUP) times[name].push(took);
       }
     }
-    const cpu = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ((cpuMs(pid) - cpuBefore[name]) * 1000) / (count + WARMUP)]));
+    const perRequest = (ms) => ((ms * 1000) / (count + WARMUP)).toFixed(0);
+    const cpu = Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => {
+        const now = cpuMs(pid);
+        return [name, `${perRequest(now.user + now.system - cpuBefore[name].user - cpuBefore[name].system)} (${perRequest(now.user - cpuBefore[name].user)} + ${perRequest(now.system - cpuBefore[name].system)})`];
+      }),
+    );
     const direct = quantile(times.direct, 0.5);
     const added = (name) => quantile(times[name], 0.5) - direct;
     const paired = (name) => quantile(times[name].map((value, i) => value - times.direct[i]), 0.5);
-    rows.push(`| ${label} (${count}) | ${direct.toFixed(3)} ms | +${added('socket').toFixed(3)} (+${paired('socket').toFixed(3)}) ms | +${added('copy').toFixed(3)} (+${paired('copy').toFixed(3)}) ms | ${cpu.socket.toFixed(0)} / ${cpu.copy.toFixed(0)} µs |`);
+    const signed = (value) => `${value < 0 ? '−' : '+'}${Math.abs(value).toFixed(3)}`;
+    rows.push(`| ${label} (${count}) | ${direct.toFixed(3)} ms | ${relays.map((name) => `${signed(added(name))} (${signed(paired(name))}) ms`).join(' | ')} | ${relays.map((name) => cpu[name]).join(' / ')} µs |`);
     loads.push(loadavg()[0]);
   }
   for (let i = 0; i < made.length; i += 100) engine.docker(['rm', ...made.slice(i, i + 100)]);
   for (const agent of Object.values(agents)) agent.destroy();
   await socket.close();
+  await baseline?.close();
   await copy.close();
   process.stdout.write(
     [
       `## The relay floor (${new Date().toISOString().slice(0, 10)}, ${engine.docker(['version', '--format', '{{.Server.Version}}'])})`,
       '',
-      `${cpus().length} CPUs, 1-minute load average ${loads.map((load) => load.toFixed(1)).join(' → ')}; p50 added against direct (median of paired differences in brackets).`,
+      `${cpus().length} CPUs, 1-minute load average ${loads.map((load) => load.toFixed(1)).join(' → ')}; p50 added against direct (median of paired differences in brackets); CPU per request as user + system.${baseline ? ` Baseline: the socket of ${values.compare}.` : ''}`,
       '',
-      '| request | direct p50 | through the session socket | through a byte-copying relay | CPU per request: socket / copying relay |',
-      '|---|---|---|---|---|',
+      `| request | direct p50 | through the session socket | ${baseline ? 'through the baseline socket | ' : ''}through a byte-copying relay | CPU per request: ${relays.join(' / ')} |`,
+      `|---|---|---|${baseline ? '---|' : ''}---|---|`,
       ...rows,
       '',
     ].join('\n'),
