@@ -183,11 +183,12 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
     return { dropped, answered, cutOff, ms: performance.now() - started };
   };
   // The create path's first runs, before a client's (warm-up.ts): one step per turn of the event
-  // loop once the socket serves, none after it closed.
+  // loop once the socket serves, while no client is connected (a client's own requests warm it
+  // up then), none after it closed.
   const steps = warmUpSteps(options.labels);
   const warmUp = () => {
     const step = steps.shift();
-    if (step === undefined || closing !== undefined) return;
+    if (step === undefined || closing !== undefined || connections.size > 0) return;
     step();
     setImmediate(warmUp);
   };
