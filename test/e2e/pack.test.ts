@@ -101,6 +101,9 @@ describe('the packed tarball', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('dist/cli/bin.js');
+    // The watchdog as setup spawns it (scripts/bundle-watchdog.mjs), and what it loads once it serves.
+    expect(files).toContain('dist/watchdog/main.cjs');
+    expect(files).toContain('dist/watchdog/engine-modules.js');
     expect(files).toContain('CHANGELOG.md');
     expect(files.filter((path) => /^(src|test|fixtures|scripts)\//.test(path))).toEqual([]);
     expect(files.filter((path) => /\.test\./.test(path))).toEqual([]);
@@ -272,6 +275,40 @@ describe("import('docker-janitor') from the installed tarball", () => {
     expect(smoke.plan).toBe(0);
     expect(smoke.errors).toEqual(['DOCKER_NOT_INSTALLED', 'DOCKER_UNREACHABLE', 'DOCKER_COMMAND_FAILED']);
     expect(smoke.optionsError).toMatch(/olderThan: expected a duration/);
+  });
+
+  it("a session from the installed package: its bundled watchdog serves the session socket, and teardown removes the plain container made through it", () => {
+    const image = buildImage();
+    const state = mkdtempSync(join(tmpdir(), 'dj-pack-state-'));
+    chmodSync(state, 0o700);
+    writeFileSync(
+      join(project, 'session.mjs'),
+      [
+        "import { execFileSync } from 'node:child_process';",
+        "import setup from 'docker-janitor/jest/global-setup';",
+        "import teardown from 'docker-janitor/jest/global-teardown';",
+        'const docker = (...args) => execFileSync("docker", args, { encoding: "utf8" }).trim();',
+        'await setup({}, {});',
+        // The first docker call right after setup: it waits in the socket's queue until the watchdog serves.
+        'const host = process.env.DOCKER_HOST;',
+        `const id = docker('create', ${JSON.stringify(image)}, 'true');`,
+        "const label = docker('inspect', '-f', '{{index .Config.Labels \"docker-janitor.session\"}}', id);",
+        'await teardown({}, {});',
+        'console.log(JSON.stringify({ host, id, label }));',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const { code, stdout, stderr } = run('node', ['session.mjs'], project, { DOCKER_JANITOR_STATE_DIR: state });
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      const last = JSON.parse(stdout.trimEnd().split('\n').pop() ?? '{}') as { host: string; id: string; label: string };
+      expect(last.host).toMatch(new RegExp(`^unix://${state}/sessions/[^/]+/socket/docker\\.sock$`));
+      expect(last.label).not.toBe('');
+      expect(engineContainers().map((container) => container.id)).not.toContain(last.id);
+      expect(readdirSync(join(state, 'sessions'))).toEqual([]);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   it('type-checks against the shipped declarations (strict, NodeNext)', () => {
