@@ -10,8 +10,13 @@
  * Pure: the environment, the home directory and every file read are parameters, so tests give
  * temp dirs. Nothing here talks to an engine.
  */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+
+/** node:crypto, loaded by its first use (a context's name): the watchdog starts without it. */
+const load = createRequire(import.meta.url);
+const nodeCrypto = (): typeof Crypto => load('node:crypto') as typeof Crypto;
 
 export interface TlsMaterial {
   /** Check the server's certificate against `ca` (DOCKER_TLS_VERIFY, or a context without SkipTLSVerify). */
@@ -114,7 +119,7 @@ export function cliEndpointLabel(env: Readonly<Record<string, string | undefined
 }
 
 export function contextDirName(name: string): string {
-  return createHash('sha256').update(name).digest('hex');
+  return nodeCrypto().createHash('sha256').update(name).digest('hex');
 }
 
 /** Docker's socket when `unix://` names none (docker/cli opts.ParseHost, as the docker CLI reads DOCKER_HOST). */

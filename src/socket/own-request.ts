@@ -2,7 +2,8 @@
  * One request the session socket makes on its own (image-list.ts, volume-create.ts), as an
  * outcome: the whole answer, or why there is none. Never rejects, and settles once.
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from './builtins.js';
 
 export interface OwnRequest {
   readonly method: 'GET' | 'POST';
@@ -39,7 +40,7 @@ export function ownRequest(agent: http.Agent, ask: OwnRequest): Promise<OwnAnswe
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = ask.body.length;
     }
-    const request = http.request({ agent, method: ask.method, path: ask.path, headers });
+    const request = nodeHttp().request({ agent, method: ask.method, path: ask.path, headers });
     const timer = setTimeout(() => {
       request.destroy();
       done({ kind: 'timeout' });

@@ -14,6 +14,7 @@
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type OnReadOpts, type Socket } from 'node:net';
+import type { Agent } from 'node:http';
 import { dirname } from 'node:path';
 import { checkPrivateDir } from '../private/dir.js';
 import { listImageParents, type ImageParents } from './image-list.js';
@@ -97,7 +98,9 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   // Named volumes the relay creates before a container create, and the image listings around a
   // build: kept-alive engine connections of their own (not for an ssh command upstream), and the
   // creates in flight, for close.
-  const volumes = volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream));
+  // Made by the first such request (node:http loads then: builtins.ts).
+  let agent: Agent | undefined;
+  const volumes = () => (agent ??= volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream)));
   const volumeCreates = new Set<Promise<VolumeCreation>>();
   // The image listings in flight: the one after a build records the images it made (connection.ts).
   const imageListings = new Set<Promise<ImageParents | undefined>>();
@@ -109,13 +112,13 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
         options.onImageMade?.(id);
       }
     : undefined;
-  const listImages = () => inFlight(imageListings, listImageParents(volumes, IMAGE_LIST_TIMEOUT_MS));
+  const listImages = () => inFlight(imageListings, listImageParents(volumes(), IMAGE_LIST_TIMEOUT_MS));
   const relay = {
     labels: options.labels,
     imageLabels: options.imageLabels ?? (() => ({})),
     ...(onImageMade ? { onImageMade, listImages, madeHere: (id: string) => made.has(id) } : {}),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    createVolume: (volume: ImplicitVolume) => inFlight(volumeCreates, createVolume(volumes, volume, options.labels, VOLUME_CREATE_TIMEOUT_MS)),
+    createVolume: (volume: ImplicitVolume) => inFlight(volumeCreates, createVolume(volumes(), volume, options.labels, VOLUME_CREATE_TIMEOUT_MS)),
     connectUpstream: (onread?: OnReadOpts) => connectUpstream(options.upstream, onread),
     ...(options.onProblem ? { onProblem: options.onProblem } : {}),
   };
@@ -179,7 +182,7 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
     // reads them (else they would stay, not known as the run's). Not counted as creates.
     for (const listing of imageListings) waits.push(settledWithin(listing, inFlightMs).then(() => undefined));
     await Promise.all(waits);
-    volumes.destroy();
+    agent?.destroy();
     return { dropped, answered, cutOff, ms: performance.now() - started };
   };
   // The create path's first runs, before a client's (warm-up.ts): one step per turn of the event

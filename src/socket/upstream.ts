@@ -6,18 +6,10 @@
  * answers arrive in order without parsing.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { connect as netConnect, isIP, type NetConnectOpts, type OnReadOpts, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { ResolvedEndpoint } from '../docker/endpoint.js';
-
-/**
- * TLS and child processes are loaded by the first connection that needs them: the watchdog
- * serving a unix socket (the common case) starts without them, about 5 ms sooner.
- */
-const builtin = createRequire(import.meta.url);
-const tls = () => builtin('node:tls') as typeof import('node:tls');
-const childProcess = () => builtin('node:child_process') as typeof import('node:child_process');
+import { nodeChildProcess, nodeTls } from './builtins.js';
 
 export type Upstream =
   | { readonly socketPath: string }
@@ -78,7 +70,7 @@ export function connectUpstream(upstream: Upstream, onread?: OnReadOpts): Socket
     return netConnect(options);
   }
   if (upstream.tls) {
-    return tls().connect({
+    return nodeTls().connect({
       host: upstream.host,
       port: upstream.port,
       ...(isIP(upstream.host) ? {} : { servername: upstream.host }),
@@ -205,7 +197,7 @@ class CommandConnection extends Duplex {
     }
     commandProcesses++;
     this.counted = true;
-    const child = childProcess().spawn(command.file, [...command.args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: command.env ?? process.env });
+    const child = nodeChildProcess().spawn(command.file, [...command.args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: command.env ?? process.env });
     this.child = child;
     child.once('spawn', () => this.emit('connect'));
     child.once('error', (error) => {

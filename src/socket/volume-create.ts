@@ -6,7 +6,8 @@
  * already; an existing volume is returned unchanged, labels included, so a volume that was there
  * before, or that another client created first, never gets the session label.
  */
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from './builtins.js';
 import type { Duplex } from 'node:stream';
 import type { ImplicitVolume } from './implicit-volumes.js';
 import { ownRequest } from './own-request.js';
@@ -27,7 +28,7 @@ export function volumeCreateBody(volume: ImplicitVolume, labels: Labels): string
  * ssh login open for the whole run.
  */
 export function volumeAgent(connect: () => Duplex, keepAlive: boolean, idleMs = 5_000): http.Agent {
-  const agent = new http.Agent({ keepAlive, maxSockets: 4, ...(keepAlive ? { timeout: idleMs } : {}) });
+  const agent = new (nodeHttp().Agent)({ keepAlive, maxSockets: 4, ...(keepAlive ? { timeout: idleMs } : {}) });
   // node:http takes any Duplex as a connection (its types ask for a net.Socket), but may make
   // socket calls on it: a command connection (upstream.ts) has none of them.
   (agent as unknown as { createConnection: () => Duplex }).createConnection = () => {
