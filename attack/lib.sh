@@ -46,3 +46,28 @@ teardown_thawed() {
   wait "$holder"
   echo "teardown after $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s: $(tail -1 "$out" | cut -c1-700)"
 }
+
+# attack6: opens a session with attack/a6-hold.mjs (options JSON in $1; A6_* in the environment)
+# in the background: sets state, out, holder; waits for the first line and sets sock, sdir, wdpid.
+a6_hold() {
+  state=${A6_STATE:-$(mktemp -d /tmp/a6-state.XXXX)}; out=$(mktemp /tmp/a6-out.XXXX)
+  DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/a6-hold.mjs" "$1" > "$out" 2>>"$out.err" &
+  holder=$!
+  for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
+  sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+  sdir=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).dir')
+  wdpid=$(pgrep -f "watchdog/main[.]c?js.*--session-dir $state" | head -1)
+}
+# Containers carrying the label a6=made (any state), as a count.
+a6_made() { docker ps -aq --filter label=a6=made | wc -l; }
+a6_clean() { docker ps -aq --filter label=a6=made | xargs -r docker rm -f >/dev/null; }
+# attack6: a private copy of a built package ($1: its root, with dist/ and package.json) in $2,
+# node_modules a directory of links to $1's, so that one dependency can be removed there alone.
+a6_pkg_copy() {
+  rm -rf "$2"; mkdir -p "$2/node_modules"
+  cp -r "$1/dist" "$1/package.json" "$2/"
+  local m; for m in "$1"/node_modules/* "$1"/node_modules/.bin; do ln -s "$(readlink -f "$m")" "$2/node_modules/$(basename "$m")"; done
+  for m in "$1"/node_modules/@*; do rm "$2/node_modules/$(basename "$m")"; ln -s "$(readlink -f "$m")" "$2/node_modules/$(basename "$m")"; done
+}
+# the watchdog processes of the state dir $state
+a6_watchdogs() { pgrep -f "watchdog/main[.]c?js.*--session-dir $state" | tr '\n' ' '; }

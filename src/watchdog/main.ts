@@ -278,5 +278,12 @@ function closeFd(fd: number): void {
 }
 
 if (!dir) socketStarted();
-// No top-level await: the bundle is CommonJS (Node starts it without its ESM loader).
-void Promise.all([sweepRoot ? backgroundSweep(sweepRoot) : undefined, dir ? watchSession(dir) : undefined]).then(() => process.exit(0));
+// No top-level await: the bundle is CommonJS (Node starts it without its ESM loader). A failure
+// (the engine modules cannot load) ends this process with 1 itself, not as an unhandled
+// rejection: with the runner's NODE_OPTIONS=--unhandled-rejections=warn (or none) that would only
+// warn, and this process would go on serving the socket with nobody watching the runner, even
+// after its death, and the runner would not start another.
+void Promise.all([sweepRoot ? backgroundSweep(sweepRoot) : undefined, dir ? watchSession(dir) : undefined]).then(
+  () => process.exit(0),
+  () => process.exit(1),
+);

@@ -1,10 +1,13 @@
 /**
+ * The watchdog when its engine modules cannot load (the package changed on disk after setup):
+ * it ends with exit code 1, also under NODE_OPTIONS=--unhandled-rejections=warn (attack/126).
+ *
  * The watchdog after its runner is SIGKILLed: a sweep that fails on something that a later
  * re-sweep removes (here a session network that a foreign container kept busy for a moment)
  * ends complete, and the session's record is removed; it is not left "incomplete" for nothing.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -60,5 +63,33 @@ it('a first sweep that fails and a re-sweep that finishes: complete, the record 
   } finally {
     dockerSync(['rm', '-f', foreign], { allowFailure: true });
     dockerSync(['network', 'rm', network], { allowFailure: true });
+  }
+});
+
+it('engine modules that cannot load: the watchdog ends with 1, whatever NODE_OPTIONS says of unhandled rejections', async () => {
+  // A copy of the built package, one module the watchdog loads after it serves gone.
+  const pkg = mkdtempSync(join(tmpdir(), 'dj-watchdog-pkg-'));
+  cpSync(join(REPO_ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), '{"type":"module"}\n');
+  rmSync(join(pkg, 'dist/session/adopt.js'));
+  const { openSession } = (await import(join(REPO_ROOT, 'dist/index.js'))) as typeof import('../../../src/index.js');
+  const previous = process.env.DOCKER_JANITOR_STATE_DIR;
+  process.env.DOCKER_JANITOR_STATE_DIR = stateDir;
+  const session = await openSession({ watchdog: false, socket: false, sweepDeadSessions: false, images: 'off', summary: false, docker: { host: dockerEnv().DOCKER_HOST } });
+  try {
+    for (const nodeOptions of ['', '--unhandled-rejections=warn', '--unhandled-rejections=none']) {
+      const watchdog = spawn(process.execPath, [join(pkg, 'dist/watchdog/main.cjs'), '--session-dir', session.dir], {
+        env: { ...process.env, NODE_OPTIONS: nodeOptions },
+        stdio: 'ignore',
+      });
+      const code = await new Promise((resolve) => watchdog.on('exit', (exitCode) => resolve(exitCode)));
+      expect({ nodeOptions, code }).toEqual({ nodeOptions, code: 1 });
+    }
+    expect(readFileSync(join(session.dir, 'watchdog.log'), 'utf8')).toMatch(/cannot load the watchdog's modules: .*adopt\.js/);
+  } finally {
+    await session.teardown();
+    if (previous === undefined) delete process.env.DOCKER_JANITOR_STATE_DIR;
+    else process.env.DOCKER_JANITOR_STATE_DIR = previous;
+    rmSync(pkg, { recursive: true, force: true });
   }
 });
