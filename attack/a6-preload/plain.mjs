@@ -1,0 +1,2 @@
+// A user's --import preload that does nothing.
+export {};
