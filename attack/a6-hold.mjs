@@ -12,9 +12,9 @@
 // Prints one JSON line at open ({id, dir, socket, watchdogPid, openMs}), then one per event.
 import { execSync } from 'node:child_process';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 const dist = process.env.A6_DIST ?? fileURLToPath(new URL('../dist', import.meta.url));
-const { openSession } = await import(`${dist}/index.js`);
+const { openSession } = await import(pathToFileURL(`${dist}/index.js`).href);
 if (process.env.A6_BEFORE) execSync(process.env.A6_BEFORE, { stdio: 'inherit' });
 const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 // A6_WD_NODE_OPTIONS: set in this process's environment before setup (as a runner config could), so only the watchdog starts with it.
