@@ -3,6 +3,7 @@
 //   A6_DIST=/path/to/dist      the package under test (default: this worktree's dist)
 //   A6_BEFORE='shell cmd'      run (synchronously) after the package is loaded, before openSession
 //   A6_CREATE=1                at once after openSession returns, a raw container create through the socket
+//   A6_CREATE_SOCKET=path      ... through this unix socket instead (the engine's own: an unlabelled container)
 //   A6_CREATE_IMAGE=img        its image (default attack3-bb)
 //   A6_KILL_AFTER_MS=N         SIGKILL itself N ms after openSession returned
 //   A6_TEARDOWN_AFTER_MS=N     teardown N ms after openSession returned, print the result, exit 0
@@ -34,15 +35,21 @@ if (process.env.HOLD_SIGNALS === '1') session.handleSignals();
 say({ id: session.id, dir: session.dir, socket: session.socket, warnings: session.warnings, openMs: Math.round(opened - t0) });
 const at = () => Math.round(performance.now() - opened);
 if (process.env.A6_KILL_AFTER_MS) setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(process.env.A6_KILL_AFTER_MS));
-if (process.env.A6_CREATE === '1' && session.socket) {
+const createSocket = process.env.A6_CREATE_SOCKET ?? session.socket;
+const create = () => {
   const body = JSON.stringify({ Image: process.env.A6_CREATE_IMAGE ?? 'attack3-bb', Cmd: ['sleep', '300'], Labels: { a6: 'made' } });
-  const req = http.request({ socketPath: session.socket, path: '/v1.41/containers/create', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+  const req = http.request({ socketPath: createSocket, path: '/v1.41/containers/create', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
     let data = '';
     res.on('data', (c) => (data += c));
     res.on('end', () => say({ create: res.statusCode, atMs: at(), body: data.slice(0, 200) }));
   });
   req.on('error', (e) => say({ createError: e.code ?? String(e), atMs: at() }));
   req.end(body);
+};
+// A6_CREATE_AFTER_MS=N: the create N ms after setup instead of at once.
+if (process.env.A6_CREATE === '1' && createSocket) {
+  if (process.env.A6_CREATE_AFTER_MS) setTimeout(create, Number(process.env.A6_CREATE_AFTER_MS));
+  else create();
 }
 // A6_PING=1: GET /_ping through the socket at once after setup; its answer's time says when the watchdog served.
 if (process.env.A6_PING === '1' && session.socket) {
