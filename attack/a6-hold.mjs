@@ -34,6 +34,8 @@ if (process.env.HOLD_SIGNALS === '1') session.handleSignals();
 // First, before any hook: the shell reads it (the watchdog's pid: pgrep -f "watchdog/main.cjs.*STATE").
 say({ id: session.id, dir: session.dir, socket: session.socket, warnings: session.warnings, openMs: Math.round(opened - t0) });
 const at = () => Math.round(performance.now() - opened);
+// A6_AT_MS=N A6_AT_CMD='shell cmd': run it (not waited for) N ms after setup.
+if (process.env.A6_AT_CMD) setTimeout(() => (import('node:child_process').then(({ exec }) => exec(process.env.A6_AT_CMD))), Number(process.env.A6_AT_MS ?? 0));
 if (process.env.A6_KILL_AFTER_MS) setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(process.env.A6_KILL_AFTER_MS));
 const createSocket = process.env.A6_CREATE_SOCKET ?? session.socket;
 const create = () => {
