@@ -12,6 +12,6 @@ for n in ${DELAYS:-0 5 20 50 80 120 200 400}; do
   wait $holder 2>/dev/null
   sleep ${SETTLE:-4}
   made=$(a6_made); log=$(cat "$sdir/watchdog.log" 2>/dev/null | sed 's/^[^ ]* //' | tr '\n' '|' | cut -c1-300)
-  echo "kill at ${n} ms: create answer: $(sed -n 2p $out | cut -c1-60); containers left: $made; record left: $([ -d "$sdir" ] && echo yes || echo no); watchdog alive: $(kill -0 $wdpid 2>/dev/null && echo yes || echo no); log: $log"
+  echo "kill at ${n} ms: create answer: $(sed -n 2p $out | cut -c1-60); containers left: $made; record left: $([ -d "$sdir" ] && echo yes || echo no); watchdog alive: $(ps -o stat= -p $wdpid 2>/dev/null | grep -qv Z && echo yes || echo "no (gone or a zombie)"); log: $log"
   a6_clean; rm -rf "$state" "$out" "$out.err"
 done
