@@ -5,12 +5,12 @@
  *
  * Why: the tests' first docker calls wait in the session socket's queue until the watchdog, a
  * new Node process, serves it (issue 8: at most 100 ms after setup). Unbundled, Node's ESM
- * loader spent about 1 ms per module on the watchdog's 47 modules and 170 of execa's, after its
- * own start of about 60 ms here; a CommonJS entry also starts without the ESM loader
- * (bench/closing.mjs, docs/socket-benchmark.md).
+ * loader spent about 1 ms per module on the watchdog's 47 modules, after Node's own start; a
+ * CommonJS entry also starts without the ESM loader (bench/setup.mjs, docs/socket-benchmark.md).
  *
  * - The bundle holds only what serving needs. `import('./engine-modules.js')` (the sweeps, the
- *   engine, execa), which main.ts runs once the socket serves, stays an import of the modules as
+ *   engine; execa only for a docker CLI engine), which main.ts runs once the socket serves, stays
+ *   an import of the modules as
  *   tsc built them.
  * - The input is tsc's output, so the bundle is the same code the tests and the library run.
  */

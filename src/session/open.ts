@@ -17,7 +17,7 @@ import { claimPath } from '../socket/claim.js';
 import { applyEnvironment, socketEnvironment } from '../socket/environment.js';
 import { upstreamFor } from '../socket/upstream.js';
 import { closeSessionSocket, closingOutcome, unlinkAndClaim, unlinkQuietly, watchdogEndedWarnings } from './closing.js';
-import { cleanNowSync, SIGNAL_WAIT_MS, spawnWatchdog, type SignalCleanup, type WatchdogProcess } from './processes.js';
+import { cleanNowSync, helperEnv, SIGNAL_WAIT_MS, spawnWatchdog, type SignalCleanup, type WatchdogProcess } from './processes.js';
 import { checkSessionRecord, MAX_ADOPT_LABEL_LENGTH, MAX_ADOPT_LABELS } from './record.js';
 import { superviseWatchdog } from './supervise.js';
 import type { TeardownResult } from './result.js';
@@ -142,6 +142,8 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   // it is now: exportEnv() later points DOCKER_HOST at the session socket, and the session must
   // reach the engine itself, never its own socket.
   const ownEnv: NodeJS.ProcessEnv = { ...env };
+  // The watchdog's and the signal cleaner's: without a CA file only a TLS engine could use.
+  const helpersEnv = helperEnv(ownEnv, endpoint.kind === 'tcp' && endpoint.tls !== undefined);
   const engine = engineFor(record, {
     env: ownEnv,
     dockerPath,
@@ -164,7 +166,7 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
   try {
     writeSessionRecord(dir, record);
     recorded = true;
-    return await startSession({ options, env, ownEnv, engine, imagesBefore, warnings, root, dockerPath, id, dir, record });
+    return await startSession({ options, env, ownEnv, helpersEnv, engine, imagesBefore, warnings, root, dockerPath, id, dir, record });
   } catch (error) {
     engine.close();
     // A session that could not start leaves no record for the watchdogs and sweeps to act on
@@ -180,6 +182,8 @@ interface Recorded {
   readonly options: JanitorOptions;
   readonly env: NodeJS.ProcessEnv;
   readonly ownEnv: NodeJS.ProcessEnv;
+  /** For the watchdog and the signal cleaner (processes.ts helperEnv). */
+  readonly helpersEnv: NodeJS.ProcessEnv;
   readonly engine: Engine;
   /** The setup's listing, under way (undefined when the image scope needs none). */
   readonly imagesBefore: Promise<ImagesBefore> | undefined;
@@ -192,7 +196,7 @@ interface Recorded {
 }
 
 /** The rest of {@link openSession}, once the session is recorded. */
-async function startSession({ options, env, ownEnv, engine, imagesBefore, warnings, root, dockerPath, id, dir, record }: Recorded): Promise<Session> {
+async function startSession({ options, env, ownEnv, helpersEnv, engine, imagesBefore, warnings, root, dockerPath, id, dir, record }: Recorded): Promise<Session> {
   let dockerUnavailable: string | undefined;
   /**
    * Each teardown and each cleanObjects() talks to the engine through a scope of its own: an
@@ -235,7 +239,7 @@ async function startSession({ options, env, ownEnv, engine, imagesBefore, warnin
             dockerPath,
             ...(bound ? { socket: { fd: bound.fd, path: bound.path } } : {}),
           },
-          ownEnv,
+          helpersEnv,
         )
       : undefined;
   let socketPath: string | undefined;
@@ -287,7 +291,7 @@ async function startSession({ options, env, ownEnv, engine, imagesBefore, warnin
       if (rebound) await rebound.discard();
       return;
     }
-    const next = spawnWatchdog({ sessionDir: dir, ownSession: id, dockerPath, ...(rebound ? { socket: { fd: rebound.fd, path: rebound.path } } : {}) }, ownEnv);
+    const next = spawnWatchdog({ sessionDir: dir, ownSession: id, dockerPath, ...(rebound ? { socket: { fd: rebound.fd, path: rebound.path } } : {}) }, helpersEnv);
     if (next) started(next);
     if (rebound) await (next ? rebound.release() : rebound.discard());
   };
@@ -383,7 +387,7 @@ async function startSession({ options, env, ownEnv, engine, imagesBefore, warnin
         // watchdog still finishes what it could not.
         cleanup = cleanNowSync(dir, {
           dockerPath,
-          env: ownEnv,
+          env: helpersEnv,
           waitMs: SIGNAL_WAIT_MS,
           channelFd: ask && watchdog?.channel?.goneAt() === undefined ? watchdog?.channelFd : undefined,
         });

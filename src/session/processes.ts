@@ -49,6 +49,21 @@ export const WATCHDOG_CHANNEL_FD = 4;
 /** The descriptor number the signal cleaner finds the runner's end of the channel on. */
 export const CLEAN_NOW_CHANNEL_FD = 3;
 
+/**
+ * Pure: the environment of the session's helper processes (the watchdog, the signal cleaner and
+ * its waiter): the runner's, without `NODE_EXTRA_CA_CERTS` unless the session's engine is reached
+ * over TLS. Node reads and parses that file as it starts, before any code runs: with Debian's CA
+ * bundle, about 40 of a new process's 65 ms on a 2-CPU machine. Only a TLS connection to an
+ * engine can use it. (A background sweep of an older session whose TLS engine is known only
+ * through that file then fails in this watchdog; a run on that engine, or `docker-janitor sweep`,
+ * sweeps it.)
+ */
+export function helperEnv(env: NodeJS.ProcessEnv, engineTls: boolean): NodeJS.ProcessEnv {
+  if (engineTls || env.NODE_EXTRA_CA_CERTS === undefined) return env;
+  const { NODE_EXTRA_CA_CERTS: _unused, ...rest } = env;
+  return rest;
+}
+
 /** Pure: the watchdog's argv for a task. */
 export function watchdogArgs(task: WatchdogTask): string[] {
   const args = [WATCHDOG_SCRIPT];
@@ -182,7 +197,8 @@ export function cleanNowSync(
   // In this process's group (not detached): a Ctrl+C to the group reaches it, and ends the wait.
   const waited = spawnSync(process.execPath, [CLEAN_WAIT_SCRIPT, '--wait-ms', String(waitMs)], {
     stdio: ['ignore', 'ignore', 'ignore', fd],
-    env,
+    // It only waits: no engine, no TLS.
+    env: helperEnv(env, false),
     // Only if the waiter itself hangs: it has its own timer.
     timeout: waitMs + 5_000,
     killSignal: 'SIGKILL',

@@ -39,7 +39,7 @@ import { upstreamFor } from '../socket/upstream.js';
 import { appendLog } from './log.js';
 
 /**
- * The modules that reach the engine (the sweeps, adoption, execa): more than half of this
+ * The modules that reach the engine (the sweeps, adoption): more than half of this
  * process's start-up. They load once the session socket serves, so that the tests' first calls,
  * waiting in the socket's queue, do not wait for them; and at once after that, not when a sweep
  * needs them, so that a package replaced on disk during the run cannot leave a crashed run

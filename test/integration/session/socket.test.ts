@@ -76,6 +76,12 @@ function listeners(pid: number): { unix: string[]; tcp: string[] } {
   return { unix, tcp };
 }
 
+/** The environment process `pid` started with. */
+function environOf(pid: number): Record<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
 /** Connects to `path` as uid/gid 65534 (nobody); prints `connected` or the error code. */
 function connectAsNobody(path: string): string {
   const code = `require('node:net').connect(${JSON.stringify(path)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); });`;
@@ -86,7 +92,8 @@ function connectAsNobody(path: string): string {
 
 describe('a session with the socket (the default)', () => {
   it('docker CLI through DOCKER_HOST: run, create, network, volume, build, commit are cleaned at teardown; a container made from another terminal stays; the environment is restored', async () => {
-    const testEnv: NodeJS.ProcessEnv = { ...env };
+    // A CA file for Node: the watchdog (a unix engine's) starts without it (processes.ts helperEnv).
+    const testEnv: NodeJS.ProcessEnv = { ...env, NODE_EXTRA_CA_CERTS: '/nowhere/extra-ca.pem' };
     const before = { ...testEnv };
     const session = await openSession(OPTIONS, { env: testEnv });
     expect(session.warnings).toEqual([]);
@@ -108,6 +115,8 @@ describe('a session with the socket (the default)', () => {
     // TCP port.
     const watchdog = watchdogOf(session.dir);
     expect(watchdog).toBeTypeOf('number');
+    expect(environOf(watchdog!).NODE_EXTRA_CA_CERTS).toBeUndefined();
+    expect(environOf(watchdog!).DOCKER_HOST).toBe(env.DOCKER_HOST);
     const listening = listeners(watchdog!);
     expect(listening.tcp).toEqual([]);
     expect(listening.unix.map((path) => dirname(path))).toEqual([dirname(session.socket!)]);
@@ -382,10 +391,12 @@ describe('a session with the socket (the default)', () => {
     const peers = () => [...said.matchAll(/^PEER (.*)$/gm)].map((match) => match[1]);
     try {
       const host = `tcp://127.0.0.1:${/^PORT (\d+)$/m.exec(said)?.[1]}`;
-      const testEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs };
+      const testEnv: NodeJS.ProcessEnv = { ...env, DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs, NODE_EXTRA_CA_CERTS: join(certs, 'ca.pem') };
       const before = { ...testEnv };
       const session = await openSession(OPTIONS, { env: testEnv });
       expect(session.warnings).toEqual([]);
+      // A TLS engine's watchdog keeps Node's CA file: its connections may need it.
+      expect(environOf(watchdogOf(session.dir)!).NODE_EXTRA_CA_CERTS).toBe(join(certs, 'ca.pem'));
       const restore = session.exportEnv(testEnv);
       expect(testEnv.DOCKER_HOST).toBe(`unix://${session.socket}`);
       for (const key of ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) expect(key in testEnv).toBe(false);

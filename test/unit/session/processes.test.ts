@@ -3,8 +3,8 @@
  * cleaner's own code when it said it, else 'background' (another signal, the bound, or a waiter
  * killed by the signal before it could handle one): the cleaner goes on, as `pid`.
  */
-import { expect, it } from 'vitest';
-import { CLEAN_NOW_EXIT, CLEAN_WAIT_EXIT, signalCleanupOf } from '../../../src/session/processes.js';
+import { describe, expect, it } from 'vitest';
+import { CLEAN_NOW_EXIT, CLEAN_WAIT_EXIT, helperEnv, signalCleanupOf } from '../../../src/session/processes.js';
 
 it.each([
   [CLEAN_NOW_EXIT.complete, { outcome: 'complete' }],
@@ -15,4 +15,19 @@ it.each([
   [null, { outcome: 'background', pid: 42 }],
 ])('waiter status %s: %o', (status, expected) => {
   expect(signalCleanupOf(status, 42)).toEqual(expected);
+});
+
+describe('helperEnv: the environment of the watchdog and the signal cleaner', () => {
+  const env = { PATH: '/usr/bin', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', DOCKER_HOST: 'unix:///run/docker.sock' };
+  it('without NODE_EXTRA_CA_CERTS when the engine is not reached over TLS (Node reads that file as it starts)', () => {
+    expect(helperEnv(env, false)).toEqual({ PATH: '/usr/bin', DOCKER_HOST: 'unix:///run/docker.sock' });
+    expect(env.NODE_EXTRA_CA_CERTS).toBe('/etc/ssl/certs/ca-certificates.crt');
+  });
+  it('with it for a TLS engine, whose certificate it may be needed for', () => {
+    expect(helperEnv(env, true)).toEqual(env);
+  });
+  it('an environment without it is passed as it is', () => {
+    const bare = { PATH: '/usr/bin' };
+    expect(helperEnv(bare, false)).toBe(bare);
+  });
 });
