@@ -10,8 +10,7 @@
  *
  * - The bundle holds only what serving needs. `import('./engine-modules.js')` (the sweeps, the
  *   engine; execa only for a docker CLI engine), which main.ts runs once the socket serves, stays
- *   an import of the modules as
- *   tsc built them.
+ *   an import of the modules as tsc built them.
  * - The input is tsc's output, so the bundle is the same code the tests and the library run.
  */
 import { existsSync, rmSync } from 'node:fs';
