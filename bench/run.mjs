@@ -75,7 +75,7 @@ const out = values['no-write'] ? undefined : resolve(values.out ?? join(REPO_ROO
 
 for (const file of [CLI_BIN, join(REPO_ROOT, 'dist/session/open.js')]) {
   if (!existsSync(file)) {
-    process.stderr.write(`bench: ${file} is missing; compile first: npx tsc -p tsconfig.build.json (npm run bench does)\n`);
+    process.stderr.write(`bench: ${file} is missing; build first: npm run build (npm run bench does)\n`);
     process.exit(1);
   }
 }

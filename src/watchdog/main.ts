@@ -73,6 +73,8 @@ if (!dir && !sweepRoot) process.exit(2);
 let stopped = false;
 const onStop: Array<() => void> = [];
 process.on('SIGTERM', () => {
+  // Said in the session's log: the socket refuses from now on, and no crash is cleaned after.
+  if (dir && !stopped && existsSync(dir)) appendLog(join(dir, 'watchdog.log'), 'stopped by SIGTERM: the session socket closes, and this watchdog cleans nothing after the owner');
   stopped = true;
   for (const stop of onStop) stop();
 });

@@ -3,11 +3,11 @@
  * process a test spawns) at it, with a state directory of its own. The machine's own Docker is never used: DOCKER_HOST is replaced
  * and DOCKER_CONTEXT removed in every worker (test/support/worker-env.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { buildBaseImage, startPrivateEngine } from './engine.js';
+import { buildBaseImage, REPO_ROOT, startPrivateEngine } from './engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,7 +20,19 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * The engine tests run the build (dist/), the watchdog as setup spawns it included: a build by
+ * tsc alone leaves dist/watchdog/main.cjs missing or older than the rest (attack/129).
+ */
+function checkBuild(): void {
+  const bundle = join(REPO_ROOT, 'dist/watchdog/main.cjs');
+  const compiled = join(REPO_ROOT, 'dist/socket/server.js');
+  if (!existsSync(bundle) || !existsSync(compiled)) throw new Error('dist/ is not built: run npm run build first');
+  if (statSync(bundle).mtimeMs < statSync(compiled).mtimeMs) throw new Error('dist/watchdog/main.cjs is older than dist/ (tsc alone rebuilt it): run npm run build');
+}
+
 export default function setup(project: TestProject) {
+  checkBuild();
   const engine = startPrivateEngine();
   buildBaseImage(engine.host);
   // Workers take DOCKER_HOST, the state directory and the engine's directory from what is

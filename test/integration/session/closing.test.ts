@@ -192,6 +192,25 @@ describe('teardown closes the session socket before it lists', () => {
     expect(await until(() => !isRunning(next), 30_000)).toBe(true);
   });
 
+  it("SIGTERM to the watchdog during the run: it says so in the session's log, ends with exit 0 and is not restarted; teardown cleans by label", async () => {
+    const session = await openSession(OPTIONS, { env });
+    const testEnv: NodeJS.ProcessEnv = { ...env };
+    session.exportEnv(testEnv);
+    const made = inEnv(testEnv, ['run', '-d', BASE_IMAGE, 'sleep', '3600']);
+    expect(made.status, made.stderr).toBe(0);
+    const pid = watchdogOf(session.dir)!;
+    process.kill(pid, 'SIGTERM');
+    expect(await until(() => !isRunning(pid), 30_000)).toBe(true);
+    expect(readFileSync(join(session.dir, 'watchdog.log'), 'utf8')).toMatch(/stopped by SIGTERM: the session socket closes, and this watchdog cleans nothing after the owner\n/);
+    await sleep(300);
+    expect(watchdogOf(session.dir)).toBeUndefined();
+    const result = await session.teardown();
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(new RegExp(`^The session's watchdog \\(pid ${pid}\\) ended during the run .*exit code 0`));
+    expect(result.containers.removed.map((c) => c.id)).toEqual([made.stdout.trim()]);
+    expect(labelled(session.id)).toEqual([]);
+  });
+
   it('a watchdog that keeps dying is restarted twice, then teardown cleans without one, saying so', async () => {
     const session = await openSession(OPTIONS, { env });
     const testEnv: NodeJS.ProcessEnv = { ...env };
