@@ -7,10 +7,8 @@
 # 3 s, then the runner is SIGKILLed. What do the tests, the supervision, the log and the cleanup see?
 : "${ATTACK_ENG:=/tmp/a6-eng}" "${ATTACK_POOL:=10.226.0.0/16}"; export ATTACK_ENG ATTACK_POOL
 source "$(dirname "$0")/lib.sh"
-engine_up || exit 1
-a6_clean
-src=${1:-$REPO}; pkg=/tmp/a6pkg-$(basename "$src"); gone=${GONE:-session/adopt.js}
-a6_pkg_copy "$src" "$pkg"
+gone=${GONE:-session/adopt.js}
+a6_start_copy "${1:-}"
 A6_DIST=$pkg/dist A6_BEFORE="rm $pkg/dist/$gone" a6_hold '{"images":"off"}'
 echo "setup: $(head -1 $out | cut -c1-60)... (removed dist/$gone)"
 for t in 0 0.3 0.5 1 1.5; do
@@ -19,10 +17,5 @@ for t in 0 0.3 0.5 1 1.5; do
   echo "+$t s: watchdogs [$(a6_watchdogs)]; docker run through the socket: $r"
 done
 echo "watchdog log:"; sed 's/^[^ ]* /  /' "$sdir/watchdog.log" | cut -c1-200
-echo "teardown would say (not run); SIGKILL the runner"; kill -9 $holder; wait $holder 2>/dev/null
-sleep 8
-echo "8 s later: containers left $(a6_made), record left $([ -d "$sdir" ] && echo yes || echo no), watchdogs [$(a6_watchdogs)]"
-echo "--- the next run's sweep (package repaired)"
-DOCKER_JANITOR_STATE_DIR=$state node "$REPO/dist/cli/bin.js" sweep 2>&1 | tail -2
-echo "containers left after sweep: $(a6_made)"
-a6_clean; rm -rf "$state" "$out" "$out.err" "$pkg"
+echo "teardown would say (not run)"
+a6_kill_then_sweep

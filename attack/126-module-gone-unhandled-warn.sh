@@ -7,10 +7,8 @@
 # the watchdog alive, the containers removed?  $1: package root (default this worktree).
 : "${ATTACK_ENG:=/tmp/a6-eng}" "${ATTACK_POOL:=10.226.0.0/16}"; export ATTACK_ENG ATTACK_POOL
 source "$(dirname "$0")/lib.sh"
-engine_up || exit 1
-a6_clean
-src=${1:-$REPO}; pkg=/tmp/a6pkg-$(basename "$src"); gone=${GONE:-session/adopt.js}
-a6_pkg_copy "$src" "$pkg"
+gone=${GONE:-session/adopt.js}
+a6_start_copy "${1:-}"
 NODE_OPTIONS="${A6_NODE_OPTIONS:---unhandled-rejections=warn}" A6_DIST=$pkg/dist A6_BEFORE="rm $pkg/dist/$gone" a6_hold '{"images":"off"}'
 echo "setup: $(head -1 $out | cut -c1-60)... (removed dist/$gone, NODE_OPTIONS=${A6_NODE_OPTIONS:---unhandled-rejections=warn})"
 sleep 1

@@ -71,3 +71,22 @@ a6_pkg_copy() {
 }
 # the watchdog processes of the state dir $state
 a6_watchdogs() { pgrep -f "watchdog/main[.]c?js.*--session-dir $state" | tr '\n' ' '; }
+# attack6: the engine up, no a6=made container left, and a private copy of the package ($1: its
+# root, default this worktree) in $pkg (a6_pkg_copy); the runner's setup then uses $pkg/dist.
+a6_start_copy() {
+  engine_up || exit 1
+  a6_clean
+  local src=${1:-$REPO}; pkg=/tmp/a6pkg-$(basename "$src")
+  a6_pkg_copy "$src" "$pkg"
+}
+# attack6: SIGKILL of the held session's runner; what is left 8 s later; then the next run's
+# sweep (the package repaired, $REPO's bin) and what is left after it; then everything goes.
+a6_kill_then_sweep() {
+  echo "SIGKILL the runner"; kill -9 $holder; wait $holder 2>/dev/null
+  sleep 8
+  echo "8 s later: containers left $(a6_made), record left $([ -d "$sdir" ] && echo yes || echo no), watchdogs [$(a6_watchdogs)]"
+  echo "--- the next run's sweep (the package repaired)"
+  DOCKER_JANITOR_STATE_DIR=$state node "$REPO/dist/cli/bin.js" sweep 2>&1 | tail -3
+  echo "containers left after sweep: $(a6_made)"
+  a6_clean; rm -rf "$state" "$out" "$out.err" "$pkg"
+}
