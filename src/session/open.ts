@@ -280,14 +280,16 @@ async function startSession({ options, env, ownEnv, helpersEnv, engine, imagesBe
    * (supervise.ts): the old claim goes, the socket is bound again (rename over the old file),
    * and the new watchdog gets it as the first one did.
    */
-  const restartWatchdog = async (started: (next: WatchdogProcess) => void): Promise<void> => {
+  const restartWatchdog = async (started: (next: WatchdogProcess) => void, pause: () => Promise<boolean>): Promise<void> => {
     let rebound: BoundSocket | undefined;
     if (socketPath !== undefined) {
       unlinkQuietly(claimPath(socketPath));
       rebound = await bindSessionSocket(socketPath);
     }
+    // Bound again first: the tests' connections wait in its queue during the pause.
+    const proceed = await pause();
     // Teardown or a signal cleanup began meanwhile: nothing to serve any more.
-    if (closed || (socketPath !== undefined && socketState !== 'open')) {
+    if (!proceed || closed || (socketPath !== undefined && socketState !== 'open')) {
       if (rebound) await rebound.discard();
       return;
     }

@@ -8,10 +8,18 @@
  * the moment before the restart, got refused. A watchdog that exited 0 ended on purpose (its
  * record was refused, or it was told to stop with SIGTERM): it is not restarted. Once teardown
  * (or the signal cleanup) begins, nothing is restarted.
+ *
+ * The second restart comes after a pause (RESTART_PAUSES_MS): a cause that lasts a moment (the
+ * package's dist/ being rebuilt or moved, attack/134) used up every restart within milliseconds,
+ * and the socket refused for the rest of the run. The socket is bound again before the pause,
+ * so that clients wait in its queue meanwhile; teardown or a signal cuts the pause short, and then
+ * nothing is started.
  */
 import type { WatchdogExit, WatchdogProcess } from './processes.js';
 
 export const MAX_RESTARTS = 2;
+/** Before each restart, in order: the first at once (a killed watchdog is back before the tests notice). */
+export const RESTART_PAUSES_MS: readonly number[] = [0, 1_000];
 
 /** One watchdog that ended during the run, and its successor if one was started. */
 export interface WatchdogEnd {
@@ -40,13 +48,35 @@ export interface SupervisedWatchdog {
 /**
  * `restart` starts a new watchdog on the same socket path and hands it to `started` as soon as
  * it is spawned (before any further await), or gives up; it must check, after each await, that
- * the session is still open.
+ * the session is still open. Before it spawns, it awaits `pause()`: false when teardown or a
+ * signal cut the pause short (then it must not start one).
  */
-export function superviseWatchdog(first: WatchdogProcess | undefined, restart: (started: (next: WatchdogProcess) => void) => Promise<void>): SupervisedWatchdog {
+export function superviseWatchdog(
+  first: WatchdogProcess | undefined,
+  restart: (started: (next: WatchdogProcess) => void, pause: () => Promise<boolean>) => Promise<void>,
+  pausesMs: readonly number[] = RESTART_PAUSES_MS,
+): SupervisedWatchdog {
   let current = first;
   let stopped = false;
   let restarts = 0;
   let underway: Promise<void> | undefined;
+  let cutShort: (() => void) | undefined;
+  const pauseFor = (ms: number) => (): Promise<boolean> =>
+    new Promise((resolve) => {
+      // No pause: as before pauses, a restart under way when teardown begins finishes (teardown then closes it).
+      if (ms <= 0) return resolve(true);
+      if (stopped) return resolve(false);
+      // Never keeps the runner alive.
+      const timer = setTimeout(() => {
+        cutShort = undefined;
+        resolve(!stopped);
+      }, ms).unref();
+      cutShort = () => {
+        clearTimeout(timer);
+        cutShort = undefined;
+        resolve(false);
+      };
+    });
   const ends: WatchdogEnd[] = [];
   const watch = (watchdog: WatchdogProcess) => {
     watchdog.onExit((exit) => {
@@ -54,12 +84,13 @@ export function superviseWatchdog(first: WatchdogProcess | undefined, restart: (
       const end: { pid: number; exit: WatchdogExit; restarted?: { pid: number; at: number } } = { pid: watchdog.pid, exit };
       ends.push(end);
       if (!shouldRestart(exit, restarts)) return;
+      const pause = pauseFor(pausesMs[restarts] ?? 0);
       restarts += 1;
       underway = restart((next) => {
         end.restarted = { pid: next.pid, at: Date.now() };
         current = next;
         watch(next);
-      }).catch(() => undefined);
+      }, pause).catch(() => undefined);
     });
   };
   if (first) watch(first);
@@ -68,9 +99,11 @@ export function superviseWatchdog(first: WatchdogProcess | undefined, restart: (
     ends: () => ends,
     freeze() {
       stopped = true;
+      cutShort?.();
     },
     async stop() {
       stopped = true;
+      cutShort?.();
       await underway;
     },
   };

@@ -33,9 +33,10 @@ function restarter(fails = false) {
   const started: Fake[] = [];
   return {
     started,
-    restart: async (adopt: (next: WatchdogProcess) => void) => {
+    restart: async (adopt: (next: WatchdogProcess) => void, pause: () => Promise<boolean>) => {
       await Promise.resolve();
       if (fails) throw new Error('cannot bind');
+      if (!(await pause())) return;
       const next = fake();
       started.push(next);
       adopt(next);
@@ -56,10 +57,40 @@ describe('shouldRestart', () => {
 });
 
 describe('superviseWatchdog', () => {
+  it('the second restart comes after its pause (a cause that lasts a moment does not use up every restart at once)', async () => {
+    const first = fake();
+    const { started, restart } = restarter();
+    const watchdogs = superviseWatchdog(first, restart, [0, 60]);
+    first.die({ code: 1, signal: null });
+    await settle();
+    expect(started).toHaveLength(1);
+    started[0]!.die({ code: 1, signal: null });
+    await settle();
+    expect(started).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(started).toHaveLength(2);
+    expect(watchdogs.current()).toBe(started[1]);
+  });
+
+  it.each(['freeze', 'stop'] as const)('%s during the pause cuts it short, and no watchdog is started', async (how) => {
+    const first = fake();
+    const { started, restart } = restarter();
+    const watchdogs = superviseWatchdog(first, restart, [5_000]);
+    first.die({ code: null, signal: 'SIGKILL' });
+    await settle();
+    const began = Date.now();
+    if (how === 'freeze') watchdogs.freeze();
+    else await watchdogs.stop();
+    await settle();
+    expect(Date.now() - began).toBeLessThan(1_000);
+    expect(started).toEqual([]);
+    expect(watchdogs.current()).toBe(first);
+  });
+
   it('restarts a killed watchdog, then its successor, then gives up; every end is kept', async () => {
     const first = fake();
     const { started, restart } = restarter();
-    const watchdogs = superviseWatchdog(first, restart);
+    const watchdogs = superviseWatchdog(first, restart, [0, 0]);
     first.die({ code: null, signal: 'SIGKILL' });
     await settle();
     expect(watchdogs.current()).toBe(started[0]);
