@@ -170,14 +170,18 @@ async function watchSession(sessionDir: string): Promise<void> {
   // could not finish, and this watchdog retries once the owner is gone.
   const sessionOver = () => stopped || !existsSync(sessionDir) || (isClosed(sessionDir) && !isIncomplete(sessionDir));
 
-  const sweep = async (): Promise<boolean> => {
+  /**
+   * `goneAt`: when the owner was found gone. Adoption (when on) also replays the engine's create
+   * events up to then, as teardown does up to its start: a create whose event the stream had not
+   * delivered when it was stopped is still taken (attack/132), and nothing created after it.
+   */
+  const sweep = async (goneAt: number): Promise<boolean> => {
     // A scope of its own per sweep: an engine that stopped answering fails the rest of the
     // scope's calls at once (its circuit breaker), and the next sweep asks afresh.
     const own = engine.scope();
     // Handed no socket: the tests label by hand, as teardown takes it.
-    const report = await removeSessionObjects(own, { sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false, takeImageLabelled: socketFd === undefined }).finally(() =>
-      own.close(),
-    );
+    const targets = { sessionId: record.id, tracked: readTracked(sessionDir), stopTimeout: 0, keep: false, takeImageLabelled: socketFd === undefined, adopt: { filters: record.adopt, sinceMs: record.startedAt } };
+    const report = await removeSessionObjects(own, targets, goneAt).finally(() => own.close());
     log(
       `swept: ${report.containers.removed.length} container(s), ${report.networks.removed.length} network(s), ${report.volumes.removed.length} volume(s); failed ${report.containers.failed.length + report.networks.failed.length + report.volumes.failed.length}`,
     );
@@ -190,19 +194,21 @@ async function watchSession(sessionDir: string): Promise<void> {
   for (;;) {
     if (sessionOver()) break;
     if (!isOwnerAlive(record)) {
+      const goneAt = Date.now();
       log(`owner ${record.pid} is gone; cleaning session ${record.id}`);
       // Closed first: nothing new is created through it while the sweep runs.
       await socket?.close();
       // No adoption after the owner's death: a container created from now on (the next run's,
-      // matching the same filters) is not this session's.
+      // matching the same filters) is not this session's. What the stream had not delivered yet,
+      // the sweeps' replay up to goneAt takes.
       events?.stop();
       try {
-        let complete = await sweep();
+        let complete = await sweep(goneAt);
         for (const delay of RESWEEP_AFTER_MS) {
           await sleep(delay);
           if (sessionOver()) break;
           // Each sweep lists the session's objects afresh: the last one says what is left.
-          complete = await sweep();
+          complete = await sweep(goneAt);
         }
         events?.stop();
         if (complete) {

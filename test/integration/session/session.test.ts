@@ -229,8 +229,8 @@ interface Child {
   pid: number;
 }
 
-function startChild(mode: string, options: object = {}): Child {
-  const child = spawn(process.execPath, [CHILD, mode, JSON.stringify(options)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+function startChild(mode: string, options: object = {}, extraEnv: NodeJS.ProcessEnv = {}): Child {
+  const child = spawn(process.execPath, [CHILD, mode, JSON.stringify(options)], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const ready = new Promise<{ sessionId: string; container: string }>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
@@ -272,6 +272,17 @@ describe('when teardown never runs', () => {
     expect((await child.exit).signal).toBe('SIGKILL');
     expect(await waitGone(container, 30_000)).toBeGreaterThanOrEqual(0);
     expect(containerState(bystander)).toBe('running');
+  });
+
+  it('adopt.all: a container created straight on the engine just before a SIGKILL of the runner is adopted by the watchdog (its create event replayed up to the death), and a bystander from before the session stays', async () => {
+    const bystander = createContainer(BASE_IMAGE);
+    // The child kills itself as soon as its `docker create` returns: the watchdog's events
+    // stream may not have delivered the event yet (attack/132 left such a container for good).
+    const child = startChild('sigkill', { adopt: { all: true }, socket: false, images: 'off' }, { DJ_CHILD_PLAIN: '1' });
+    const { container } = await child.ready;
+    expect((await child.exit).signal).toBe('SIGKILL');
+    expect(await waitGone(container, 30_000)).toBeGreaterThanOrEqual(0);
+    expect(exists('container', bystander)).toBe(true);
   });
 
   it('without a watchdog, the next session sweeps the dead one, in the background', async () => {
