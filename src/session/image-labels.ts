@@ -1,7 +1,9 @@
 /**
  * The labels the session socket gives the images made through it (session/names.ts has the
- * container label; this module is ESM only).
+ * container label; this module is ESM only), and the image scope that reads them.
  */
+import type { ImageScope } from '../cleaner/plan.js';
+import type { JanitorOptions } from '../options/schema.js';
 import { SESSION_LABEL } from './names.js';
 
 /**
@@ -20,4 +22,24 @@ export const BUILD_SESSION_LABEL = 'docker-janitor.build-session';
  */
 export function imageLabelsFor(sessionId: string): Record<string, string> {
   return { [SESSION_LABEL]: '', [BUILD_SESSION_LABEL]: sessionId };
+}
+
+/**
+ * The images session `sessionId` may touch for `images: mode` (cleaner/plan.ts). `before-and-own`
+ * (default): the images that existed at setup (`before`: every image, tagged too: a tag rebuilt
+ * during the run leaves its old image dangling) and the session's own; `session`: only its own
+ * (`made` through its socket and recorded, or labelled with it; `labelOwns` false when it had the
+ * socket: the label alone then makes no image its own). Never an image another process made
+ * during the run.
+ */
+export function sessionImageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined, made: ReadonlySet<string>, labelOwns: boolean): ImageScope {
+  if (mode === 'all') return { kind: 'all' };
+  return {
+    kind: 'session',
+    mode: mode === 'session' ? 'own' : 'before-and-own',
+    before,
+    label: [SESSION_LABEL, sessionId],
+    build: { session: BUILD_SESSION_LABEL, made },
+    labelOwns,
+  };
 }

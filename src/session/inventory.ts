@@ -8,7 +8,7 @@ import { isDockerError, isEngineFailure, type DockerErrorCode } from '../docker/
 import { inScope } from '../cleaner/plan.js';
 import { isClosed, isKept, isOwnerAlive, listSessionDirs, readImagesMade, readSessionRecordChecked, type SessionRecord } from './store.js';
 import { engineFor, PROBE_TIMEOUT_MS, unexpected } from './sweep.js';
-import { BUILD_SESSION_LABEL } from './image-labels.js';
+import { sessionImageScope } from './image-labels.js';
 import { SESSION_LABEL } from './names.js';
 
 export type SessionState = 'running' | 'dead' | 'kept' | 'closed';
@@ -109,8 +109,8 @@ async function holdings(record: SessionRecord, made: ReadonlySet<string>, option
   const timeoutMs = options.timeoutMs ?? Math.min(PROBE_TIMEOUT_MS, record.docker.timeoutMs ?? PROBE_TIMEOUT_MS);
   const engine = engineFor(record, { timeoutMs, ...(options.env ? { env: options.env } : {}), ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}) });
   const label = [`${SESSION_LABEL}=${record.id}`];
-  // What `images: 'session'` would take at its teardown (cleaner/plan.ts).
-  const own = { kind: 'session', mode: 'own', before: undefined, label: [SESSION_LABEL, record.id], build: { session: BUILD_SESSION_LABEL, made } } as const;
+  // What `images: 'session'` would take at its teardown (whether it had the socket is not recorded).
+  const own = sessionImageScope('session', record.id, undefined, made, true);
   const [containers, networks, volumes, images] = await Promise.all([
     engine.listContainers({ labels: label }).then((list) => list.map((container) => container.id)),
     engine.listNetworks(label),

@@ -12,7 +12,6 @@
  */
 import { cleanImages } from '../cleaner/clean.js';
 import { mergeCleanResults } from '../cleaner/merge.js';
-import type { ImageScope } from '../cleaner/plan.js';
 import type { CleanResult, ContainerRef } from '../cleaner/result.js';
 import type { Engine } from '../docker/engine.js';
 import { DockerNotSentError, DockerTimeoutError, isDockerError } from '../docker/errors.js';
@@ -20,8 +19,7 @@ import type { JanitorOptions } from '../options/schema.js';
 import type { ResourceOutcomes, TeardownResult } from './result.js';
 import { removeSessionObjects, type SessionObjectsReport } from './objects.js';
 import { readImagesBefore, readImagesMade, readTrackedChecked, refusedTrackedWarning, type SessionRecord } from './store.js';
-import { BUILD_SESSION_LABEL } from './image-labels.js';
-import { SESSION_LABEL } from './names.js';
+import { sessionImageScope } from './image-labels.js';
 
 export interface TeardownContext {
   readonly record: SessionRecord;
@@ -60,7 +58,7 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
   let dockerUnavailable: string | undefined;
   let objectsDone = false;
   const tracked = readTrackedChecked(context.dir);
-  const scope = cleanImagesToo ? imageScope(options.images, record.id, readImagesBefore(context.dir), readImagesMade(context.dir), context.socket !== true) : undefined;
+  const scope = cleanImagesToo ? sessionImageScope(options.images, record.id, readImagesBefore(context.dir), readImagesMade(context.dir), context.socket !== true) : undefined;
   // The first image pass runs with the session's own listing and removals (settled, never thrown here).
   const imagesStarted = performance.now();
   const firstPass = scope ? settle(cleanImages(engine, options, { scope })) : undefined;
@@ -142,24 +140,6 @@ export async function teardownSession(engine: Engine, context: TeardownContext):
     warnings,
     hasProblems,
     durationMs: performance.now() - started,
-  };
-}
-
-/**
- * The images the session may touch. `before-and-own` (default): the images that existed at setup
- * (every image, tagged too: a tag rebuilt during the run leaves its old image dangling) and the
- * session's own; `session`: only its own (made through its socket, or labelled with it). Never
- * an image another process made during the run.
- */
-function imageScope(mode: JanitorOptions['images'], sessionId: string, before: Set<string> | undefined, made: Set<string>, labelOwns: boolean): ImageScope {
-  if (mode === 'all') return { kind: 'all' };
-  return {
-    kind: 'session',
-    mode: mode === 'session' ? 'own' : 'before-and-own',
-    before,
-    label: [SESSION_LABEL, sessionId],
-    build: { session: BUILD_SESSION_LABEL, made },
-    labelOwns,
   };
 }
 
