@@ -4,8 +4,6 @@
  * (for the `session` image scope) and a `closed` marker once the session was cleaned.
  * The watchdog, signal handlers and the next run's sweep all read the same files.
  */
-import type * as Crypto from 'node:crypto';
-import { createRequire } from 'node:module';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
@@ -14,10 +12,6 @@ import { checkAncestors, checkPrivateDir, ensurePrivateDir, isOwnFile, type DirC
 import { currentUid, writePrivateFile } from '../private/file.cjs';
 import { checkSessionRecord, checkTrackedEntry, type SessionRecord, type TrackedEntry } from './record.js';
 import { TRACKED_FILE } from './names.js';
-
-/** node:crypto, loaded by its first use (setup's new session ID): the watchdog starts without it. */
-const load = createRequire(import.meta.url);
-const nodeCrypto = (): typeof Crypto => load('node:crypto') as typeof Crypto;
 
 export type { SessionDocker, SessionRecord, TrackedEntry } from './record.js';
 
@@ -91,7 +85,8 @@ export function sessionsDir(root: string): string {
 }
 
 export function newSessionId(now = Date.now()): string {
-  return `${now.toString(36)}-${nodeCrypto().randomBytes(4).toString('hex')}`;
+  // The global Web Crypto: no import of node:crypto, which the watchdog then starts without.
+  return `${now.toString(36)}-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex')}`;
 }
 
 export function sessionDir(root: string, id: string): string {
