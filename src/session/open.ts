@@ -112,6 +112,9 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
 
   const id = newSessionId();
   const dir = sessionDir(root, id);
+  // Trimmed as the docker CLI and resolveEndpoint trim it: a trailing newline is no control
+  // character to refuse, and a blank one is no host (DOCKER_CONTEXT then says where the engine is).
+  const envHost = trimGoSpace(env.DOCKER_HOST ?? '') || undefined;
   const record: SessionRecord = {
     id,
     pid: process.pid,
@@ -120,10 +123,8 @@ export async function openSession(input: JanitorOptionsInput = {}, context: Open
     hostname: hostname(),
     startedAt: Date.now(),
     docker: {
-      // Trimmed as the docker CLI and resolveEndpoint trim it: a trailing newline is no control character to refuse.
-      host: options.docker.host ?? (options.docker.context ? undefined : trimGoSpace(env.DOCKER_HOST ?? '') || undefined),
-      // A blank DOCKER_HOST is no host, for the record as for resolveEndpoint: DOCKER_CONTEXT then says where the engine is.
-      context: options.docker.context ?? (trimGoSpace(env.DOCKER_HOST ?? '') ? undefined : env.DOCKER_CONTEXT || undefined),
+      host: options.docker.host ?? (options.docker.context ? undefined : envHost),
+      context: options.docker.context ?? (envHost ? undefined : env.DOCKER_CONTEXT || undefined),
       transport: options.docker.transport,
       timeoutMs: options.docker.timeoutMs,
     },
