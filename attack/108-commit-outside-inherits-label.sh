@@ -9,7 +9,6 @@ source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{}'
 echo "session: $(head -1 "$out" | cut -c1-160)"
-T="unix://$sock"
 DOCKER_HOST=$T docker run -d --name a5-test-ctr $BB sleep 600 >/dev/null
 # another terminal, straight to the engine
 docker commit a5-test-ctr >/tmp/a5/108-img   # untagged: a dangling image of the user

@@ -9,7 +9,6 @@
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{}'
-T="unix://$sock"
 DOCKER_HOST=$T docker network create a5-net >/dev/null
 DOCKER_HOST=$T docker volume create a5-vol >/dev/null
 DOCKER_HOST=$T docker run -d --name a5-s1 --network a5-net -v /anon -v a5-vol:/named $BB sleep 600 >/dev/null

@@ -25,7 +25,6 @@ networks:
   a5-ext-net: { external: true }
 YML
 hold_session '{}'
-T="unix://$sock"
 (cd "$proj" && DOCKER_HOST=$T docker-compose -p a5run up -d 2>&1 | tail -2)
 # the user's own project on the same externals, straight to the engine
 (cd "$proj" && docker-compose -p a5user up -d 2>&1 | tail -1)

@@ -7,12 +7,10 @@ source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 DELAY=${DELAY:-0.05}
 hold_session '{"docker":{"timeoutMs":3000}}'
-T="unix://$sock"
 DOCKER_HOST=$T docker network create a5k-net >/dev/null
 DOCKER_HOST=$T docker volume create a5k-vol >/dev/null
 for i in 1 2 3 4 5 6; do DOCKER_HOST=$T docker run -d --network a5k-net -v a5k-vol:/v $BB sleep 600 >/dev/null; done
 docker run -d --name a5k-foreign --restart=always $BB sleep 600 >/dev/null
-sid=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
 kill -USR2 "$holder"; sleep "$DELAY"; kill -9 "$(engine_pid)"
 wait "$holder"
 echo "teardown: $(tail -1 "$out" | cut -c1-400)"

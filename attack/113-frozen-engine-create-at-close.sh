@@ -7,8 +7,6 @@ source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 THAW=${THAW:-8}
 hold_session '{"docker":{"timeoutMs":3000}}'
-T="unix://$sock"
-sid=$(held id)
 docker run -d --name a5f-foreign $BB sleep 600 >/dev/null
 DOCKER_HOST=$T docker run -d $BB sleep 600 >/dev/null
 kill -STOP "$(engine_pid)"

@@ -6,7 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{}'
-T="unix://$sock"
 DOCKER_HOST=$T docker run -d --name a5n-s1 --ipc shareable $BB sleep 600 >/dev/null
 docker run -d --name a5n-pid --pid container:a5n-s1 $BB sleep 600 >/dev/null
 docker run -d --name a5n-ipc --ipc container:a5n-s1 $BB sleep 600 >/dev/null

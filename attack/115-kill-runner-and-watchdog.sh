@@ -5,9 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{}'
-T="unix://$sock"
 wd=$(held watchdogPids)
-sid=$(held id)
 docker run -d --name a5w-foreign $BB sleep 600 >/dev/null
 c=$(DOCKER_HOST=$T docker run -d $BB sh -c 'while true; do echo tick; sleep 0.2; done')
 DOCKER_HOST=$T docker network create a5w-net >/dev/null

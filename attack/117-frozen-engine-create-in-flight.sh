@@ -7,7 +7,6 @@ source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 THAW=${THAW:-12}
 hold_session '{"docker":{"timeoutMs":3000}}'
-sid=$(held id)
 kill -STOP "$(engine_pid)"
 python3 - "$sock" > /tmp/a5/117-client 2>&1 <<'PY' &
 import socket, sys, json

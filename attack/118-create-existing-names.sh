@@ -11,7 +11,6 @@ docker network create a5e-net >/dev/null
 foreign_net=$(docker network inspect -f '{{.Id}}' a5e-net)
 docker run -d --name a5e-ctr $BB sleep 600 >/dev/null
 hold_session '{}'
-T="unix://$sock"
 echo "volume create through the socket: $(DOCKER_HOST=$T docker volume create a5e-vol) labels now: $(docker volume inspect -f '{{json .Labels}}' a5e-vol)"
 echo "raw volume create with labels/opts: $(curl -s --unix-socket "$sock" -XPOST -H 'Content-Type: application/json' -d '{"Name":"a5e-vol","Labels":{"x":"y"},"DriverOpts":{"type":"tmpfs","device":"tmpfs"}}' http://d/v1.41/volumes/create | cut -c1-200)"
 echo "network create, CheckDuplicate false: $(curl -s --unix-socket "$sock" -XPOST -H 'Content-Type: application/json' -d '{"Name":"a5e-net","CheckDuplicate":false}' http://d/v1.41/networks/create)"

@@ -7,9 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{}'
-T="unix://$sock"
 dir=$(held dir)
-sid=$(held id)
 DOCKER_HOST=$T docker run -d --name a5r-db $BB sleep 600 >/dev/null
 docker run -d --name a5r-theirs $BB sleep 600 >/dev/null
 docker rename a5r-db a5r-old; docker rename a5r-theirs a5r-db

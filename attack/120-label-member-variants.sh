@@ -6,7 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 engine_up || exit 1
 hold_session '{"images":"off"}'
-sid=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
 n=0
 send() {
   local kind=$1 body=$2; n=$((n+1))

@@ -10,7 +10,6 @@ ctx=$(mktemp -d /tmp/a5-ctx.XXXX)
 printf 'FROM %s\nRUN echo one > /one\nRUN sleep 3\nRUN echo three > /three\n' "$BB" > "$ctx/Dockerfile"
 imgs_before=$(docker images -aq --no-trunc | sort -u)
 hold_session '{}'
-T="unix://$sock"
 theirs=$(printf 'FROM %s\nRUN echo theirs > /t\n' "$BB" | docker build -q - 2>/dev/null)
 docker run -d --name a5b-foreign "$BB" sleep 600 >/dev/null
 (DOCKER_HOST=$T docker build -q "$ctx" > /tmp/a5/121-build 2>&1; echo "build exit $?" >> /tmp/a5/121-build) &

@@ -24,14 +24,17 @@ engine_down() { "$REPO/scripts/test-engine.sh" stop "$ENG"; }
 engine_pid() { cat "$ENG/docker.pid"; }
 
 # Opens a session (attack/hold-session.mjs, options JSON in $1) in the background and waits for
-# its first line: sets state (its state dir), out (its output file), holder (its pid) and sock
-# (the session socket's path). SIGUSR2 to $holder tears it down.
+# its first line: sets state (its state dir), out (its output file), holder (its pid), sid (the
+# session's ID), sock (the session socket's path) and T (the socket as a DOCKER_HOST value).
+# SIGUSR2 to $holder tears it down.
 hold_session() {
   state=$(mktemp -d /tmp/a3-state.XXXX); out=$(mktemp)
   DOCKER_JANITOR_STATE_DIR=$state node "$ATTACK_DIR/hold-session.mjs" "$1" > "$out" &
   holder=$!
   for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.2; done
-  sock=$(head -1 "$out" | node -pe 'JSON.parse(require("fs").readFileSync(0)).socket')
+  sock=$(held socket)
+  sid=$(held id)
+  T="unix://$sock"
 }
 
 # A field of the held session's first line (hold_session): `held id`, `held dir`.
