@@ -3,11 +3,12 @@
  * process a test spawns) at it, with a state directory of its own. The machine's own Docker is never used: DOCKER_HOST is replaced
  * and DOCKER_CONTEXT removed in every worker (test/support/worker-env.ts).
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { buildBaseImage, REPO_ROOT, startPrivateEngine } from './engine.js';
+import { removeStateDir } from './processes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -46,6 +47,6 @@ export default function setup(project: TestProject) {
   project.provide('engineDir', engine.dir);
   return () => {
     engine.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir(stateDir);
   };
 }

@@ -1,5 +1,5 @@
-/** Finding and watching the session's helper processes from a test (Linux /proc). */
-import { readdirSync, readFileSync } from 'node:fs';
+/** Finding, watching and ending the session's helper processes from a test (Linux /proc). */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 /** The watchdog watching `sessionDir`, found by its argv; undefined when none runs. */
 export function watchdogOf(sessionDir: string): number | undefined {
@@ -22,5 +22,60 @@ export function isRunning(pid: number): boolean {
     return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
   } catch {
     return false;
+  }
+}
+
+/** Where the session's helpers start from: the watchdog's bundle, the signal cleaner. */
+const HELPER_SCRIPT = /\/watchdog\/(main\.cjs|clean-now\.js)$/;
+
+/**
+ * The session helpers (watchdog, signal cleaner) that work under `dir`: one of their arguments
+ * is `dir` or a path in it. Only this package's helper scripts are ever named.
+ */
+export function helpersUnder(dir: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!argv.some((arg) => HELPER_SCRIPT.test(arg))) continue;
+      if (argv.some((arg) => arg === dir || arg.startsWith(`${dir}/`))) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Removes a state directory a test's sessions used. A watchdog or signal cleaner a run left
+ * (an incomplete teardown keeps its watchdog on purpose, to retry) would go on writing its log
+ * there while rm walks the tree: the last rmdir then fails with ENOTEMPTY, and Node's own
+ * retries repeat only that rmdir. So the helpers under it are killed first (the test is over),
+ * and the whole removal is repeated while something still appears in it.
+ */
+export function removeStateDir(dir: string): void {
+  for (let round = 0; round < 50; round++) {
+    const helpers = helpersUnder(dir);
+    if (helpers.length === 0) break;
+    for (const pid of helpers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    pause(20);
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 10) throw error;
+      pause(50);
+    }
   }
 }

@@ -4,10 +4,11 @@
  * and belongs in the `engine` project), DOCKER_CONTEXT is removed, and session records live in
  * a directory of the run's own (set in each worker by test/support/worker-env.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { removeStateDir } from './processes.js';
 
 export default function setup(project: TestProject) {
   const stateDir = mkdtempSync(join(tmpdir(), 'dj-test-state-'));
@@ -17,6 +18,6 @@ export default function setup(project: TestProject) {
   project.provide('dockerHost', host);
   project.provide('stateDir', stateDir);
   return () => {
-    rmSync(stateDir, { recursive: true, force: true });
+    removeStateDir(stateDir);
   };
 }

@@ -5,11 +5,12 @@
  * package exactly through its `exports` map, like a user's project.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../support/engine.js';
 import { containerState, dockerEnv, dockerSync, imageExists } from '../../support/docker.js';
+import { removeStateDir } from '../../support/processes.js';
 
 export const FIXTURES = join(REPO_ROOT, 'fixtures');
 export const BIN = join(REPO_ROOT, 'node_modules/.bin');
@@ -126,13 +127,9 @@ export function readJsonLines<T>(file: string): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
-/**
- * Removes a run's temp or state directory. A watchdog or background sweep the run left may
- * still be writing its last log line there: rm then meets ENOTEMPTY (seen once in an e2e run),
- * and Node's retries take care of it.
- */
+/** Removes a run's temp or state directory, the helpers a run left under it killed first. */
 export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  removeStateDir(dir);
 }
 
 /** The exit code as a shell reports it: 128 + signal number when the process was killed. */

@@ -4,13 +4,14 @@
  * then removes the kept one, which leaves the list.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSession } from '../../../src/session/open.js';
 import { BASE_IMAGE, buildImage, containerState, dockerEnv, resetEngine, runContainer } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const BIN = join(REPO_ROOT, 'dist/cli/bin.js');
 let stateDir: string;
@@ -21,7 +22,7 @@ beforeEach(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'dj-sessions-state-'));
 });
 
-afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+afterEach(() => removeStateDir(stateDir));
 
 function cli(args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...dockerEnv(), NO_COLOR: '1', DOCKER_JANITOR_STATE_DIR: stateDir }, encoding: 'utf8' });

@@ -5,12 +5,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, containerState, dockerEnv, dockerSync, resetEngine, runContainer } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const BIN = join(REPO_ROOT, 'dist/cli/bin.js');
 const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
@@ -23,7 +24,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  rmSync(stateDir, { recursive: true, force: true });
+  removeStateDir(stateDir);
 });
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {

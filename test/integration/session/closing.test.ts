@@ -13,7 +13,7 @@
  *     ends by SIGINT.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { openSession as OpenSession } from '../../../src/session/open.js';
 import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
-import { isRunning, watchdogOf } from '../../support/processes.js';
+import { isRunning, removeStateDir, watchdogOf } from '../../support/processes.js';
 import { startSlowEngine, type SlowEngine } from '../../support/slow-engine.js';
 
 const STRAGGLER = join(REPO_ROOT, 'fixtures/programs/straggler.mjs');
@@ -46,7 +46,7 @@ beforeEach(() => {
 afterEach(async () => {
   await slow?.close();
   slow = undefined;
-  rmSync(stateDir, { recursive: true, force: true });
+  removeStateDir(stateDir);
 });
 
 const OPTIONS = { signals: false, sweepDeadSessions: false, images: 'off' } as const;

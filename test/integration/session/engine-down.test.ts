@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sweepDeadSessions } from '../../../src/session/sweep.js';
 import { buildBaseImage, REPO_ROOT } from '../../support/engine.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const SCRIPT = join(REPO_ROOT, 'scripts/test-engine.sh');
 const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
@@ -33,7 +34,7 @@ beforeAll(() => {
 afterAll(() => {
   execFileSync('bash', [SCRIPT, 'stop', engineDir], { stdio: 'ignore' });
   rmSync(engineDir, { recursive: true, force: true, maxRetries: 3 });
-  rmSync(stateDir, { recursive: true, force: true });
+  removeStateDir(stateDir);
 });
 
 const docker = (args: string[]) => execFileSync('docker', args, { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();

@@ -11,7 +11,7 @@
  * The engine is this file's own (a second private dockerd), so freezing it harms no other test.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import { sweepSession } from '../../../src/session/sweep.js';
 import { teardownSession } from '../../../src/session/teardown.js';
 import { BASE_IMAGE, buildBaseImage, REPO_ROOT, startOwnEngine, type PrivateEngine } from '../../support/engine.js';
 import { hooked, TRANSPORTS } from '../../support/engines.js';
+import { removeStateDir } from '../../support/processes.js';
 
 // Every listing before the freeze must answer within it: on a busy machine a docker CLI call
 // alone can take a second or more.
@@ -39,7 +40,7 @@ beforeAll(() => {
 
 afterAll(() => {
   own?.stop(); // thaws it first
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) removeStateDir(dir);
 });
 
 function docker(args: string[]): string {

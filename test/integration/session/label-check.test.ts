@@ -5,7 +5,7 @@
  * locally too. The proxy drops `filters` in front of the suite's real engine.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { removeSessionObjects } from '../../../src/session/objects.js';
 import { sweepSession } from '../../../src/session/sweep.js';
 import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine } from '../../support/docker.js';
 import { startFilterlessProxy, type FilterlessProxy } from '../../support/filterless-proxy.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const run = promisify(execFile);
 const LABEL = 'docker-janitor.session';
@@ -34,7 +35,7 @@ afterEach(async () => {
   // The networks go before the engine stops: a bridge left at its shutdown stays on the host.
   resetEngine();
   await proxy.close();
-  rmSync(dir, { recursive: true, force: true });
+  removeStateDir(dir);
 });
 
 /** One container, network and volume labelled `session`, or with no session label when undefined. */

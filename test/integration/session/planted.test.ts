@@ -5,7 +5,7 @@
  * container that is not the run's.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { openSession } from '../../../src/session/open.js';
 import { sweepDeadSessions } from '../../../src/session/sweep.js';
 import { REPO_ROOT } from '../../support/engine.js';
 import { BASE_IMAGE, containerState, dockerEnv, resetEngine, runContainer } from '../../support/docker.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const BIN = join(REPO_ROOT, 'dist/cli/bin.js');
 const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
@@ -35,7 +36,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  rmSync(work, { recursive: true, force: true });
+  removeStateDir(work);
 });
 
 /** A dead runner's pid: a process we started and that has ended. */

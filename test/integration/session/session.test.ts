@@ -3,7 +3,7 @@
  * create stays, whatever way the run ends.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import {
   resetEngine,
   runContainer,
 } from '../../support/docker.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
 let stateDir: string;
@@ -39,7 +40,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  rmSync(stateDir, { recursive: true, force: true });
+  removeStateDir(stateDir);
 });
 
 const exists = (kind: 'container' | 'network' | 'volume', id: string) =>

@@ -16,7 +16,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { openSession as OpenSession } from '../../../src/session/open.js';
 import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine, startExtraEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
-import { isRunning, watchdogOf } from '../../support/processes.js';
+import { isRunning, removeStateDir, watchdogOf } from '../../support/processes.js';
 
 const PYTHON = '/usr/bin/python3';
 const COMPOSE = '/usr/bin/docker-compose';
@@ -40,7 +40,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  rmSync(stateDir, { recursive: true, force: true });
+  removeStateDir(stateDir);
 });
 
 const OPTIONS = { signals: false, sweepDeadSessions: false, images: 'off' } as const;

@@ -17,6 +17,7 @@ import type { startSessionSocket as StartSessionSocket, upstreamFor as UpstreamF
 import { BASE_IMAGE, dockerEnv, dockerSync, privateHost, resetEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
 import { startTestSshd, type TestSshd } from '../../support/sshd.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const SESSION = 'docker-janitor.session';
 const OPTIONS = { signals: false, sweepDeadSessions: false, images: 'off' } as const;
@@ -49,7 +50,7 @@ describe('an ssh:// engine (a real sshd on loopback)', () => {
     env = { ...dockerEnv(), DOCKER_HOST: sshd.host, PATH: `${sshd.pathPrefix}:${process.env.PATH}`, DOCKER_JANITOR_STATE_DIR: stateDir };
   });
 
-  afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
+  afterEach(() => removeStateDir(stateDir));
 
   const exists = (kind: 'container' | 'network' | 'volume', id: string) => dockerSync([kind, 'inspect', id], { allowFailure: true }) !== '';
   const inEnv = (testEnv: NodeJS.ProcessEnv) => (args: string[]) => execFileSync('docker', args, { env: testEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();

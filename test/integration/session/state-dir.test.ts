@@ -10,7 +10,7 @@
  *    older version) is one line of `sweep` and `sessions`, and the other dead sessions are swept.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { markClosed, markIncomplete, markKept, markUnreachable, STATE_DIR_ADVICE
 import { sweepDeadSessions } from '../../../src/session/sweep.js';
 import { BASE_IMAGE, containerState, dockerEnv, dockerSync, resetEngine } from '../../support/docker.js';
 import { REPO_ROOT } from '../../support/engine.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const BIN = join(REPO_ROOT, 'dist/cli/bin.js');
 const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
@@ -40,7 +41,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  rmSync(work, { recursive: true, force: true });
+  removeStateDir(work);
 });
 
 /** Runs `code` in Node as uid/gid 65534; its stdout, trimmed. */

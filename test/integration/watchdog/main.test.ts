@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BASE_IMAGE, REPO_ROOT } from '../../support/engine.js';
 import { dockerEnv, dockerSync } from '../../support/docker.js';
+import { removeStateDir } from '../../support/processes.js';
 
 const CHILD = join(REPO_ROOT, 'fixtures/programs/session-child.mjs');
 let stateDir: string;
@@ -23,7 +24,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  rmSync(stateDir, { recursive: true, force: true });
+  removeStateDir(stateDir);
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
