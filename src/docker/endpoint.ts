@@ -25,7 +25,20 @@ export interface TlsMaterial {
   readonly ca?: string | undefined;
   readonly cert?: string | undefined;
   readonly key?: string | undefined;
+  /**
+   * PEM text of the CAs `NODE_EXTRA_CA_CERTS` named for the runner, when this process started
+   * without that variable (the session's helpers do: see EXTRA_CA_ENV) and no `ca` replaces the
+   * default roots: they are trusted next to Node's own roots, as they were in the runner.
+   */
+  readonly extraCa?: string | undefined;
 }
+
+/**
+ * Where a session's helper processes find the runner's `NODE_EXTRA_CA_CERTS`: they start without
+ * that variable, which Node parses before any code runs (about 40 ms with Debian's bundle), and
+ * read the file only for an engine reached over TLS.
+ */
+export const EXTRA_CA_ENV = 'DOCKER_JANITOR_EXTRA_CA_CERTS';
 
 /** Where the endpoint came from, for messages. */
 export type EndpointSource = 'option' | 'DOCKER_HOST' | `context "${string}"` | 'default socket';
@@ -183,11 +196,17 @@ function envTls(inputs: EndpointInputs, configDir: string): TlsMaterial | undefi
 }
 
 function readTls(inputs: EndpointInputs, dir: string, verify: boolean): TlsMaterial {
+  const ca = inputs.readFile(join(dir, 'ca.pem'));
+  // Node added NODE_EXTRA_CA_CERTS to its roots at start when it had it; a helper started
+  // without it has the path under EXTRA_CA_ENV. Only the default roots take it, as in Node.
+  const extraPath = inputs.env.NODE_EXTRA_CA_CERTS === undefined ? inputs.env[EXTRA_CA_ENV] : undefined;
+  const extraCa = verify && ca === undefined && extraPath ? inputs.readFile(extraPath) : undefined;
   return {
     verify,
-    ca: inputs.readFile(join(dir, 'ca.pem')),
+    ca,
     cert: inputs.readFile(join(dir, 'cert.pem')),
     key: inputs.readFile(join(dir, 'key.pem')),
+    ...(extraCa !== undefined ? { extraCa } : {}),
   };
 }
 

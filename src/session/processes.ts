@@ -21,6 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { EXTRA_CA_ENV } from '../docker/endpoint.js';
 import { openChannel, type WatchdogChannel } from './channel.js';
 
 export const WATCHDOG_SCRIPT = fileURLToPath(new URL('../watchdog/main.cjs', import.meta.url));
@@ -51,17 +52,16 @@ export const CLEAN_NOW_CHANNEL_FD = 3;
 
 /**
  * Pure: the environment of the session's helper processes (the watchdog, the signal cleaner and
- * its waiter): the runner's, without `NODE_EXTRA_CA_CERTS` unless the session's engine is reached
- * over TLS. Node reads and parses that file as it starts, before any code runs: with Debian's CA
- * bundle, about 40 of a new process's 65 ms on a 2-CPU machine. Only a TLS connection to an
- * engine can use it. (A background sweep of an older session whose TLS engine is known only
- * through that file then fails in this watchdog; a run on that engine, or `docker-janitor sweep`,
- * sweeps it.)
+ * its waiter): the runner's, with `NODE_EXTRA_CA_CERTS` moved to EXTRA_CA_ENV unless the session's
+ * engine is reached over TLS. Node reads and parses that file as it starts, before any code runs:
+ * with Debian's CA bundle, about 40 of a new process's 65 ms on a 2-CPU machine. Only a TLS
+ * connection to an engine can use it, and the engine module reads it then (a background sweep of
+ * an older session on a TLS engine).
  */
 export function helperEnv(env: NodeJS.ProcessEnv, engineTls: boolean): NodeJS.ProcessEnv {
   if (engineTls || env.NODE_EXTRA_CA_CERTS === undefined) return env;
-  const { NODE_EXTRA_CA_CERTS: _unused, ...rest } = env;
-  return rest;
+  const { NODE_EXTRA_CA_CERTS: extra, ...rest } = env;
+  return { ...rest, [EXTRA_CA_ENV]: extra };
 }
 
 /** Pure: the watchdog's argv for a task. */

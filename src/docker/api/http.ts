@@ -8,6 +8,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type https from 'node:https';
+import type tls from 'node:tls';
 import type { TlsMaterial } from '../endpoint.js';
 import { DockerNotAnEngineError, DockerNotSentError, DockerTimeoutError, DockerUnreachableError } from '../errors.js';
 
@@ -71,6 +72,7 @@ export interface ApiHttp {
 
 /** node:https (and TLS) cost ~30 ms to load: only for a TLS endpoint. */
 const loadHttps = (): typeof https => createRequire(import.meta.url)('node:https') as typeof https;
+const loadTls = (): typeof tls => createRequire(import.meta.url)('node:tls') as typeof tls;
 
 export function createApiHttp(options: HttpOptions): ApiHttp {
   const { target, endpoint } = options;
@@ -348,8 +350,9 @@ export function clampTimer(ms: number): number {
 }
 
 function tlsOptions(tls: TlsMaterial): https.AgentOptions {
+  const ca = tls.ca ?? (tls.extraCa !== undefined ? [...loadTls().rootCertificates, tls.extraCa] : undefined);
   return {
-    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(ca !== undefined ? { ca } : {}),
     ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
     ...(tls.key !== undefined ? { key: tls.key } : {}),
     rejectUnauthorized: tls.verify,

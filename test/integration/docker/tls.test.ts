@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFromOptions } from '../../../src/docker/create.js';
 import { DockerNotAnEngineError } from '../../../src/docker/errors.js';
+import { helperEnv } from '../../../src/session/processes.js';
 
 let dir: string;
 const servers: Server[] = [];
@@ -95,6 +96,40 @@ describe('the Engine API over TLS, verified', () => {
     );
     expect(error).toBeInstanceOf(DockerNotAnEngineError);
     expect(String((error as Error).message)).toMatch(new RegExp(`tcp://localhost:${port}.*ERR_TLS_CERT_ALTNAME_INVALID.*Host: localhost`));
+    engine.close();
+  });
+});
+
+describe("a CA that only the runner's NODE_EXTRA_CA_CERTS names (the session's helpers start without that variable)", () => {
+  /** DOCKER_CERT_PATH with the client certificate and key but no ca.pem: the default roots verify the engine. */
+  function certPathWithoutCa(): string {
+    const path = mkdtempSync(join(dir, 'docker-certs-no-ca-'));
+    copyFileSync(join(dir, 'client.pem'), join(path, 'cert.pem'));
+    copyFileSync(join(dir, 'client-key.pem'), join(path, 'key.pem'));
+    return path;
+  }
+  const engineWithEnv = (host: string, env: Record<string, string>) =>
+    engineFromOptions({ transport: 'api', host, env: { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPathWithoutCa(), ...env }, timeoutMs: 5_000 }).engine;
+
+  it('the helper environment of a runner with it: the engine is verified with that CA next to the default roots', async () => {
+    const host = `tcp://localhost:${await engineWith('localhost')}`;
+    const env = helperEnv({ NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, false) as Record<string, string>;
+    expect(env.NODE_EXTRA_CA_CERTS).toBeUndefined();
+    const engine = engineWithEnv(host, env);
+    await engine.ping();
+    expect(await engine.listContainers()).toEqual([]);
+    engine.close();
+  });
+
+  it('without it, the same engine is refused (what a helper did before the path was kept for it)', async () => {
+    const host = `tcp://localhost:${await engineWith('localhost')}`;
+    const engine = engineWithEnv(host, {});
+    const error = await engine.ping().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(DockerNotAnEngineError);
+    expect(String((error as Error).message)).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|unable to verify/i);
     engine.close();
   });
 });

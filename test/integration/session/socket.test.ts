@@ -116,6 +116,7 @@ describe('a session with the socket (the default)', () => {
     const watchdog = watchdogOf(session.dir);
     expect(watchdog).toBeTypeOf('number');
     expect(environOf(watchdog!).NODE_EXTRA_CA_CERTS).toBeUndefined();
+    expect(environOf(watchdog!).DOCKER_JANITOR_EXTRA_CA_CERTS).toBe('/nowhere/extra-ca.pem');
     expect(environOf(watchdog!).DOCKER_HOST).toBe(env.DOCKER_HOST);
     const listening = listeners(watchdog!);
     expect(listening.tcp).toEqual([]);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineFromOptions } from '../../../src/docker/create.js';
-import { defaultSocketPaths, describeEndpoint, hostUrlProblem, resolveEndpoint, trimGoSpace, type EndpointInputs } from '../../../src/docker/endpoint.js';
+import { defaultSocketPaths, describeEndpoint, EXTRA_CA_ENV, hostUrlProblem, resolveEndpoint, trimGoSpace, type EndpointInputs } from '../../../src/docker/endpoint.js';
 import { DockerEndpointError, DockerNotFoundError, DockerUnreachableError } from '../../../src/docker/errors.js';
 
 let home: string;
@@ -174,6 +174,30 @@ describe('resolveEndpoint', () => {
       tls: { verify: true, ca: 'CA' },
     });
     expect(resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://h' } }))).toMatchObject({ port: 2375, tls: undefined });
+  });
+
+  it("a helper's moved NODE_EXTRA_CA_CERTS is read for a verified engine that has no ca.pem of its own, and only then", () => {
+    const certs = join(home, 'certs-no-ca');
+    mkdirSync(certs, { recursive: true });
+    writeFileSync(join(certs, 'cert.pem'), 'CERT');
+    writeFileSync(join(certs, 'key.pem'), 'KEY');
+    const extra = join(home, 'extra-ca.pem');
+    writeFileSync(extra, 'EXTRA');
+    const tlsOf = (env: Record<string, string>) => {
+      const endpoint = resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://h', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs, ...env } }));
+      return endpoint.kind === 'tcp' ? endpoint.tls : undefined;
+    };
+    expect(tlsOf({ [EXTRA_CA_ENV]: extra })).toEqual({ verify: true, ca: undefined, cert: 'CERT', key: 'KEY', extraCa: 'EXTRA' });
+    // Node itself added NODE_EXTRA_CA_CERTS at start: nothing to add.
+    expect(tlsOf({ [EXTRA_CA_ENV]: extra, NODE_EXTRA_CA_CERTS: extra })?.extraCa).toBeUndefined();
+    expect(tlsOf({})?.extraCa).toBeUndefined();
+    // A ca.pem replaces the default roots, the extra ones with them (as in Node).
+    writeFileSync(join(certs, 'ca.pem'), 'CA');
+    expect(tlsOf({ [EXTRA_CA_ENV]: extra })).toEqual({ verify: true, ca: 'CA', cert: 'CERT', key: 'KEY' });
+    // Not verified: no CA is looked at.
+    rmSync(join(certs, 'ca.pem'));
+    const unverified = resolveEndpoint(inputs({ env: { DOCKER_HOST: 'tcp://h', DOCKER_TLS: '1', DOCKER_CERT_PATH: certs, [EXTRA_CA_ENV]: extra } }));
+    expect(unverified.kind === 'tcp' ? unverified.tls?.extraCa : 'not tcp').toBeUndefined();
   });
 
   it('the platform sockets in order, the first that is a socket', () => {

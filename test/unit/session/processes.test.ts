@@ -19,8 +19,12 @@ it.each([
 
 describe('helperEnv: the environment of the watchdog and the signal cleaner', () => {
   const env = { PATH: '/usr/bin', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', DOCKER_HOST: 'unix:///run/docker.sock' };
-  it('without NODE_EXTRA_CA_CERTS when the engine is not reached over TLS (Node reads that file as it starts)', () => {
-    expect(helperEnv(env, false)).toEqual({ PATH: '/usr/bin', DOCKER_HOST: 'unix:///run/docker.sock' });
+  it('without NODE_EXTRA_CA_CERTS when the engine is not reached over TLS (Node reads that file as it starts); its path kept for the engine module', () => {
+    expect(helperEnv(env, false)).toEqual({
+      PATH: '/usr/bin',
+      DOCKER_HOST: 'unix:///run/docker.sock',
+      DOCKER_JANITOR_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
+    });
     expect(env.NODE_EXTRA_CA_CERTS).toBe('/etc/ssl/certs/ca-certificates.crt');
   });
   it('with it for a TLS engine, whose certificate it may be needed for', () => {
