@@ -1,5 +1,6 @@
 /** Finding, watching and ending the session's helper processes from a test (Linux /proc). */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { removeSessionDir } from '../../src/session/store.js';
 
 /** The watchdog watching `sessionDir`, found by its argv; undefined when none runs. */
 export function watchdogOf(sessionDir: string): number | undefined {
@@ -54,7 +55,7 @@ const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * (an incomplete teardown keeps its watchdog on purpose, to retry) would go on writing its log
  * there while rm walks the tree: the last rmdir then fails with ENOTEMPTY, and Node's own
  * retries repeat only that rmdir. So the helpers under it are killed first (the test is over),
- * and the whole removal is repeated while something still appears in it.
+ * then the directory goes as the product removes a session's (whole removal repeated).
  */
 export function removeStateDir(dir: string): void {
   for (let round = 0; round < 50; round++) {
@@ -69,13 +70,6 @@ export function removeStateDir(dir: string): void {
     }
     pause(20);
   }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 10) throw error;
-      pause(50);
-    }
-  }
+  // Nothing writes there any more; what one wrote just before its end is taken by the retries.
+  removeSessionDir(dir);
 }
