@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildBaseImage, startOwnEngine, type PrivateEngine } from '../support/engine.js';
-import { exitCode, linkPackage, output, sigintTwice, waitFor, type RunningFixture } from './support/fixtures.js';
+import { exitCode, linkPackage, output, sigintTwice, signalExitCode, waitFor, type RunningFixture } from './support/fixtures.js';
 import { startJest } from './support/jest-run.js';
 import { ready, startVitest } from './support/vitest-run.js';
 
@@ -57,7 +57,7 @@ it('Vitest 4: exit 130 at the second SIGINT, one line; the containers go once th
 
   const result = await doubleCtrlCFrozen(run.fixture);
 
-  expect(exitCode(result), output(result)).toBe(130);
+  expect(signalExitCode(result, 'SIGINT'), output(result)).toBe(130);
   expect(result.stderr.match(new RegExp(BACKGROUND, 'g')), output(result)).toHaveLength(1);
   expect(await waitFor(() => left(containers).length === 0, 90_000, 250)).toBe(true);
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { containerState, resetEngine } from '../support/docker.js';
-import { CLEANUP_WAIT_MS, exitCode, FIXTURES, linkPackage, output, sessionDirs, sigintTwice, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
+import { CLEANUP_WAIT_MS, exitCode, FIXTURES, linkPackage, output, sessionDirs, sigintTwice, signalExitCode, SUMMARY_TITLE, summaryCount, waitFor } from './support/fixtures.js';
 import { interruptTwiceWhileWatchdogStopped, runWithStraggler, signalWithStreamOpen } from './support/socket-teardown.js';
 import {
   expectBystandersUntouched,
@@ -204,7 +204,7 @@ describe('a normal run', () => {
 
     run.fixture.killGroup('SIGTERM');
     const result = await run.fixture.exited;
-    expect(exitCode(result)).toBe(143);
+    expect(signalExitCode(result, 'SIGTERM'), output(result)).toBe(143);
     expect(leftOver(all)).toEqual([]);
     expectBystandersUntouched(bystanders);
     removeLeftovers(all);
@@ -227,7 +227,7 @@ describe('when teardown never runs', () => {
     run.fixture.killGroup(signal);
     const result = await run.fixture.exited;
 
-    expect(exitCode(result), output(result)).toBe(code);
+    expect(signalExitCode(result, signal), output(result)).toBe(code);
     expect(leftOver(created)).toEqual([]);
     expectBystandersUntouched(bystanders);
     expect(sessionDirs(run.stateDir)).toEqual([]);
@@ -244,7 +244,7 @@ describe('when teardown never runs', () => {
 
     const result = await sigintTwice(run.fixture);
 
-    expect(exitCode(result), output(result)).toBe(130);
+    expect(signalExitCode(result, 'SIGINT'), output(result)).toBe(130);
     expect(await waitFor(() => leftOver(created).length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
     expectBystandersUntouched(bystanders);
     removeLeftovers(created);

@@ -138,6 +138,22 @@ export function exitCode(result: FixtureResult): number {
   return 128 + (result.signal ? constants.signals[result.signal] : 0);
 }
 
+/**
+ * The exit code of a run that a signal to its whole process group ended. A Vitest 4 run that
+ * ended with 1 only through Vitest's "Worker exited unexpectedly" counts as ended by the signal
+ * (128 + n). Vitest 4 sets 128 + n when the signal comes and exits 1 ms later; its forks worker,
+ * ended by the same signal, can be seen dead first, and Vitest's handling of that error then sets
+ * 1. docker-janitor's handler runs before Vitest's, cleans, and leaves the exit to Vitest. Seen
+ * once, in a loaded run of the e2e tests (load 5.6); not reproduced in 12 loaded runs of that
+ * test, nor in 60 loaded runs of a bare Vitest project and 70 with a handler like ours. Any
+ * other code is returned as it is.
+ */
+export function signalExitCode(result: FixtureResult, signal: NodeJS.Signals): number {
+  const code = exitCode(result);
+  const vitestRace = code === 1 && /\[vitest-pool\]: Worker forks emitted error/.test(output(result)) && /Worker exited unexpectedly/.test(output(result));
+  return vitestRace ? 128 + constants.signals[signal] : code;
+}
+
 export function output(result: FixtureResult): string {
   return `${result.stdout}\n${result.stderr}`;
 }

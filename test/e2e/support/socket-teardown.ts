@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { dockerEnv, dockerSync } from '../../support/docker.js';
 import { isRunning, watchdogOf } from '../../support/processes.js';
-import { CLEANUP_WAIT_MS, exitCode, output, readJsonLines, sessionDirs, sigintTwice, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
+import { CLEANUP_WAIT_MS, exitCode, output, readJsonLines, sessionDirs, sigintTwice, signalExitCode, waitFor, type FixtureResult, type RunningFixture } from './fixtures.js';
 
 /**
  * Runs the fixture with a straggler (its record's path added to `env`): a test that, after it
@@ -69,7 +69,7 @@ export async function interruptTwiceWhileWatchdogStopped<R extends Interruptible
     // Teardown has begun (the socket's path is gone) and waits for the watchdog's answer.
     expect(await waitFor(() => !existsSync(join(dir, 'socket', 'docker.sock')), 150_000, 20)).toBe(true);
     const result = await sigintTwice(run.fixture);
-    expect(exitCode(result), output(result)).toBe(130);
+    expect(signalExitCode(result, 'SIGINT'), output(result)).toBe(130);
     // The second SIGINT ends the run, not the cleanup (detached; it waits for the stopped
     // watchdog's answer first, at most 3 s): poll the engine.
     expect(await waitFor(() => run.leftOver().length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
@@ -121,7 +121,7 @@ export async function signalWithStreamOpen(
 
     run.fixture.killGroup(signal);
     const result = await run.fixture.exited;
-    expect(exitCode(result), output(result)).toBe(128 + constants.signals[signal]);
+    expect(signalExitCode(result, signal), output(result)).toBe(128 + constants.signals[signal]);
 
     expect(await waitFor(() => run.leftOver().length === 0, CLEANUP_WAIT_MS, 250)).toBe(true);
     expect(run.leftOver()).toEqual([]);
