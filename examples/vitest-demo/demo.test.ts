@@ -5,7 +5,7 @@
  * creates, and teardown removes it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -28,8 +28,12 @@ it('creates a tool container', () => {
 it('builds the app image twice (the first build is left dangling)', () => {
   for (const version of ['1', '2']) {
     const context = mkdtempSync(join(tmpdir(), 'demo-build-'));
-    writeFileSync(join(context, 'Dockerfile'), `FROM ${BASE}\nRUN echo ${version}-${Date.now()} > /version\n`);
-    docker('build', '-q', '-t', 'demo-app:latest', context);
+    try {
+      writeFileSync(join(context, 'Dockerfile'), `FROM ${BASE}\nRUN echo ${version}-${Date.now()} > /version\n`);
+      docker('build', '-q', '-t', 'demo-app:latest', context);
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
   }
   expect(docker('image', 'inspect', '--format', '{{.Id}}', 'demo-app:latest')).toMatch(/^sha256:/);
 });

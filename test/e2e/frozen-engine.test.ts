@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildBaseImage, startOwnEngine, type PrivateEngine } from '../support/engine.js';
 import { exitCode, linkPackage, output, sigintTwice, signalExitCode, waitFor, type RunningFixture } from './support/fixtures.js';
 import { startJest } from './support/jest-run.js';
-import { ready, startVitest } from './support/vitest-run.js';
+import { ready, removeRunDirs, startVitest } from './support/vitest-run.js';
 
 let own: PrivateEngine;
 let dockerd: number;
@@ -25,7 +25,11 @@ beforeAll(() => {
   dockerd = Number(readFileSync(join(own.dir, 'docker.pid'), 'utf8'));
 });
 
-afterAll(() => own?.stop()); // thaws it first
+afterAll(() => {
+  // The Vitest run's record and state directories (its helpers, still waiting on the engine, killed first).
+  removeRunDirs();
+  own?.stop(); // thaws it first
+});
 
 /** The containers of `ids` still on this file's engine. */
 function left(ids: readonly string[]): string[] {
