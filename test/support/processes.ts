@@ -2,18 +2,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { removeSessionDir } from '../../src/session/store.js';
 
-/** The watchdog watching `sessionDir`, found by its argv; undefined when none runs. */
-export function watchdogOf(sessionDir: string): number | undefined {
+/** The processes (not this one) whose argv `matches`, read from /proc. */
+function processesWhere(matches: (argv: readonly string[]) => boolean): number[] {
+  const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((arg) => arg.endsWith('watchdog/main.cjs')) && argv[argv.indexOf('--session-dir') + 1] === sessionDir) return Number(entry);
+      if (matches(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'))) found.push(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  return undefined;
+  return found;
+}
+
+/** The watchdog watching `sessionDir`, found by its argv; undefined when none runs. */
+export function watchdogOf(sessionDir: string): number | undefined {
+  return processesWhere((argv) => argv.some((arg) => arg.endsWith('watchdog/main.cjs')) && argv[argv.indexOf('--session-dir') + 1] === sessionDir)[0];
 }
 
 /** Whether `pid` runs (a zombie, dead but not yet reaped, does not). */
@@ -34,18 +39,7 @@ const HELPER_SCRIPT = /\/watchdog\/(main\.cjs|clean-now\.js)$/;
  * is `dir` or a path in it. Only this package's helper scripts are ever named.
  */
 export function helpersUnder(dir: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!argv.some((arg) => HELPER_SCRIPT.test(arg))) continue;
-      if (argv.some((arg) => arg === dir || arg.startsWith(`${dir}/`))) found.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
+  return processesWhere((argv) => argv.some((arg) => HELPER_SCRIPT.test(arg)) && argv.some((arg) => arg === dir || arg.startsWith(`${dir}/`)));
 }
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
