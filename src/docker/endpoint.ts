@@ -10,13 +10,8 @@
  * Pure: the environment, the home directory and every file read are parameters, so tests give
  * temp dirs. Nothing here talks to an engine.
  */
-import type * as Crypto from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-
-/** node:crypto, loaded by its first use (a context's name): the watchdog starts without it. */
-const load = createRequire(import.meta.url);
-const nodeCrypto = (): typeof Crypto => load('node:crypto') as typeof Crypto;
+import { nodeCrypto } from './builtins.js';
 
 export interface TlsMaterial {
   /** Check the server's certificate against `ca` (DOCKER_TLS_VERIFY, or a context without SkipTLSVerify). */

@@ -3,7 +3,7 @@
  * outcome: the whole answer, or why there is none. Never rejects, and settles once.
  */
 import type http from 'node:http';
-import { nodeHttp } from './builtins.js';
+import { nodeHttp } from '../docker/builtins.js';
 
 export interface OwnRequest {
   readonly method: 'GET' | 'POST';

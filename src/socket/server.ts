@@ -98,7 +98,7 @@ export async function startSessionSocket(options: SessionSocketOptions): Promise
   // Named volumes the relay creates before a container create, and the image listings around a
   // build: kept-alive engine connections of their own (not for an ssh command upstream), and the
   // creates in flight, for close.
-  // Made by the first such request (node:http loads then: builtins.ts).
+  // Made by the first such request (node:http loads then: docker/builtins.ts).
   let agent: Agent | undefined;
   const volumes = () => (agent ??= volumeAgent(() => connectUpstream(options.upstream), !('command' in options.upstream)));
   const volumeCreates = new Set<Promise<VolumeCreation>>();

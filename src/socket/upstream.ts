@@ -9,7 +9,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { connect as netConnect, isIP, type NetConnectOpts, type OnReadOpts, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { ResolvedEndpoint } from '../docker/endpoint.js';
-import { nodeChildProcess, nodeTls } from './builtins.js';
+import { nodeChildProcess, nodeTls } from '../docker/builtins.js';
 
 export type Upstream =
   | { readonly socketPath: string }

@@ -7,7 +7,7 @@
  * before, or that another client created first, never gets the session label.
  */
 import type http from 'node:http';
-import { nodeHttp } from './builtins.js';
+import { nodeHttp } from '../docker/builtins.js';
 import type { Duplex } from 'node:stream';
 import type { ImplicitVolume } from './implicit-volumes.js';
 import { ownRequest } from './own-request.js';

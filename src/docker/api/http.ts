@@ -5,10 +5,9 @@
  * names the endpoint (see `../errors.ts`).
  */
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type https from 'node:https';
-import type tls from 'node:tls';
+import { nodeHttps, nodeTls } from '../builtins.js';
 import type { TlsMaterial } from '../endpoint.js';
 import { DockerNotAnEngineError, DockerNotSentError, DockerTimeoutError, DockerUnreachableError } from '../errors.js';
 
@@ -70,14 +69,10 @@ export interface ApiHttp {
   close(): void;
 }
 
-/** node:https (and TLS) cost ~30 ms to load: only for a TLS endpoint. */
-const loadHttps = (): typeof https => createRequire(import.meta.url)('node:https') as typeof https;
-const loadTls = (): typeof tls => createRequire(import.meta.url)('node:tls') as typeof tls;
-
 export function createApiHttp(options: HttpOptions): ApiHttp {
   const { target, endpoint } = options;
   const agentOptions = { keepAlive: true, maxSockets: Math.max(1, options.maxSockets ?? 16) };
-  const secure = target.kind === 'tcp' && target.tls !== undefined ? loadHttps() : undefined;
+  const secure = target.kind === 'tcp' && target.tls !== undefined ? nodeHttps() : undefined;
   const agent =
     secure && target.kind === 'tcp' && target.tls
       ? new secure.Agent({ ...agentOptions, ...tlsOptions(target.tls) })
@@ -350,7 +345,7 @@ export function clampTimer(ms: number): number {
 }
 
 function tlsOptions(tls: TlsMaterial): https.AgentOptions {
-  const ca = tls.ca ?? (tls.extraCa !== undefined ? [...loadTls().rootCertificates, tls.extraCa] : undefined);
+  const ca = tls.ca ?? (tls.extraCa !== undefined ? [...nodeTls().rootCertificates, tls.extraCa] : undefined);
   return {
     ...(ca !== undefined ? { ca } : {}),
     ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
