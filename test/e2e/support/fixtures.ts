@@ -150,7 +150,8 @@ export function exitCode(result: FixtureResult): number {
  */
 export function signalExitCode(result: FixtureResult, signal: NodeJS.Signals): number {
   const code = exitCode(result);
-  const vitestRace = code === 1 && /\[vitest-pool\]: Worker forks emitted error/.test(output(result)) && /Worker exited unexpectedly/.test(output(result));
+  const text = output(result);
+  const vitestRace = code === 1 && /\[vitest-pool\]: Worker forks emitted error/.test(text) && /Worker exited unexpectedly/.test(text);
   return vitestRace ? 128 + constants.signals[signal] : code;
 }
 
